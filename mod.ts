@@ -1,0 +1,69 @@
+/**
+ * microgpt as a small library: the finished model of the tutorial's steps, re-exported.
+ *
+ * @example Train on your own list and sample
+ * ```ts
+ * import { generate, setup, train } from "./mod.ts";
+ * const { docs, tokenizer, model, rng } = setup("anna\nbob\ncarla\ndavid", 42);
+ * train(model, tokenizer, docs, { steps: 50 });
+ * console.log(generate(model, tokenizer, rng, { temperature: 0.5 }));
+ * ```
+ *
+ * @example The autograd engine on its own
+ * ```ts
+ * import { Value } from "./mod.ts";
+ * const x = new Value(3);
+ * x.mul(x).backward();
+ * console.log(x.grad); // 6
+ * ```
+ *
+ * @module
+ */
+
+export { chainDot, chainSum, numericalDerivative, Value } from "./steps/01_autograd.ts";
+export {
+  bundledNames,
+  createTokenizer,
+  decode,
+  encode,
+  loadDocuments,
+  type Tokenizer,
+  tokenizerFromChars,
+  withBos,
+} from "./steps/02_tokenizer.ts";
+export { linear, type Matrix, rmsnorm, softmax, type Vector } from "./steps/03_components.ts";
+export {
+  createModel,
+  defaultConfig,
+  type GPTConfig,
+  initStd,
+  matrixShapes,
+  type Model,
+  modelFromWeights,
+  parameterCount,
+  type StateDict,
+  validateConfig,
+} from "./steps/04_parameters.ts";
+export {
+  type AttentionResult,
+  causalSelfAttention,
+  createKVCache,
+  type KVCache,
+} from "./steps/05_attention.ts";
+export { gpt, type Trace, type Variant } from "./steps/06_gpt.ts";
+export {
+  type AdamOptions,
+  type AdamState,
+  adamStep,
+  createAdamState,
+  defaultAdam,
+  documentLoss,
+  type Setup,
+  setup,
+  type StepReport,
+  train,
+  type TrainOptions,
+  type TrainResult,
+} from "./steps/07_training.ts";
+export { generate, type GenerateOptions, probabilitiesAt } from "./steps/08_generation.ts";
+export { Random } from "./steps/random.ts";

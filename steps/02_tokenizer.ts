@@ -1,0 +1,213 @@
+/**
+ * # Step 02: from names to numbers
+ *
+ * What you will learn: a neural network reads numbers, not letters, so every character gets
+ * an id. The vocabulary is simply the sorted set of characters that occur in the data, plus one
+ * extra token, BOS ("beginning of sequence"), that marks where a name starts and ends. The
+ * model will learn that after BOS comes a first letter, and that after the last letter comes
+ * BOS again: that is how it knows when a name is finished.
+ *
+ * Run it: `deno run steps/02_tokenizer.ts`. Builds on: nothing (step 01 is the engine; the data
+ * comes first here).
+ *
+ * The dataset ships with the project in `data/names.txt` (see `data/README.md`) and is imported
+ * as a text module, so this step needs no permission to read files.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import namesText from "../data/names.txt" with { type: "text" };
+
+/** The bundled dataset: 32,257 US first names of 2018 (see data/README.md), one per line. */
+export const bundledNames: string = namesText;
+
+/**
+ * Splits a text into documents: one per line, surrounding white space removed, empty lines
+ * dropped. This is all the "parsing" a list of names needs.
+ *
+ * @param text the file contents, one document per line (`\n` or `\r\n` line ends)
+ * @returns the documents in file order
+ * @example
+ * ```ts
+ * import { loadDocuments } from "./02_tokenizer.ts";
+ * console.log(loadDocuments("emma\n\n olivia \r\n")); // [ "emma", "olivia" ]
+ * ```
+ */
+export function loadDocuments(text: string): string[] {
+  return text.split("\n").map((line) => line.trim()).filter((line) => line.length > 0);
+}
+
+/**
+ * A character-level tokenizer: the characters of the vocabulary in id order, and the id of
+ * the BOS token, which is one past the last character.
+ */
+export interface Tokenizer {
+  /** Characters by id: `chars[id]`. */
+  readonly chars: readonly string[];
+  /** The id of BOS, the token that opens and closes every document: `chars.length`. */
+  readonly bos: number;
+  /** How many ids there are: the characters plus BOS. */
+  readonly vocabSize: number;
+  /** Ids by character, for encoding. */
+  readonly ids: ReadonlyMap<string, number>;
+}
+
+/**
+ * A tokenizer over a given list of characters (in id order), such as one saved with a model.
+ *
+ * @param chars distinct characters, each a single Unicode code point
+ * @returns the tokenizer
+ * @example
+ * ```ts
+ * import { tokenizerFromChars } from "./02_tokenizer.ts";
+ * console.log(tokenizerFromChars(["a", "b"]).bos); // 2
+ * ```
+ */
+export function tokenizerFromChars(chars: readonly string[]): Tokenizer {
+  const ids = new Map<string, number>();
+  for (const [id, ch] of chars.entries()) {
+    if ([...ch].length !== 1) {
+      throw new RangeError(`a vocabulary entry must be one character, got ${JSON.stringify(ch)}`);
+    }
+    if (ids.has(ch)) throw new RangeError(`the vocabulary lists ${JSON.stringify(ch)} twice`);
+    ids.set(ch, id);
+  }
+  return { chars: [...chars], bos: chars.length, vocabSize: chars.length + 1, ids };
+}
+
+/**
+ * Builds the vocabulary of a dataset: its unique characters sorted by code point (as Python's
+ * `sorted(set(...))` does), so the same data always gives the same ids.
+ *
+ * @param docs the documents
+ * @returns the tokenizer
+ * @example
+ * ```ts
+ * import { createTokenizer } from "./02_tokenizer.ts";
+ * const tokenizer = createTokenizer(["emma", "ava"]);
+ * console.log(tokenizer.chars.join(""), tokenizer.bos); // aemv 4
+ * ```
+ */
+export function createTokenizer(docs: readonly string[]): Tokenizer {
+  const unique = new Set<string>();
+  for (const doc of docs) for (const ch of doc) unique.add(ch);
+  const chars = [...unique].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
+  return tokenizerFromChars(chars);
+}
+
+/**
+ * Turns text into token ids. A character the vocabulary lacks is an error that names it.
+ *
+ * @param tokenizer the vocabulary
+ * @param text the text to encode
+ * @param where optional description of where the text came from, for the error message
+ * @returns one id per character
+ * @example
+ * ```ts
+ * import { createTokenizer, encode } from "./02_tokenizer.ts";
+ * console.log(encode(createTokenizer(["abc"]), "cab")); // [ 2, 0, 1 ]
+ * ```
+ */
+export function encode(tokenizer: Tokenizer, text: string, where = ""): number[] {
+  const ids: number[] = [];
+  let column = 0;
+  for (const ch of text) {
+    column++;
+    const id = tokenizer.ids.get(ch);
+    if (id === undefined) {
+      const place = where ? ` in ${where}` : "";
+      throw new RangeError(
+        `character ${JSON.stringify(ch)} (U+${
+          ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")
+        }) at column ${column}${place} is not in the vocabulary ` +
+          `${JSON.stringify(tokenizer.chars.join(""))}; remove it or train on data that has it`,
+      );
+    }
+    ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * Turns token ids back into text. BOS has no character, so it is left out.
+ *
+ * @param tokenizer the vocabulary
+ * @param ids token ids
+ * @returns the text
+ * @example
+ * ```ts
+ * import { createTokenizer, decode } from "./02_tokenizer.ts";
+ * console.log(decode(createTokenizer(["abc"]), [3, 2, 0, 1, 3])); // cab
+ * ```
+ */
+export function decode(tokenizer: Tokenizer, ids: readonly number[]): string {
+  let text = "";
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0 || id > tokenizer.bos) {
+      throw new RangeError(`token id ${id} is outside the vocabulary (0 to ${tokenizer.bos})`);
+    }
+    if (id !== tokenizer.bos) text += tokenizer.chars[id];
+  }
+  return text;
+}
+
+/**
+ * A document as the model sees it in training: BOS, its characters, BOS.
+ *
+ * @param tokenizer the vocabulary
+ * @param doc one document
+ * @returns `[bos, ...encode(doc), bos]`
+ * @example
+ * ```ts
+ * import { createTokenizer, withBos } from "./02_tokenizer.ts";
+ * console.log(withBos(createTokenizer(["ab"]), "ab")); // [ 2, 0, 1, 2 ]
+ * ```
+ */
+export function withBos(tokenizer: Tokenizer, doc: string): number[] {
+  return [tokenizer.bos, ...encode(tokenizer, doc), tokenizer.bos];
+}
+
+/**
+ * Shows the idea of this step and checks it with assertions. Runs when the file is run
+ * directly; the tests call it too, with a silent `print`.
+ *
+ * @param print where the demonstration's lines go
+ */
+export function demo(print: (line: string) => void = console.log): void {
+  print("Step 02: characters become token ids.\n");
+  const docs = loadDocuments(bundledNames);
+  const tokenizer = createTokenizer(docs);
+  const longest = docs.reduce((a, b) => (b.length > a.length ? b : a));
+  print(
+    `dataset: ${docs.length.toLocaleString("en-US")} names, e.g. ${docs.slice(0, 5).join(", ")}`,
+  );
+  print(`longest: "${longest}" (${longest.length} characters)`);
+  print(`vocabulary: ${tokenizer.vocabSize} tokens = ${tokenizer.chars.length} characters + BOS`);
+  print(
+    "  id:  " + tokenizer.chars.map((_, id) => String(id).padStart(2)).join(" ") + " " +
+      tokenizer.bos,
+  );
+  print("  ch:  " + tokenizer.chars.map((ch) => ch.padStart(2)).join(" ") + " BOS");
+
+  const name = "emma";
+  const tokens = withBos(tokenizer, name);
+  print(`\n"${name}" with BOS on both sides: [${tokens.join(", ")}]`);
+  print("training pairs (what the model sees -> what it must predict next):");
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const context = decode(tokenizer, tokens.slice(1, i + 1)) || "(start)";
+    const next = tokens[i + 1] === tokenizer.bos ? "BOS (end)" : tokenizer.chars[tokens[i + 1]];
+    print(`  ${context.padEnd(8)} -> ${next}`);
+  }
+
+  assert.equal(tokenizer.vocabSize, 27, "names use a-z, so the vocabulary is 26 letters + BOS");
+  assert.equal(tokenizer.bos, 26, "BOS is the id one past the last character");
+  assert.equal(decode(tokenizer, tokens), name, "decode(encode(x)) must give x back");
+  for (const doc of docs.slice(0, 1000)) {
+    assert.equal(decode(tokenizer, encode(tokenizer, doc)), doc, `round trip of "${doc}"`);
+  }
+  assert.throws(() => encode(tokenizer, "zoë"), /"ë".*not in the vocabulary/);
+  print("\nAll step 02 checks passed.");
+}
+
+if (import.meta.main) demo();

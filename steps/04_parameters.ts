@@ -1,0 +1,230 @@
+/**
+ * # Step 04: the parameters, all 4,192 of them
+ *
+ * What you will learn: everything the model knows lives in a handful of weight matrices, each
+ * filled with small random numbers before training. Their names follow GPT-2 (`wte`, `wpe`,
+ * `attn_wq`, `mlp_fc1`, `lm_head` ...), so what you learn here maps onto any real model:
+ *
+ * - `wte` `[vocabSize][nEmbd]`: token embedding, one learned vector per character;
+ * - `wpe` `[blockSize][nEmbd]`: position embedding, one learned vector per position;
+ * - per layer: attention `attn_wq`, `attn_wk`, `attn_wv`, `attn_wo` `[nEmbd][nEmbd]`, and the
+ *   MLP `mlp_fc1` `[4 nEmbd][nEmbd]` and `mlp_fc2` `[nEmbd][4 nEmbd]`;
+ * - `lm_head` `[vocabSize][nEmbd]`: turns the final vector into one score per next token.
+ *
+ * Run it: `deno run steps/04_parameters.ts`. Builds on: step 01 (`Value`), step 02 (vocabulary
+ * size) and the seeded generator in `random.ts`.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { Value } from "./01_autograd.ts";
+import type { Matrix } from "./03_components.ts";
+import { Random } from "./random.ts";
+
+/** The shape of a GPT: everything needed to build its parameters. */
+export interface GPTConfig {
+  /** Number of token ids (characters + BOS). */
+  vocabSize: number;
+  /** Number of transformer layers. */
+  nLayer: number;
+  /** Width of every vector that flows through the model (the residual stream). */
+  nEmbd: number;
+  /** Number of attention heads; each looks at `nEmbd / nHead` of the dimensions. */
+  nHead: number;
+  /** Longest context the model can see, and the number of learned positions. */
+  blockSize: number;
+}
+
+/** The microgpt defaults: 1 layer, 16-wide, 4 heads, 16 positions. */
+export const defaultConfig: Omit<GPTConfig, "vocabSize"> = {
+  nLayer: 1,
+  nEmbd: 16,
+  nHead: 4,
+  blockSize: 16,
+};
+
+/** The standard deviation of the initial weights, as in the reference. */
+export const initStd = 0.08;
+
+/**
+ * Checks that a config describes a model that can be built; throws a one-line `RangeError`
+ * naming the field and the fix otherwise.
+ *
+ * @param config the config to check
+ * @returns the same config, for chaining
+ * @example
+ * ```ts
+ * import { validateConfig } from "./04_parameters.ts";
+ * validateConfig({ vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 });
+ * ```
+ */
+export function validateConfig(config: GPTConfig): GPTConfig {
+  const limits: [keyof GPTConfig, number, number][] = [
+    ["vocabSize", 2, 1_000_000],
+    ["nLayer", 1, 64],
+    ["nEmbd", 1, 4096],
+    ["nHead", 1, 4096],
+    ["blockSize", 1, 4096],
+  ];
+  for (const [field, min, max] of limits) {
+    const value = config[field];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`${field} must be an integer from ${min} to ${max}, got ${value}`);
+    }
+  }
+  if (config.nEmbd % config.nHead !== 0) {
+    throw new RangeError(
+      `nEmbd (${config.nEmbd}) must be divisible by nHead (${config.nHead}); ` +
+        `pick a head count that divides the width`,
+    );
+  }
+  return config;
+}
+
+/** Named weight matrices, in the order the reference creates (and draws) them. */
+export type StateDict = Record<string, Matrix>;
+
+/**
+ * The names and shapes of every matrix, in creation order.
+ *
+ * @param config the model shape
+ * @returns `[name, rows, columns]` for each matrix
+ * @example
+ * ```ts
+ * import { matrixShapes } from "./04_parameters.ts";
+ * const config = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 };
+ * console.log(matrixShapes(config)[0]); // [ "wte", 27, 16 ]
+ * ```
+ */
+export function matrixShapes(config: GPTConfig): [string, number, number][] {
+  const { vocabSize, nLayer, nEmbd, blockSize } = config;
+  const shapes: [string, number, number][] = [
+    ["wte", vocabSize, nEmbd],
+    ["wpe", blockSize, nEmbd],
+    ["lm_head", vocabSize, nEmbd],
+  ];
+  for (let layer = 0; layer < nLayer; layer++) {
+    shapes.push(
+      [`layer${layer}.attn_wq`, nEmbd, nEmbd],
+      [`layer${layer}.attn_wk`, nEmbd, nEmbd],
+      [`layer${layer}.attn_wv`, nEmbd, nEmbd],
+      [`layer${layer}.attn_wo`, nEmbd, nEmbd],
+      [`layer${layer}.mlp_fc1`, 4 * nEmbd, nEmbd],
+      [`layer${layer}.mlp_fc2`, nEmbd, 4 * nEmbd],
+    );
+  }
+  return shapes;
+}
+
+/**
+ * How many numbers the model learns, from the shapes alone.
+ *
+ * @param config the model shape
+ * @returns the parameter count (4,192 for the defaults and 27 tokens)
+ * @example
+ * ```ts
+ * import { parameterCount } from "./04_parameters.ts";
+ * console.log(parameterCount({ vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 }));
+ * // 4192
+ * ```
+ */
+export function parameterCount(config: GPTConfig): number {
+  return matrixShapes(config).reduce((total, [, rows, cols]) => total + rows * cols, 0);
+}
+
+/** A model: its shape, its named matrices, and all parameters as one flat list. */
+export interface Model {
+  readonly config: GPTConfig;
+  readonly stateDict: StateDict;
+  /** Every parameter, matrix by matrix, row by row: the order the optimizer and files use. */
+  readonly params: Value[];
+}
+
+/**
+ * A model with fresh weights drawn from N(0, std^2), matrix by matrix and row by row, in the
+ * same order as the reference so that the same seed gives the same numbers.
+ *
+ * @param config the model shape (validated)
+ * @param rng the seeded generator to draw from
+ * @param std standard deviation of the initial weights
+ * @returns the model
+ * @example
+ * ```ts
+ * import { createModel } from "./04_parameters.ts";
+ * import { Random } from "./random.ts";
+ * const config = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 };
+ * console.log(createModel(config, new Random(42)).params.length); // 4192
+ * ```
+ */
+export function createModel(config: GPTConfig, rng: Random, std = initStd): Model {
+  validateConfig(config);
+  return modelFromWeights(config, () => rng.gauss(0, std));
+}
+
+/**
+ * A model whose weights come from `next()`, called once per parameter in `params` order. Used
+ * to initialise randomly and to load saved weights.
+ *
+ * @param config the model shape (validated)
+ * @param next returns the next weight
+ * @returns the model
+ * @example
+ * ```ts
+ * import { modelFromWeights } from "./04_parameters.ts";
+ * const config = { vocabSize: 3, nLayer: 1, nEmbd: 2, nHead: 1, blockSize: 2 };
+ * console.log(modelFromWeights(config, () => 0).params.length); // 48
+ * ```
+ */
+export function modelFromWeights(config: GPTConfig, next: () => number): Model {
+  validateConfig(config);
+  const stateDict: StateDict = {};
+  const params: Value[] = [];
+  for (const [name, rows, cols] of matrixShapes(config)) {
+    const matrix: Matrix = [];
+    for (let r = 0; r < rows; r++) {
+      const row: Value[] = [];
+      for (let c = 0; c < cols; c++) row.push(new Value(next()));
+      matrix.push(row);
+      params.push(...row);
+    }
+    stateDict[name] = matrix;
+  }
+  return { config: { ...config }, stateDict, params };
+}
+
+/**
+ * Shows the idea of this step and checks it with assertions. Runs when the file is run
+ * directly; the tests call it too, with a silent `print`.
+ *
+ * @param print where the demonstration's lines go
+ */
+export function demo(print: (line: string) => void = console.log): void {
+  print("Step 04: the parameters.\n");
+  const config: GPTConfig = { vocabSize: 27, ...defaultConfig };
+  const model = createModel(config, new Random(42));
+  const format = new Intl.NumberFormat("en-US");
+  print("matrix               shape        parameters");
+  for (const [name, rows, cols] of matrixShapes(config)) {
+    const shape = `[${rows}][${cols}]`;
+    print(`  ${name.padEnd(18)} ${shape.padEnd(12)} ${format.format(rows * cols).padStart(6)}`);
+  }
+  print(`  ${"total".padEnd(31)} ${format.format(model.params.length).padStart(6)}`);
+
+  const weights = model.params.map((p) => p.data);
+  const mean = weights.reduce((a, b) => a + b, 0) / weights.length;
+  const std = Math.sqrt(weights.reduce((a, b) => a + (b - mean) ** 2, 0) / weights.length);
+  print(`\ninitial weights: mean ${mean.toFixed(4)}, standard deviation ${std.toFixed(4)}`);
+  print(`first weights of wte[0]: ${weights.slice(0, 4).map((w) => w.toFixed(6)).join(", ")}`);
+
+  assert.equal(model.params.length, 4192, "the default model has 4,192 parameters");
+  assert.equal(parameterCount(config), 4192, "and the formula agrees");
+  assert.ok(Math.abs(mean) < 0.01, `initial mean ${mean} should be near 0`);
+  assert.ok(Math.abs(std - initStd) < 0.005, `initial spread ${std} should be near ${initStd}`);
+  const again = createModel(config, new Random(42)).params.map((p) => p.data);
+  assert.deepEqual(again, weights, "the same seed gives the same weights");
+  assert.throws(() => validateConfig({ ...config, nHead: 3 }), /divisible by nHead/);
+  print("\nAll step 04 checks passed.");
+}
+
+if (import.meta.main) demo();

@@ -1,0 +1,170 @@
+/**
+ * # Step 05: attention, how a position looks back at earlier ones
+ *
+ * What you will learn: the one mechanism that lets a token use its context. Each position makes
+ * three vectors from its input: a query ("what am I looking for?"), a key ("what do I
+ * offer?") and a value ("what do I pass on if chosen?"). The position's query is compared with
+ * the keys of every position so far (dot products), softmax turns the scores into weights, and
+ * the output is the weighted mix of their values.
+ *
+ * Two details make it a GPT's attention:
+ *
+ * - causal: a position sees only itself and earlier positions, never the future, because when
+ *   we generate a name the future has not been written yet. We process one token at a time and
+ *   keep the keys and values of earlier positions in a KV cache, so the mask is simply "what is
+ *   in the cache".
+ * - multi-head: the `nEmbd` dimensions are split into `nHead` groups that attend separately,
+ *   so one head can track, say, the previous letter while another tracks the first one.
+ *
+ * Run it: `deno run steps/05_attention.ts`. Builds on: steps 01, 03 (`linear`, `softmax`), 04.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { Value } from "./01_autograd.ts";
+import { createTokenizer, encode, loadDocuments } from "./02_tokenizer.ts";
+import { bundledNames } from "./02_tokenizer.ts";
+import { linear, softmax, type Vector } from "./03_components.ts";
+import { createModel, defaultConfig, type Model } from "./04_parameters.ts";
+import { Random } from "./random.ts";
+
+/**
+ * The keys and values of every earlier position, per layer: `keys[layer][position]` is a
+ * `[nEmbd]` vector. A fresh cache starts each document or sample.
+ */
+export interface KVCache {
+  keys: Vector[][];
+  values: Vector[][];
+}
+
+/**
+ * An empty cache for a model with `nLayer` layers.
+ *
+ * @example
+ * ```ts
+ * import { createKVCache } from "./05_attention.ts";
+ * console.log(createKVCache(1)); // { keys: [ [] ], values: [ [] ] }
+ * ```
+ */
+export function createKVCache(nLayer: number): KVCache {
+  return {
+    keys: Array.from({ length: nLayer }, () => []),
+    values: Array.from({ length: nLayer }, () => []),
+  };
+}
+
+/** What attention returns: its output vector and, for looking inside, the weights per head. */
+export interface AttentionResult {
+  /** `[nEmbd]`: the heads' outputs side by side, mixed by `attn_wo`. */
+  out: Vector;
+  /** `[nHead][positions so far]`: how much this position attended to each earlier one. */
+  weights: Vector[];
+}
+
+/**
+ * Multi-head causal self-attention for the newest token: appends its key and value to the
+ * cache, then lets it attend over every position in the cache.
+ *
+ * @param x the token's normalised input, `[nEmbd]`
+ * @param model the model (uses `layer{n}.attn_wq/wk/wv/wo` and `config.nHead`)
+ * @param layer which layer
+ * @param cache the KV cache, updated in place
+ * @returns the attention output and the weights per head
+ * @example
+ * ```ts
+ * import { Value } from "./01_autograd.ts";
+ * import { causalSelfAttention, createKVCache } from "./05_attention.ts";
+ * import { createModel } from "./04_parameters.ts";
+ * import { Random } from "./random.ts";
+ * const model = createModel({ vocabSize: 3, nLayer: 1, nEmbd: 4, nHead: 2, blockSize: 4 }, new Random(1));
+ * const x = [1, 0, 0, 0].map((n) => new Value(n));
+ * const { weights } = causalSelfAttention(x, model, 0, createKVCache(1));
+ * console.log(weights.map((head) => head.map((w) => w.data))); // [ [ 1 ], [ 1 ] ]
+ * ```
+ */
+export function causalSelfAttention(
+  x: Vector,
+  model: Model,
+  layer: number,
+  cache: KVCache,
+): AttentionResult {
+  const { nEmbd, nHead } = model.config;
+  const w = model.stateDict;
+  const headDim = nEmbd / nHead;
+  const q = linear(x, w[`layer${layer}.attn_wq`]);
+  const k = linear(x, w[`layer${layer}.attn_wk`]);
+  const v = linear(x, w[`layer${layer}.attn_wv`]);
+  const keys = cache.keys[layer];
+  const values = cache.values[layer];
+  keys.push(k);
+  values.push(v);
+
+  const headOutputs: Vector = [];
+  const weightsPerHead: Vector[] = [];
+  // Scores are divided by sqrt(headDim) so that their spread does not grow with the width,
+  // which would make softmax saturate into a one-hot and stop gradients.
+  const scale = Math.sqrt(headDim);
+  for (let h = 0; h < nHead; h++) {
+    const from = h * headDim;
+    const to = from + headDim;
+    const qHead = q.slice(from, to);
+    const scores = keys.map((key) => Value.dot(qHead, key.slice(from, to)).div(scale));
+    const weights = softmax(scores);
+    // Output dimension j of this head: sum over positions t of weights[t] * value[t][j].
+    for (let j = from; j < to; j++) {
+      headOutputs.push(Value.dot(weights, values.map((value) => value[j])));
+    }
+    weightsPerHead.push(weights);
+  }
+  return { out: linear(headOutputs, w[`layer${layer}.attn_wo`]), weights: weightsPerHead };
+}
+
+/**
+ * Shows the idea of this step and checks it with assertions. Runs when the file is run
+ * directly; the tests call it too, with a silent `print`.
+ *
+ * @param print where the demonstration's lines go
+ */
+export function demo(print: (line: string) => void = console.log): void {
+  print("Step 05: causal self-attention with a KV cache.\n");
+  const tokenizer = createTokenizer(loadDocuments(bundledNames));
+  const model = createModel({ vocabSize: tokenizer.vocabSize, ...defaultConfig }, new Random(42));
+  const name = "emma";
+  const tokens = [tokenizer.bos, ...encode(tokenizer, name)];
+  const labels = ["BOS", ...name];
+  const cache = createKVCache(1);
+  const rows: Vector[][] = [];
+  for (const [position, token] of tokens.entries()) {
+    // Stand-in input: token plus position embedding (step 06 adds normalisation and layers).
+    const x = model.stateDict.wte[token].map((t, i) => t.add(model.stateDict.wpe[position][i]));
+    rows.push(causalSelfAttention(x, model, 0, cache).weights);
+  }
+
+  print(`Which earlier characters may each position of "${name}" look at? (x = allowed)`);
+  print("          " + labels.map((l) => l.padStart(4)).join(""));
+  for (const [p, label] of labels.entries()) {
+    print(`  ${label.padEnd(7)} ` + labels.map((_, t) => (t <= p ? "   x" : "   .")).join(""));
+  }
+  print(`\nAttention weights per head (untrained model: still nearly uniform):`);
+  for (let h = 0; h < model.config.nHead; h++) {
+    print(`  head ${h}`);
+    for (const [p, label] of labels.entries()) {
+      const cells = rows[p][h].map((w) => w.data.toFixed(2).padStart(6)).join("");
+      print(`    ${label.padEnd(5)}${cells}`);
+    }
+  }
+
+  for (const [p, heads] of rows.entries()) {
+    assert.equal(heads.length, model.config.nHead, "one row of weights per head");
+    for (const weights of heads) {
+      assert.equal(weights.length, p + 1, `position ${p} sees exactly positions 0..${p}`);
+      const sum = weights.reduce((s, w) => s + w.data, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-12, `weights at position ${p} sum to 1, got ${sum}`);
+    }
+  }
+  assert.equal(cache.keys[0].length, tokens.length, "the cache holds one key per position");
+  print("\nAll step 05 checks passed.");
+}
+
+if (import.meta.main) demo();

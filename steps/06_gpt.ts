@@ -1,0 +1,144 @@
+/**
+ * # Step 06: the whole GPT, one token at a time
+ *
+ * What you will learn: how the pieces stack into a forward pass. For a token at a position:
+ *
+ * 1. look up its token embedding and its position embedding and add them;
+ * 2. for each layer, an attention block and an MLP block, each wrapped as
+ *    `x = x + block(rmsnorm(x))`. The `x + ...` is the residual stream: every block adds a
+ *    correction to a running vector instead of replacing it, so gradients reach early layers
+ *    unchanged through the additions;
+ * 3. `lm_head` turns the final vector into one score (logit) per possible next token.
+ *
+ * Run it: `deno run steps/06_gpt.ts`. Builds on: steps 01 to 05.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { Value } from "./01_autograd.ts";
+import { bundledNames, createTokenizer, encode, loadDocuments } from "./02_tokenizer.ts";
+import { linear, rmsnorm, softmax, type Vector } from "./03_components.ts";
+import { createModel, defaultConfig, type Model } from "./04_parameters.ts";
+import { causalSelfAttention, createKVCache, type KVCache } from "./05_attention.ts";
+import { Random } from "./random.ts";
+
+/**
+ * Swappable parts of the architecture, for experiments (step 10 tries LayerNorm and GeLU).
+ * Leave them out for the reference GPT.
+ */
+export interface Variant {
+  /** The normalisation; default `rmsnorm`. */
+  norm?: (x: Vector) => Vector;
+  /** The MLP's non-linearity; default ReLU. */
+  activation?: (x: Value) => Value;
+}
+
+/** What `gpt` can also report, for looking inside the model (step 09). */
+export interface Trace {
+  /** Attention weights of each layer, `[nLayer][nHead][positions so far]`. */
+  attention: Vector[][];
+}
+
+/**
+ * The forward pass for one token at one position: returns one logit per token id for what
+ * comes next. Earlier positions of the same sequence must have been fed through the same
+ * `cache` first.
+ *
+ * @param model the model
+ * @param tokenId the current token
+ * @param posId its position (0 for the first token, BOS)
+ * @param cache the KV cache of this sequence, updated in place
+ * @param variant optional replacements for the normalisation and the activation
+ * @param trace optional object that receives the attention weights
+ * @returns `[vocabSize]` logits
+ * @example
+ * ```ts
+ * import { gpt } from "./06_gpt.ts";
+ * import { createKVCache } from "./05_attention.ts";
+ * import { createModel } from "./04_parameters.ts";
+ * import { Random } from "./random.ts";
+ * const model = createModel({ vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 }, new Random(42));
+ * console.log(gpt(model, 26, 0, createKVCache(1)).length); // 27
+ * ```
+ */
+export function gpt(
+  model: Model,
+  tokenId: number,
+  posId: number,
+  cache: KVCache,
+  variant: Variant = {},
+  trace?: Trace,
+): Vector {
+  const { nLayer, blockSize, vocabSize } = model.config;
+  if (!(posId >= 0 && posId < blockSize)) {
+    throw new RangeError(`position ${posId} is outside the block size 0..${blockSize - 1}`);
+  }
+  if (!(tokenId >= 0 && tokenId < vocabSize)) {
+    throw new RangeError(`token ${tokenId} is outside the vocabulary 0..${vocabSize - 1}`);
+  }
+  const norm = variant.norm ?? rmsnorm;
+  const activation = variant.activation ?? ((v: Value) => v.relu());
+  const w = model.stateDict;
+
+  const tokenEmbedding = w.wte[tokenId];
+  const positionEmbedding = w.wpe[posId];
+  let x = tokenEmbedding.map((t, i) => t.add(positionEmbedding[i]));
+  // Normalising the embedding itself is not redundant: the residual stream starts from it.
+  x = norm(x);
+
+  for (let layer = 0; layer < nLayer; layer++) {
+    // Attention block: gather information from earlier positions.
+    const attention = causalSelfAttention(norm(x), model, layer, cache);
+    trace?.attention.push(attention.weights);
+    x = attention.out.map((a, i) => a.add(x[i]));
+
+    // MLP block: think about it, one position at a time, in a 4x wider space.
+    const hidden = linear(norm(x), w[`layer${layer}.mlp_fc1`]).map(activation);
+    const mlpOut = linear(hidden, w[`layer${layer}.mlp_fc2`]);
+    x = mlpOut.map((m, i) => m.add(x[i]));
+  }
+  return linear(x, w.lm_head);
+}
+
+/**
+ * Shows the idea of this step and checks it with assertions. Runs when the file is run
+ * directly; the tests call it too, with a silent `print`.
+ *
+ * @param print where the demonstration's lines go
+ */
+export function demo(print: (line: string) => void = console.log): void {
+  print("Step 06: the full forward pass.\n");
+  const tokenizer = createTokenizer(loadDocuments(bundledNames));
+  const model = createModel({ vocabSize: tokenizer.vocabSize, ...defaultConfig }, new Random(42));
+  const cache = createKVCache(model.config.nLayer);
+  const tokens = [tokenizer.bos, ...encode(tokenizer, "em")];
+  let logits: Vector = [];
+  for (const [position, token] of tokens.entries()) logits = gpt(model, token, position, cache);
+
+  const probs = softmax(logits).map((p) => p.data);
+  const label = (id: number) => (id === tokenizer.bos ? "BOS" : tokenizer.chars[id]);
+  const ranked = probs.map((p, id) => ({ p, id })).sort((a, b) => b.p - a.p).slice(0, 5);
+  print(`After "BOS e m" the untrained model scores ${logits.length} possible next tokens.`);
+  print("Its top five guesses (near 1/27 = 0.037 each: it knows nothing yet):");
+  for (const { p, id } of ranked) {
+    print(`  ${label(id).padEnd(4)} ${p.toFixed(4)} ${"#".repeat(Math.round(p * 400))}`);
+  }
+  const graphSize = logits[0].topologicalOrder().length;
+  print(`\nThe graph behind one logit has ${graphSize.toLocaleString("en-US")} nodes.`);
+
+  assert.equal(logits.length, tokenizer.vocabSize, "one logit per token id");
+  assert.ok(logits.every((l) => Number.isFinite(l.data)), "every logit is finite");
+  assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-12, "probabilities sum to 1");
+  const again = createKVCache(1);
+  let repeat: Vector = [];
+  for (const [position, token] of tokens.entries()) repeat = gpt(model, token, position, again);
+  assert.deepEqual(
+    repeat.map((l) => l.data),
+    logits.map((l) => l.data),
+    "forward is deterministic",
+  );
+  print("\nAll step 06 checks passed.");
+}
+
+if (import.meta.main) demo();

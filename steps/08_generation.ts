@@ -1,0 +1,161 @@
+/**
+ * # Step 08: generation, the model invents names
+ *
+ * What you will learn: a trained GPT writes by repeatedly predicting the next character and
+ * drawing one from its prediction. Start from BOS, feed the drawn character back in, and stop
+ * when the model draws BOS (it thinks the name is finished) or the context is full.
+ *
+ * Temperature controls how adventurous the draws are: the logits are divided by it before
+ * softmax. Below 1 the distribution sharpens towards the most likely characters (safe, common
+ * names); above 1 it flattens (surprising, often unpronounceable ones).
+ *
+ * Run it: `deno run steps/08_generation.ts`. Builds on: steps 01 to 07.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { Value } from "./01_autograd.ts";
+import { bundledNames, encode, type Tokenizer } from "./02_tokenizer.ts";
+import { softmax } from "./03_components.ts";
+import type { Model } from "./04_parameters.ts";
+import { createKVCache } from "./05_attention.ts";
+import { gpt } from "./06_gpt.ts";
+import { setup, train } from "./07_training.ts";
+import type { Random } from "./random.ts";
+
+/** Options of `generate`. */
+export interface GenerateOptions {
+  /** Divides the logits before softmax; must be positive. Default 1. */
+  temperature?: number;
+  /** Keep only the `topK` most likely tokens at each step (0 or absent: keep all). */
+  topK?: number;
+  /** Text the name must start with; it is fed to the model before sampling begins. */
+  prefix?: string;
+  /** Called with the distribution each time a token is drawn (for `--show-probs`). */
+  onDraw?: (probabilities: number[], drawn: number) => void;
+}
+
+/**
+ * The probabilities of the next token: `softmax(logits / temperature)`, step 03's softmax. The
+ * division is a multiplication by `1 / temperature`, as in the reference.
+ *
+ * @param logits the model's scores
+ * @param temperature positive; 1 leaves the distribution unchanged
+ * @returns probabilities (numbers) that sum to 1
+ * @example
+ * ```ts
+ * import { Value } from "./01_autograd.ts";
+ * import { probabilitiesAt } from "./08_generation.ts";
+ * const logits = [new Value(0), new Value(Math.log(3))];
+ * console.log(probabilitiesAt(logits, 1).map((p) => p.toFixed(2))); // [ "0.25", "0.75" ]
+ * ```
+ */
+export function probabilitiesAt(logits: readonly Value[], temperature: number): number[] {
+  if (!(temperature > 0 && Number.isFinite(temperature))) {
+    throw new RangeError(`temperature must be a positive number, got ${temperature}`);
+  }
+  const inverse = 1 / temperature;
+  return softmax(logits.map((logit) => logit.mul(inverse))).map((p) => p.data);
+}
+
+/**
+ * Samples one document from the model.
+ *
+ * @param model the trained model
+ * @param tokenizer its vocabulary
+ * @param rng the generator to draw with (advanced in place)
+ * @param options temperature, top-k, prefix
+ * @returns the generated text (including the prefix)
+ * @example
+ * ```ts
+ * import { generate } from "./08_generation.ts";
+ * import { setup } from "./07_training.ts";
+ * const { model, tokenizer, rng } = setup("emma\nava", 42);
+ * console.log(typeof generate(model, tokenizer, rng, { temperature: 0.5 })); // string
+ * ```
+ */
+export function generate(
+  model: Model,
+  tokenizer: Tokenizer,
+  rng: Random,
+  options: GenerateOptions = {},
+): string {
+  const { temperature = 1, topK = 0, prefix = "", onDraw } = options;
+  const { blockSize, nLayer } = model.config;
+  if (!(Number.isInteger(topK) && topK >= 0)) {
+    throw new RangeError(`topK must be a non-negative integer, got ${topK}`);
+  }
+  const prefixIds = encode(tokenizer, prefix, "the prefix");
+  if (prefixIds.length >= blockSize) {
+    throw new RangeError(
+      `the prefix has ${prefixIds.length} characters; it must be shorter than the block size ${blockSize}`,
+    );
+  }
+  const cache = createKVCache(nLayer);
+  const out = [...prefixIds];
+  let tokenId = tokenizer.bos;
+  for (let position = 0; position < blockSize; position++) {
+    const logits = gpt(model, tokenId, position, cache);
+    if (position < prefixIds.length) {
+      tokenId = prefixIds[position]; // the prefix is given, not drawn
+      continue;
+    }
+    const probabilities = probabilitiesAt(logits, temperature);
+    if (topK > 0 && topK < probabilities.length) {
+      const threshold = [...probabilities].sort((a, b) => b - a)[topK - 1];
+      let kept = 0;
+      for (let i = 0; i < probabilities.length; i++) {
+        if (probabilities[i] >= threshold && kept < topK) kept++;
+        else probabilities[i] = 0;
+      }
+    }
+    tokenId = rng.choices(probabilities);
+    onDraw?.(probabilities, tokenId);
+    if (tokenId === tokenizer.bos) break;
+    out.push(tokenId);
+  }
+  return out.map((id) => tokenizer.chars[id]).join("");
+}
+
+/**
+ * Shows the idea of this step and checks it with assertions. Runs when the file is run
+ * directly; the tests call it too, with a silent `print`.
+ *
+ * @param print where the demonstration's lines go
+ */
+export function demo(print: (line: string) => void = console.log): void {
+  print("Step 08: sampling names, with temperature.\n");
+  const { docs, tokenizer, model, rng } = setup(bundledNames, 42);
+  train(model, tokenizer, docs, { steps: 1000 });
+  const known = new Set(docs);
+
+  const samples: string[] = [];
+  for (let i = 0; i < 20; i++) samples.push(generate(model, tokenizer, rng, { temperature: 0.5 }));
+  print("20 names at temperature 0.5 (* = also in the training data):");
+  print("  " + samples.map((s) => (known.has(s) ? `${s}*` : s)).join(", "));
+
+  for (const temperature of [0.1, 1.0, 1.5]) {
+    const few = Array.from({ length: 8 }, () => generate(model, tokenizer, rng, { temperature }));
+    print(`temperature ${temperature.toFixed(1)}: ${few.join(", ")}`);
+  }
+
+  const prefixed = Array.from(
+    { length: 5 },
+    () => generate(model, tokenizer, rng, { temperature: 0.5, prefix: "ka" }),
+  );
+  print(`starting with "ka": ${prefixed.join(", ")}`);
+
+  const scores = [2, 1, 0].map((n) => new Value(n));
+  const sharp = probabilitiesAt(scores, 0.1);
+  const flat = probabilitiesAt(scores, 10);
+  assert.ok(sharp[0] > 0.99, "a low temperature makes the top choice nearly certain");
+  assert.ok(flat[0] < 0.4, "a high temperature makes the distribution nearly uniform");
+  assert.ok(samples.every((s) => s.length <= model.config.blockSize), "names fit the block size");
+  assert.ok(samples.every((s) => /^[a-z]*$/.test(s)), "names use only vocabulary characters");
+  assert.ok(new Set(samples).size >= 10, "sampling is varied, not one name repeated");
+  assert.ok(prefixed.every((s) => s.startsWith("ka")), "a prefix is kept");
+  print("\nAll step 08 checks passed.");
+}
+
+if (import.meta.main) demo();
