@@ -1,0 +1,239 @@
+/**
+ * What the command-line tools (`deno task train`, `sample`, `eval`, `bench`) share: flag
+ * parsing with range checks, one-line errors, reading a data file, colour that switches itself
+ * off when piped or when `NO_COLOR` is set, number formatting, and a progress line.
+ *
+ * Everything here comes with Deno: `node:util` (`parseArgs`, `styleText`) and `Intl`; there is
+ * no `@std` because JSR is not reachable from every machine this project runs on.
+ *
+ * @module
+ */
+
+import { parseArgs, styleText } from "node:util";
+
+/** A user mistake: printed as one line `error: <message>`, exit status 2. */
+export class CliError extends Error {
+  override name = "CliError";
+}
+
+/** Where a command writes. Tests pass their own to capture the output. */
+export interface Io {
+  /** Normal output, one line per call. */
+  out: (line: string) => void;
+  /** Progress and notes, one line per call. */
+  err: (line: string) => void;
+  /** Rewrites the current progress line in place (TTY only). */
+  status: (line: string) => void;
+  /** True when stdout is a terminal: colour is on. */
+  tty: boolean;
+  /** True when stderr is a terminal: progress redraws one line instead of printing many. */
+  statusTty: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** The real terminal, or a pipe. */
+export function consoleIo(): Io {
+  return {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    status: (line) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`)),
+    tty: Deno.stdout.isTerminal(),
+    statusTty: Deno.stderr.isTerminal(),
+  };
+}
+
+/** Text styles available to `paint`. */
+export type Style = "bold" | "dim" | "green" | "red" | "yellow" | "cyan";
+
+/**
+ * Colours text for a terminal, and leaves it plain when `tty` is false or `NO_COLOR` is set.
+ *
+ * @example
+ * ```ts
+ * import { paint } from "./common.ts";
+ * console.log(paint("bold", "loss", false)); // loss
+ * ```
+ */
+export function paint(style: Style | Style[], text: string, tty: boolean): string {
+  if (!tty || Deno.noColor) return text;
+  return styleText(style, text, { validateStream: false });
+}
+
+/** Formats counts and rates the same way everywhere: `4,192`, `1,234.5`. */
+export function formatNumber(value: number, fractionDigits = 0): string {
+  return new Intl.NumberFormat("en-US", {
+    minimumFractionDigits: fractionDigits,
+    maximumFractionDigits: fractionDigits,
+  }).format(value);
+}
+
+/** Formats a duration in seconds: `0.8 s`, `1m 12s`. */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${formatNumber(seconds, 1)} s`;
+  const whole = Math.round(seconds);
+  return new Intl.DurationFormat("en", { style: "narrow" }).format({
+    hours: Math.floor(whole / 3600),
+    minutes: Math.floor((whole % 3600) / 60),
+    seconds: whole % 60,
+  });
+}
+
+/** How one numeric flag is checked. */
+export interface NumberSpec {
+  /** Smallest allowed value. */
+  min: number;
+  /** Largest allowed value. */
+  max: number;
+  /** Whole numbers only. */
+  integer?: boolean;
+  /** Whether `min` itself is allowed (default true). */
+  minInclusive?: boolean;
+}
+
+/**
+ * Reads a numeric flag's text, or throws a `CliError` that names the flag and the range.
+ *
+ * @example
+ * ```ts
+ * import { parseNumber } from "./common.ts";
+ * console.log(parseNumber("steps", "300", { min: 1, max: 1e6, integer: true })); // 300
+ * ```
+ */
+export function parseNumber(flag: string, text: string, spec: NumberSpec): number {
+  const value = Number(text);
+  const kind = spec.integer ? "a whole number" : "a number";
+  const above = spec.minInclusive === false ? `above ${spec.min}` : `from ${spec.min}`;
+  if (text.trim() === "" || !Number.isFinite(value) || (spec.integer && !Number.isInteger(value))) {
+    throw new CliError(`--${flag} must be ${kind}, got "${text}"`);
+  }
+  const tooLow = spec.minInclusive === false ? value <= spec.min : value < spec.min;
+  if (tooLow || value > spec.max) {
+    throw new CliError(`--${flag} must be ${above} to ${spec.max}, got ${text}`);
+  }
+  return value;
+}
+
+/** A command's flags: string flags (values are checked afterwards) and boolean switches. */
+export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+/**
+ * Parses command-line flags; an unknown flag, a missing value or a stray argument is a
+ * `CliError` that says to try `--help`.
+ *
+ * @example
+ * ```ts
+ * import { parseFlags } from "./common.ts";
+ * const flags = parseFlags(["--steps", "5"], { steps: { type: "string" } });
+ * console.log(flags.steps); // 5
+ * ```
+ */
+export function parseFlags(
+  args: string[],
+  spec: FlagSpec,
+): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new CliError(`${message.replace(/\.$/, "")} (see --help)`);
+  }
+}
+
+/**
+ * Reads a UTF-8 text file of documents, with one-line errors for the usual problems.
+ *
+ * @param path the file to read
+ * @returns its text
+ */
+export function readTextFile(path: string): string {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new CliError(`cannot read ${path}: no such file; check the path`);
+    }
+    if (error instanceof Deno.errors.IsADirectory) {
+      throw new CliError(`cannot read ${path}: it is a directory; give a text file`);
+    }
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      throw new CliError(`cannot read ${path}: permission denied; run with --allow-read`);
+    }
+    throw new CliError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new CliError(`${path} is not valid UTF-8 text; save it as UTF-8, one document per line`);
+  }
+}
+
+/**
+ * Runs a command's `main` and turns its outcome into an exit status: 0 on success, 2 with a
+ * one-line `error:` message for a `CliError` (or a `RangeError` from the library, which is also
+ * the user's input), 1 with the stack for anything else (a bug).
+ */
+export async function run(main: (args: string[], io: Io) => Promise<void> | void): Promise<never> {
+  const io = consoleIo();
+  try {
+    await main(Deno.args, io);
+    Deno.exit(0);
+  } catch (error) {
+    if (error instanceof CliError || error instanceof RangeError) {
+      io.err(`${paint("red", "error:", Deno.stderr.isTerminal())} ${error.message}`);
+      Deno.exit(2);
+    }
+    throw error;
+  }
+}
+
+/**
+ * A progress reporter for a long loop. On a terminal it redraws one status line at most ten
+ * times a second (step, loss, steps/s, ETA); when piped it prints a plain line every `every`
+ * steps, so logs stay readable and easy to parse.
+ */
+export class Progress {
+  private readonly started = performance.now();
+  private lastDraw = 0;
+
+  /**
+   * @param io where to write
+   * @param total how many steps the loop will run
+   * @param every when piped, print a line every this many steps
+   * @param label what is counted, for the line
+   */
+  constructor(
+    private readonly io: Io,
+    private readonly total: number,
+    private readonly every = Math.max(1, Math.ceil(total / 10)),
+    private readonly label = "step",
+  ) {}
+
+  /** Reports that `done` of `total` steps are finished, with the latest loss. */
+  update(done: number, loss: number): void {
+    const now = performance.now();
+    const elapsed = (now - this.started) / 1000;
+    const rate = done / Math.max(elapsed, 1e-9);
+    const eta = (this.total - done) / Math.max(rate, 1e-9);
+    if (this.io.statusTty) {
+      if (now - this.lastDraw < 100 && done < this.total) return;
+      this.lastDraw = now;
+      const width = 24;
+      const filled = Math.round((done / this.total) * width);
+      const bar = "█".repeat(filled) + "░".repeat(width - filled);
+      this.io.status(
+        `${bar} ${this.label} ${formatNumber(done)}/${formatNumber(this.total)} | loss ${
+          loss.toFixed(4)
+        } | ${formatNumber(rate, 0)} ${this.label}s/s | ETA ${formatSeconds(eta)}`,
+      );
+      if (done === this.total) this.io.status("");
+    } else if (done % this.every === 0 || done === this.total) {
+      this.io.err(
+        `${this.label} ${done}/${this.total} loss ${loss.toFixed(4)} ${
+          formatNumber(rate, 0)
+        } ${this.label}s/s`,
+      );
+    }
+  }
+}
