@@ -135,8 +135,12 @@ export function parseFlags(
   try {
     return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new CliError(`${message.replace(/\.$/, "")} (see --help)`);
+    // Node's messages can run over three lines; keep the first, and for a value that starts
+    // with a dash keep its hint too (`--seed=-3`), so the error stays on one line.
+    const lines = (error instanceof Error ? error.message : String(error)).split("\n");
+    const hint = lines.find((line) => line.startsWith("To specify an option argument"));
+    const message = [lines[0], hint].filter(Boolean).map((l) => l!.replace(/\.$/, ""));
+    throw new CliError(`${message.join("; ")} (see --help)`);
   }
 }
 

@@ -1,0 +1,150 @@
+// `deno task train`: every bad input gets a one-line error that names the problem, and a good
+// run prints what the README promises. The command runs in-process through its `main`, with
+// an `Io` that captures the lines.
+
+import assert from "node:assert/strict";
+import { CliError, type Io } from "../cli/common.ts";
+import { main, parseTrainArgs } from "../cli/train.ts";
+
+function capture(): Io & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return {
+    lines,
+    errors,
+    out: (line) => lines.push(line),
+    err: (line) => errors.push(line),
+    status: () => {},
+    tty: false,
+    statusTty: false,
+  };
+}
+
+/** Asserts that `args` are rejected with a one-line CliError matching `pattern`. */
+function rejects(args: string[], pattern: RegExp): void {
+  assert.throws(
+    () => main(args, capture()),
+    (error: unknown) => {
+      assert.ok(error instanceof CliError, `expected a CliError for ${args.join(" ")}`);
+      assert.match(error.message, pattern);
+      assert.ok(!error.message.includes("\n"), "the message is one line");
+      return true;
+    },
+  );
+}
+
+Deno.test("unknown flags and stray arguments are rejected", () => {
+  rejects(["--stesp", "10"], /Unknown option '--stesp'.*--help/);
+  rejects(["extra"], /Unexpected argument 'extra'/);
+  rejects(["--steps"], /argument missing/);
+});
+
+Deno.test("values that are not numbers, or out of range, are rejected with the range", () => {
+  rejects(["--steps", "0"], /--steps must be from 1 to/);
+  rejects(["--steps", "2.5"], /--steps must be a whole number, got "2.5"/);
+  rejects(["--lr", "abc"], /--lr must be a number, got "abc"/);
+  rejects(["--lr", "0"], /--lr must be above 0/);
+  rejects(["--temperature=-1"], /--temperature must be above 0/);
+  rejects(["--seed=-3"], /--seed must be from 0/);
+  rejects(
+    ["--seed", "-3"],
+    /ambiguous; to specify an option argument starting with a dash use '--seed=-XYZ'/i,
+  );
+  rejects(["--n-layer", "0"], /--n-layer must be from 1/);
+  rejects(["--block-size", "x"], /--block-size must be a whole number/);
+});
+
+Deno.test("--n-embd must be divisible by --n-head, and the error suggests a fix", () => {
+  rejects(["--n-embd", "10", "--n-head", "4"], /divisible by --n-head \(4\); try --n-head 2/);
+});
+
+Deno.test("--help prints the flags and trains nothing", () => {
+  const io = capture();
+  main(["--help"], io);
+  const text = io.lines.join("\n");
+  for (const flag of ["--steps", "--lr", "--seed", "--data", "--temperature", "--samples"]) {
+    assert.ok(text.includes(flag), `help mentions ${flag}`);
+  }
+  assert.ok(!text.includes("mean loss"));
+});
+
+Deno.test("the defaults are the reference run's", () => {
+  const options = parseTrainArgs([]);
+  assert.notEqual(options, "help");
+  if (options === "help") return;
+  assert.equal(options.steps, 1000);
+  assert.equal(options.learningRate, 0.01);
+  assert.equal(options.seed, 42);
+  assert.equal(options.temperature, 0.5);
+  assert.equal(options.samples, 20);
+  assert.deepEqual(options.shape, { nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 });
+});
+
+Deno.test("a short run prints dataset, model, loss table, samples and time", () => {
+  const io = capture();
+  main(["--steps", "20", "--samples", "3", "--seed", "7"], io);
+  const text = io.lines.join("\n");
+  assert.match(text, /dataset +[\d,]+ documents from data\/names.txt/);
+  assert.match(text, /model +4,192 parameters/);
+  assert.match(text, /mean loss/);
+  assert.match(text, /samples at temperature 0.5/);
+  assert.match(text, /other temperatures/);
+  assert.match(text, /time +[\d.]+ s in all/);
+  assert.equal(io.lines.filter((l) => /^ +\d+ {2}\S/.test(l)).length, 3, "three samples");
+  assert.ok(io.errors.some((l) => /^step 20\/20 loss \d/.test(l)), "plain progress when piped");
+});
+
+Deno.test("the same seed gives the same output", () => {
+  const run = () => {
+    const io = capture();
+    main(["--steps", "10", "--samples", "5"], io);
+    return io.lines.filter((l) => !l.includes("steps/s"));
+  };
+  assert.deepEqual(run(), run());
+});
+
+const canWrite = Deno.permissions.querySync({ name: "write" }).state === "granted" &&
+  Deno.permissions.querySync({ name: "read" }).state === "granted";
+if (!canWrite) {
+  console.warn(
+    "train_cli_test.ts: data-file tests skipped: they need --allow-read --allow-write (deno task test grants them)",
+  );
+}
+
+Deno.test({
+  name: "--data: missing, unreadable, empty, directory and non-UTF-8 files are one-line errors",
+  ignore: !canWrite,
+  fn() {
+    const dir = Deno.makeTempDirSync();
+    try {
+      rejects(["--data", `${dir}/missing.txt`], /cannot read .*missing.txt: no such file/);
+      rejects(["--data", dir], /is a directory/);
+      Deno.writeTextFileSync(`${dir}/empty.txt`, "\n  \n");
+      rejects(["--data", `${dir}/empty.txt`], /no documents/);
+      Deno.writeFileSync(`${dir}/latin1.txt`, new Uint8Array([0x7a, 0x6f, 0xeb, 0x0a]));
+      rejects(["--data", `${dir}/latin1.txt`], /not valid UTF-8/);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "--data trains on any UTF-8 list and says once when documents exceed the block size",
+  ignore: !canWrite,
+  fn() {
+    const dir = Deno.makeTempDirSync();
+    try {
+      const path = `${dir}/words.txt`;
+      Deno.writeTextFileSync(path, "zoë\nåsa\nsupercalifragilistic\nbo\n");
+      const io = capture();
+      main(["--data", path, "--steps", "8", "--samples", "2", "--block-size", "8"], io);
+      assert.match(io.lines.join("\n"), /4 documents from .*words.txt/);
+      const notes = io.errors.filter((l) => l.startsWith("note:"));
+      assert.equal(notes.length, 1, "said once");
+      assert.match(notes[0], /1 documents? do(es)? not fit the block size 8/);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
