@@ -8,7 +8,7 @@
  * @module
  */
 
-import { bundledNames } from "../steps/02_tokenizer.ts";
+import { bundledNames, loadDocuments } from "../steps/02_tokenizer.ts";
 import { defaultConfig, type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
 import { defaultAdam, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
@@ -119,8 +119,10 @@ export function main(args: string[], io: Io): void {
   const started = performance.now();
   const text = options.dataPath === undefined ? bundledNames : readTextFile(options.dataPath);
   const source = options.dataPath ?? "data/names.txt (bundled)";
+  if (loadDocuments(text).length === 0) {
+    throw new CliError(`${source} has no documents (no non-empty lines); give one per line`);
+  }
   const { docs, tokenizer, model, rng } = setup(text, options.seed, options.shape);
-  if (docs.length === 0) throw new CliError(`${source} has no documents (no non-empty lines)`);
   const { config } = model;
   const bold = (text: string) => paint("bold", text, io.tty);
 
