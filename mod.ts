@@ -66,4 +66,18 @@ export {
   type TrainResult,
 } from "./steps/07_training.ts";
 export { generate, type GenerateOptions, probabilitiesAt } from "./steps/08_generation.ts";
-export { Random } from "./steps/random.ts";
+export {
+  type Checkpoint,
+  CheckpointError,
+  checkpointFormat,
+  checkpointFromJson,
+  checkpointToJson,
+  checkpointVersion,
+  fromSafetensors,
+  type SafetensorsDtype,
+  type SafetensorsOptions,
+  toSafetensors,
+  type TrainedModel,
+} from "./steps/checkpoint.ts";
+export { loadCheckpoint, loadModel, saveCheckpoint, saveSafetensors } from "./cli/checkpoint_io.ts";
+export { Random, type RandomState } from "./steps/random.ts";

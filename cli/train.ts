@@ -1,19 +1,28 @@
 /**
- * `deno task train`: train microgpt and let it invent names.
+ * `deno task train`: train microgpt, let it invent names, and keep what it learned.
  *
  * With no flags this is the reference run: seed 42, the bundled names, 1,000 steps, 20 samples
  * at temperature 0.5 (which on the canonical dataset are the Python reference's 20 names).
+ * `--out` saves a checkpoint, `--resume` continues one exactly as if it had never stopped.
  * Run `deno task train --help` for the flags.
  *
  * @module
  */
 
+import {
+  isSafetensorsPath,
+  loadCheckpoint,
+  saveCheckpoint,
+  saveSafetensors,
+} from "./checkpoint_io.ts";
+import type { Checkpoint, SafetensorsDtype } from "../steps/checkpoint.ts";
 import { bundledNames, loadDocuments } from "../steps/02_tokenizer.ts";
 import { defaultConfig, type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
-import { defaultAdam, setup, train } from "../steps/07_training.ts";
+import { createAdamState, defaultAdam, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
 import {
   CliError,
+  describeShape,
   formatNumber,
   formatSeconds,
   type Io,
@@ -39,6 +48,17 @@ Usage: deno task train [flags]
   --n-head N         attention heads; must divide --n-embd (default 4)
   --n-layer N        transformer layers (default 1)
   --block-size N     longest context in characters, BOS included (default 16)
+
+Keeping what you trained:
+  --out PATH         save the model at the end: a JSON checkpoint, or weights only
+                     as safetensors when PATH ends in .safetensors
+  --save-every N     also save to --out after every N steps
+  --stop-at N        stop after step N of the schedule; continue later with --resume
+  --resume PATH      continue the run saved in a JSON checkpoint, exactly as if it
+                     had never stopped; the schedule, seed, shape and learning rate are
+                     the checkpoint's, and --data must be the file it was trained on
+  --format F         json or safetensors (default: from the --out name)
+  --dtype D          number type of safetensors: f32 (default) or f64 (exact)
   -h, --help         show this help
 
 Progress goes to stderr (a live line on a terminal, a line every 10% when piped);
@@ -53,6 +73,20 @@ export interface TrainCommandOptions {
   temperature: number;
   samples: number;
   shape: Omit<GPTConfig, "vocabSize">;
+  /** Where to save the model (`--out`). */
+  outPath?: string;
+  /** What to save: a full checkpoint or the weights as safetensors. */
+  format: "json" | "safetensors";
+  /** Number type of a safetensors export. */
+  dtype: SafetensorsDtype;
+  /** Save every this many steps too (`--save-every`). */
+  saveEvery?: number;
+  /** Stop after this step of the schedule (`--stop-at`). */
+  stopAt?: number;
+  /** The checkpoint to continue (`--resume`). */
+  resumePath?: string;
+  /** The flags the user typed, to tell a value given from a default when resuming. */
+  given: ReadonlySet<string>;
 }
 
 /**
@@ -73,6 +107,12 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     "n-head": { type: "string" },
     "n-layer": { type: "string" },
     "block-size": { type: "string" },
+    out: { type: "string" },
+    "save-every": { type: "string" },
+    "stop-at": { type: "string" },
+    resume: { type: "string" },
+    format: { type: "string" },
+    dtype: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return "help";
@@ -91,7 +131,32 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
         `try --n-head ${[4, 2, 1].find((h) => shape.nEmbd % h === 0)}`,
     );
   }
-  if (flags.data === "") throw new CliError("--data needs a file path");
+  for (const flag of ["data", "out", "resume"]) {
+    if (flags[flag] === "") throw new CliError(`--${flag} needs a file path`);
+  }
+  const outPath = flags.out as string | undefined;
+  const format = parseFormat(flags.format as string | undefined, outPath);
+  if (flags.dtype !== undefined && format !== "safetensors") {
+    throw new CliError("--dtype applies to safetensors only; add --out model.safetensors");
+  }
+  const dtype = (flags.dtype ?? "f32") as string;
+  if (dtype !== "f32" && dtype !== "f64") {
+    throw new CliError(`--dtype must be f32 or f64, got "${dtype}"`);
+  }
+  const saveEvery = flags["save-every"] === undefined
+    ? undefined
+    : number("save-every", 0, whole(10_000_000));
+  const stopAt = flags["stop-at"] === undefined
+    ? undefined
+    : number("stop-at", 0, whole(10_000_000));
+  if (outPath === undefined && saveEvery !== undefined) {
+    throw new CliError("--save-every needs --out PATH to save to");
+  }
+  if (outPath === undefined && stopAt !== undefined) {
+    throw new CliError(
+      "--stop-at without --out would throw the training away; add --out model.json",
+    );
+  }
   return {
     steps: number("steps", 1000, whole(10_000_000)),
     learningRate: number("lr", defaultAdam.learningRate, { min: 0, max: 10, minInclusive: false }),
@@ -100,12 +165,78 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     temperature: number("temperature", 0.5, { min: 0, max: 100, minInclusive: false }),
     samples: number("samples", 20, { min: 0, max: 100_000, integer: true }),
     shape,
+    outPath,
+    format,
+    dtype: dtype === "f64" ? "F64" : "F32",
+    saveEvery,
+    stopAt,
+    resumePath: flags.resume as string | undefined,
+    given: new Set(Object.keys(flags).filter((flag) => flags[flag] !== undefined)),
   };
 }
 
 /**
+ * The save format: `--format` if given, else from the `--out` name. `sample` and `eval` tell
+ * the formats apart by the name, so the two must agree.
+ */
+function parseFormat(
+  format: string | undefined,
+  outPath: string | undefined,
+): "json" | "safetensors" {
+  if (format !== undefined && format !== "json" && format !== "safetensors") {
+    throw new CliError(`--format must be json or safetensors, got "${format}"`);
+  }
+  if (outPath === undefined) {
+    if (format !== undefined) throw new CliError("--format needs --out PATH to save to");
+    return "json";
+  }
+  const byName = isSafetensorsPath(outPath) ? "safetensors" : "json";
+  if (format !== undefined && format !== byName) {
+    const fix = format === "safetensors"
+      ? "end the --out name in .safetensors"
+      : "use a .json name";
+    throw new CliError(`--format ${format} does not match the --out name ${outPath}; ${fix}`);
+  }
+  return byName;
+}
+
+/**
+ * When resuming, the schedule, seed, shape and learning rate come from the checkpoint. A flag
+ * that asks for something else is refused rather than ignored: a changed schedule or seed would
+ * no longer continue the same run.
+ */
+function checkResumeFlags(options: TrainCommandOptions, checkpoint: Checkpoint, path: string) {
+  const { config } = checkpoint.model;
+  const saved: [string, number, number][] = [
+    ["steps", options.steps, checkpoint.steps],
+    ["lr", options.learningRate, checkpoint.adam.learningRate],
+    ["seed", options.seed, checkpoint.seed],
+    ["n-embd", options.shape.nEmbd, config.nEmbd],
+    ["n-head", options.shape.nHead, config.nHead],
+    ["n-layer", options.shape.nLayer, config.nLayer],
+    ["block-size", options.shape.blockSize, config.blockSize],
+  ];
+  for (const [flag, asked, value] of saved) {
+    if (!options.given.has(flag) || asked === value) continue;
+    if (flag === "steps") {
+      const fix = checkpoint.step === checkpoint.steps
+        ? `it has finished, so to train for longer start a new run with --steps ${asked}`
+        : "leave --steps out to finish it";
+      throw new CliError(
+        `--steps ${asked} conflicts with ${path}, whose schedule is ${value} steps (the learning ` +
+          `rate decays over the whole schedule, so it cannot change midway); ${fix}`,
+      );
+    }
+    throw new CliError(
+      `--${flag} ${asked} conflicts with ${path}, which was trained with ${flag} ${value}; ` +
+        `leave --${flag} out when resuming`,
+    );
+  }
+}
+
+/**
  * The train command: prints the dataset, the model, progress, a loss table, samples and the
- * time taken.
+ * time taken; saves the model with `--out`, continues a saved run with `--resume`.
  *
  * @param args command-line arguments
  * @param io where to write
@@ -117,12 +248,36 @@ export function main(args: string[], io: Io): void {
     return;
   }
   const started = performance.now();
+  const { resumePath, outPath } = options;
+  const resumed = resumePath === undefined ? undefined : loadCheckpoint(resumePath);
+  if (resumed !== undefined) checkResumeFlags(options, resumed, resumePath!);
+
   const text = options.dataPath === undefined ? bundledNames : readTextFile(options.dataPath);
   const source = options.dataPath ?? "data/names.txt (bundled)";
   if (loadDocuments(text).length === 0) {
     throw new CliError(`${source} has no documents (no non-empty lines); give one per line`);
   }
-  const { docs, tokenizer, model, rng } = setup(text, options.seed, options.shape);
+  // A resumed run is prepared exactly like the original (same data, same seed: the same
+  // shuffled order), and then takes the checkpoint's weights, Adam state and generator.
+  const seed = resumed?.seed ?? options.seed;
+  const shape = resumed === undefined ? options.shape : shapeOf(resumed.model.config);
+  const fresh = setup(text, seed, shape);
+  const { docs } = fresh;
+  if (resumed !== undefined) {
+    checkSameData(resumed, fresh.tokenizer.chars, docs.length, source, resumePath!);
+  }
+  const { tokenizer, model, rng } = resumed ?? fresh;
+  const steps = resumed?.steps ?? options.steps;
+  const adam = resumed?.adam ?? { ...defaultAdam, learningRate: options.learningRate };
+  const adamState = resumed?.adamState ?? createAdamState(model.params.length);
+  const startStep = resumed?.step ?? 0;
+  const stopStep = options.stopAt ?? steps;
+  if (stopStep > steps) {
+    throw new CliError(`--stop-at ${stopStep} is past the end of the ${steps}-step schedule`);
+  }
+  if (stopStep <= startStep && options.stopAt !== undefined) {
+    throw new CliError(`--stop-at ${stopStep}: ${resumePath} is already at step ${startStep}`);
+  }
   const { config } = model;
   const bold = (text: string) => paint("bold", text, io.tty);
 
@@ -134,15 +289,20 @@ export function main(args: string[], io: Io): void {
   );
   io.out(
     `${bold("model")}       ${formatNumber(parameterCount(config))} parameters ` +
-      `(${config.nLayer} layer${config.nLayer > 1 ? "s" : ""}, n_embd ${config.nEmbd}, ` +
-      `${config.nHead} heads, block size ${config.blockSize})`,
+      `(${describeShape(config)})`,
   );
   io.out(
-    `${bold("training")}    ${
-      formatNumber(options.steps)
-    } steps, Adam lr ${options.learningRate} ` +
-      `(linear decay), betas ${defaultAdam.beta1}/${defaultAdam.beta2}, seed ${options.seed}`,
+    `${bold("training")}    ${formatNumber(steps)} steps, Adam lr ${adam.learningRate} ` +
+      `(linear decay), betas ${adam.beta1}/${adam.beta2}, seed ${seed}`,
   );
+  if ((startStep > 0 || stopStep < steps) && startStep < stopStep) {
+    const from = resumed ? `, resumed from ${resumePath}` : "";
+    const then = stopStep < steps ? `; continue with --resume ${outPath}` : "";
+    io.out(
+      `${bold("this run")}    steps ${formatNumber(startStep + 1)} to ${formatNumber(stopStep)}` +
+        `${from}${then}`,
+    );
+  }
   const tooLong = docs.filter((doc) => [...doc].length >= config.blockSize).length;
   if (tooLong > 0) {
     io.err(
@@ -151,26 +311,73 @@ export function main(args: string[], io: Io): void {
     );
   }
 
-  const progress = new Progress(io, options.steps);
+  // Saving: the full checkpoint, or the weights alone as safetensors.
+  const save = (step: number) => {
+    const checkpoint: Checkpoint = {
+      model,
+      tokenizer,
+      rng,
+      adamState,
+      adam,
+      seed,
+      step,
+      steps,
+      documentCount: docs.length,
+    };
+    if (options.format === "json") saveCheckpoint(outPath!, checkpoint);
+    else {
+      const metadata = { seed: String(seed), step: String(step), steps: String(steps) };
+      saveSafetensors(outPath!, checkpoint, { dtype: options.dtype, metadata });
+    }
+  };
+
+  const progress = new Progress(io, Math.max(1, stopStep - startStep));
   const trainStarted = performance.now();
   const { losses } = train(model, tokenizer, docs, {
-    steps: options.steps,
-    adam: { ...defaultAdam, learningRate: options.learningRate },
-    onStep: ({ step, loss }) => progress.update(step + 1, loss),
+    steps,
+    adam,
+    startStep,
+    stopStep,
+    adamState,
+    onStep: ({ step, loss }) => {
+      const done = step + 1;
+      progress.update(done - startStep, loss);
+      if (options.saveEvery !== undefined && done % options.saveEvery === 0 && done < stopStep) {
+        save(done);
+        if (io.statusTty) io.status("");
+        io.err(`saved ${outPath} at step ${formatNumber(done)}`);
+      }
+    },
   });
   const trainSeconds = (performance.now() - trainStarted) / 1000;
 
-  const chunk = Math.max(1, Math.ceil(options.steps / 10));
-  io.out(`\n${bold("mean loss")}   steps            loss`);
-  for (let from = 0; from < losses.length; from += chunk) {
-    const part = losses.slice(from, from + chunk);
-    const mean = part.reduce((a, b) => a + b, 0) / part.length;
-    const range = `${from + 1}-${from + part.length}`;
+  if (losses.length === 0) {
     io.out(
-      `            ${range.padEnd(16)} ${mean.toFixed(4)}  ${"▇".repeat(Math.round(mean * 6))}`,
+      `\nnothing to train: ${resumePath} has finished its ${formatNumber(steps)}-step schedule`,
     );
+  } else {
+    const chunk = Math.max(1, Math.ceil(losses.length / 10));
+    io.out(`\n${bold("mean loss")}   steps            loss`);
+    for (let from = 0; from < losses.length; from += chunk) {
+      const part = losses.slice(from, from + chunk);
+      const mean = part.reduce((a, b) => a + b, 0) / part.length;
+      const range = `${startStep + from + 1}-${startStep + from + part.length}`;
+      io.out(
+        `            ${range.padEnd(16)} ${mean.toFixed(4)}  ${"▇".repeat(Math.round(mean * 6))}`,
+      );
+    }
+    io.out(`            last step        ${losses[losses.length - 1].toFixed(4)}`);
   }
-  io.out(`            last step        ${losses[losses.length - 1].toFixed(4)}`);
+
+  // Saved before sampling, so the saved generator is where sampling starts: `deno task sample
+  // --model` then prints the same names as this run.
+  if (outPath !== undefined) {
+    save(stopStep);
+    const what = options.format === "json"
+      ? `checkpoint at step ${formatNumber(stopStep)} of ${formatNumber(steps)}`
+      : `weights as safetensors, ${options.dtype}`;
+    io.out(`\n${bold("saved")}       ${outPath} (${what})`);
+  }
 
   if (options.samples > 0) {
     io.out(`\n${bold(`samples at temperature ${options.temperature}`)}`);
@@ -188,11 +395,49 @@ export function main(args: string[], io: Io): void {
   }
 
   const totalSeconds = (performance.now() - started) / 1000;
-  io.out(
-    `\n${bold("time")}        ${formatSeconds(totalSeconds)} in all; training ${
-      formatSeconds(trainSeconds)
-    } (${formatNumber(options.steps / trainSeconds)} steps/s)`,
-  );
+  const trained = stopStep - startStep;
+  const rate = trained === 0
+    ? ""
+    : `; training ${formatSeconds(trainSeconds)} (${
+      formatNumber(trained / Math.max(trainSeconds, 1e-9))
+    } steps/s)`;
+  io.out(`\n${bold("time")}        ${formatSeconds(totalSeconds)} in all${rate}`);
+}
+
+/** A config without its vocabulary size: what `setup` takes, as the data decides the rest. */
+function shapeOf(config: GPTConfig): Omit<GPTConfig, "vocabSize"> {
+  return {
+    nLayer: config.nLayer,
+    nEmbd: config.nEmbd,
+    nHead: config.nHead,
+    blockSize: config.blockSize,
+  };
+}
+
+/**
+ * Resuming must see the documents the run was trained on, in the same order: the same
+ * vocabulary and the same number of documents (re-shuffled with the same seed).
+ */
+function checkSameData(
+  checkpoint: Checkpoint,
+  chars: readonly string[],
+  documentCount: number,
+  source: string,
+  path: string,
+): void {
+  const saved = checkpoint.tokenizer.chars.join("");
+  if (chars.join("") !== saved) {
+    throw new CliError(
+      `${source} has the vocabulary ${JSON.stringify(chars.join(""))} but ${path} was trained ` +
+        `on ${JSON.stringify(saved)}; resume with the --data file it was trained on`,
+    );
+  }
+  if (documentCount !== checkpoint.documentCount) {
+    throw new CliError(
+      `${source} has ${formatNumber(documentCount)} documents but ${path} was trained on ` +
+        `${formatNumber(checkpoint.documentCount)}; resume with the --data file it was trained on`,
+    );
+  }
 }
 
 if (import.meta.main) await run(main);

@@ -1,0 +1,203 @@
+/**
+ * Checkpoint files on disk: the only part of saving and loading that touches the file system
+ * (`steps/checkpoint.ts` turns models into text and bytes and back).
+ *
+ * Writes are atomic: the file is written in full to a temporary file beside the target, flushed
+ * to disk, and only then renamed over it. A rename within one directory replaces the old file
+ * in a single step, so a save interrupted at any moment (Ctrl-C, a full disk, a crash) leaves
+ * either the old checkpoint or the new one, never half of one.
+ *
+ * @module
+ */
+
+import {
+  type Checkpoint,
+  CheckpointError,
+  checkpointFromJson,
+  checkpointToJson,
+  fromSafetensors,
+  type SafetensorsOptions,
+  toSafetensors,
+  type TrainedModel,
+} from "../steps/checkpoint.ts";
+
+/**
+ * Saves a checkpoint as JSON, atomically.
+ *
+ * @param path where to write (conventionally `*.json`)
+ * @param checkpoint the model and its training state
+ * @returns nothing; the file is complete when this returns
+ * @throws {CheckpointError} when the checkpoint cannot be written, in one line naming `path`
+ * @example
+ * ```ts
+ * import { saveCheckpoint } from "./checkpoint_io.ts";
+ * import { defaultAdam, setup, train } from "../steps/07_training.ts";
+ * const { docs, tokenizer, model, rng } = setup("emma\nava", 42);
+ * const { adamState } = train(model, tokenizer, docs, { steps: 20 });
+ * const path = `${Deno.makeTempDirSync()}/tiny.json`;
+ * saveCheckpoint(path, {
+ *   model, tokenizer, rng, adamState, adam: defaultAdam,
+ *   seed: 42, step: 20, steps: 20, documentCount: docs.length,
+ * });
+ * ```
+ */
+export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
+  writeFileAtomic(path, new TextEncoder().encode(checkpointToJson(checkpoint)));
+}
+
+/**
+ * Loads a JSON checkpoint, checking all of it (see `checkpointFromJson`).
+ *
+ * @param path the checkpoint file
+ * @returns the model, its vocabulary and its training state
+ * @throws {CheckpointError} for a missing, unreadable, damaged or inconsistent file
+ * @example
+ * ```ts
+ * import { loadCheckpoint, saveCheckpoint } from "./checkpoint_io.ts";
+ * import { createAdamState, defaultAdam, setup } from "../steps/07_training.ts";
+ * import { generate } from "../steps/08_generation.ts";
+ * const fresh = setup("emma\nava", 42);
+ * const path = `${Deno.makeTempDirSync()}/fresh.json`;
+ * saveCheckpoint(path, {
+ *   ...fresh, adamState: createAdamState(fresh.model.params.length), adam: defaultAdam,
+ *   seed: 42, step: 0, steps: 100, documentCount: fresh.docs.length,
+ * });
+ * const { model, tokenizer, rng, step } = loadCheckpoint(path);
+ * console.log(step, generate(model, tokenizer, rng, { temperature: 0.5 }).length > 0); // 0 true
+ * ```
+ */
+export function loadCheckpoint(path: string): Checkpoint {
+  if (isSafetensorsPath(path)) {
+    throw new CheckpointError(
+      `${path}: a safetensors file holds only the weights, not the training state; ` +
+        `resume from a .json checkpoint`,
+    );
+  }
+  return checkpointFromJson(decodeText(readBytes(path), path), path);
+}
+
+/**
+ * Exports a model's weights as safetensors, atomically (see `toSafetensors`).
+ *
+ * @param path where to write (conventionally `*.safetensors`)
+ * @param trained the model and its vocabulary
+ * @param options the number type (F32 by default) and extra metadata
+ * @returns nothing; the file is complete when this returns
+ * @throws {CheckpointError} when the file cannot be written
+ * @example
+ * ```ts
+ * import { saveSafetensors } from "./checkpoint_io.ts";
+ * import { setup } from "../steps/07_training.ts";
+ * const { model, tokenizer } = setup("emma\nava", 42);
+ * saveSafetensors(`${Deno.makeTempDirSync()}/tiny.safetensors`, { model, tokenizer });
+ * ```
+ */
+export function saveSafetensors(
+  path: string,
+  trained: TrainedModel,
+  options: SafetensorsOptions = {},
+): void {
+  writeFileAtomic(path, toSafetensors(trained, options));
+}
+
+/**
+ * Loads a model to sample from or evaluate: a JSON checkpoint, or a safetensors export when
+ * the name ends in `.safetensors`.
+ *
+ * @param path the file
+ * @returns a `Checkpoint` for JSON (use `"rng" in loaded` to tell), a `TrainedModel` otherwise
+ * @throws {CheckpointError} for a missing, unreadable, damaged or inconsistent file
+ * @example
+ * ```ts
+ * import { loadModel, saveSafetensors } from "./checkpoint_io.ts";
+ * import { setup } from "../steps/07_training.ts";
+ * const path = `${Deno.makeTempDirSync()}/tiny.safetensors`;
+ * saveSafetensors(path, setup("emma\nava", 42));
+ * const loaded = loadModel(path);
+ * console.log(loaded.model.params.length, "rng" in loaded); // 160 false
+ * ```
+ */
+export function loadModel(path: string): TrainedModel | Checkpoint {
+  const bytes = readBytes(path);
+  if (isSafetensorsPath(path)) return fromSafetensors(bytes, path);
+  return checkpointFromJson(decodeText(bytes, path), path);
+}
+
+/**
+ * Whether a path names a safetensors file, by its extension as other tools do.
+ *
+ * @param path a file name
+ * @returns true for `*.safetensors`
+ * @example
+ * ```ts
+ * import { isSafetensorsPath } from "./checkpoint_io.ts";
+ * console.log(isSafetensorsPath("model.safetensors"), isSafetensorsPath("model.json")); // true false
+ * ```
+ */
+export function isSafetensorsPath(path: string): boolean {
+  return path.toLowerCase().endsWith(".safetensors");
+}
+
+/** A file's bytes, with the usual problems as one-line errors that say what to do. */
+function readBytes(path: string): Uint8Array {
+  try {
+    return Deno.readFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new CheckpointError(
+        `${path}: no such file; check the path, or train one with deno task train --out ${path}`,
+      );
+    }
+    if (error instanceof Deno.errors.IsADirectory) {
+      throw new CheckpointError(`${path}: is a directory; give a checkpoint file`);
+    }
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      throw new CheckpointError(`${path}: permission denied; run with --allow-read`);
+    }
+    throw new CheckpointError(`${path}: cannot read it (${(error as Error).message})`);
+  }
+}
+
+/** Bytes as UTF-8 text; anything else is not a checkpoint. */
+function decodeText(bytes: Uint8Array, path: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new CheckpointError(`${path}: not a text file, so not a JSON checkpoint`);
+  }
+}
+
+/**
+ * Writes `bytes` to `path` so that `path` always holds either its old content or all of the
+ * new: write a temporary file in the same directory (a rename cannot move a file across
+ * disks), flush it, then rename it over `path`. On any failure the temporary file is removed.
+ */
+function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const random = crypto.getRandomValues(new Uint8Array(4));
+  const suffix = Array.from(random, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const temporary = `${path}.tmp-${suffix}`;
+  try {
+    const file = Deno.openSync(temporary, { write: true, createNew: true });
+    try {
+      let written = 0;
+      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+      file.syncSync(); // on disk before the rename makes it the checkpoint
+    } finally {
+      file.close();
+    }
+    Deno.renameSync(temporary, path);
+  } catch (error) {
+    try {
+      Deno.removeSync(temporary);
+    } catch {
+      // It was never created, or is already gone: nothing to clean up.
+    }
+    if (error instanceof Deno.errors.NotFound) {
+      throw new CheckpointError(`cannot write ${path}: its directory does not exist; create it`);
+    }
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      throw new CheckpointError(`cannot write ${path}: permission denied; run with --allow-write`);
+    }
+    throw new CheckpointError(`cannot write ${path}: ${(error as Error).message.split("\n")[0]}`);
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * `deno task eval --model model.json --data file.txt`: how well does a saved model predict a
+ * file of documents?
+ *
+ * It scores every document with the loss that training uses (`documentLoss`, step 07) and
+ * prints the mean loss per predicted character and the perplexity, `exp(mean loss)`: the
+ * number of equally likely tokens the model is, on average, choosing between. A model that
+ * knows nothing guesses uniformly and scores `log(vocabSize)`, perplexity `vocabSize`; the
+ * further below that, the more it has learned.
+ *
+ * @module
+ */
+
+import { loadModel } from "./checkpoint_io.ts";
+import { bundledNames, encode } from "../steps/02_tokenizer.ts";
+import { parameterCount } from "../steps/04_parameters.ts";
+import { documentLoss } from "../steps/07_training.ts";
+import {
+  CliError,
+  describeShape,
+  formatNumber,
+  type Io,
+  paint,
+  parseFlags,
+  Progress,
+  readTextFile,
+  run,
+} from "./common.ts";
+
+const help = `Measure how well a saved microgpt model predicts a file of documents.
+
+Usage: deno task eval --model PATH [--data PATH]
+
+  --model PATH   a checkpoint (.json) or a safetensors export (.safetensors)
+  --data PATH    a UTF-8 text file, one document per line (default: bundled names)
+  -h, --help     show this help
+
+Prints the mean loss per predicted character (in nats, as training reports it) and the
+perplexity, exp(mean loss), next to what a uniform guess would score. Progress goes to
+stderr.`;
+
+/** What `evaluate` measures over a set of documents. */
+export interface Evaluation {
+  /** How many documents were scored. */
+  documents: number;
+  /** How many next-token predictions were scored, over all documents. */
+  predictions: number;
+  /** The mean loss per prediction: total nats over `predictions`. */
+  meanLoss: number;
+  /** `exp(meanLoss)`. */
+  perplexity: number;
+  /** The mean of each document's own loss: the average a training log reports. */
+  meanDocumentLoss: number;
+  /** How many documents do not fit the block size (only their first block counts). */
+  tooLong: number;
+}
+
+/**
+ * The eval command: loads the model, encodes every document first (so a character outside the
+ * vocabulary fails at once, naming its line), then scores them.
+ *
+ * @param args command-line arguments
+ * @param io where to write
+ */
+export function main(args: string[], io: Io): void {
+  const flags = parseFlags(args, {
+    model: { type: "string" },
+    data: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (flags.help) {
+    io.out(help);
+    return;
+  }
+  if (flags.model === undefined || flags.model === "") {
+    throw new CliError("--model PATH is required: a checkpoint saved with deno task train --out");
+  }
+  if (flags.data === "") throw new CliError("--data needs a file path");
+  const modelPath = flags.model as string;
+  const dataPath = flags.data as string | undefined;
+  const { model, tokenizer } = loadModel(modelPath);
+  const text = dataPath === undefined ? bundledNames : readTextFile(dataPath);
+  const source = dataPath ?? "data/names.txt (bundled)";
+
+  // One document per non-empty line, trimmed as in training, remembering each one's line.
+  const documents: number[][] = [];
+  for (const [index, line] of text.split("\n").entries()) {
+    const doc = line.trim();
+    if (doc === "") continue;
+    try {
+      const ids = encode(tokenizer, doc, `line ${index + 1} of ${source}`);
+      documents.push([tokenizer.bos, ...ids, tokenizer.bos]);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+  }
+  if (documents.length === 0) {
+    throw new CliError(`${source} has no documents (no non-empty lines); give one per line`);
+  }
+
+  const bold = (text: string) => paint("bold", text, io.tty);
+  const { config } = model;
+  io.out(
+    `${bold("model")}        ${modelPath}: ${formatNumber(parameterCount(config))} parameters ` +
+      `(${describeShape(config)}), ${tokenizer.vocabSize} tokens`,
+  );
+  io.out(`${bold("data")}         ${formatNumber(documents.length)} documents from ${source}`);
+
+  const progress = new Progress(io, documents.length, undefined, "document");
+  const result = evaluate(
+    documents,
+    (tokens) => documentLoss(model, tokens).data,
+    config.blockSize,
+    {
+      onDocument: (done, loss) => progress.update(done, loss),
+    },
+  );
+  const uniform = Math.log(tokenizer.vocabSize);
+  io.out(
+    `${bold("mean loss")}    ${result.meanLoss.toFixed(4)} nats per predicted character ` +
+      `(${formatNumber(result.predictions)} predictions)`,
+  );
+  io.out(
+    `${bold("perplexity")}   ${result.perplexity.toFixed(2)}: as unsure as a fair choice among ` +
+      `${result.perplexity.toFixed(1)} tokens`,
+  );
+  io.out(
+    `${bold("uniform")}      ${uniform.toFixed(4)} = log(${tokenizer.vocabSize}), perplexity ` +
+      `${tokenizer.vocabSize}: what a model that knows nothing scores`,
+  );
+  io.out(
+    `${bold("per document")} ${result.meanDocumentLoss.toFixed(4)}: the mean of each document's ` +
+      `loss, the average the training log reports`,
+  );
+  if (result.tooLong > 0) {
+    io.err(
+      `note: ${formatNumber(result.tooLong)} documents do not fit the block size ` +
+        `${config.blockSize}; as in training, only their first ${config.blockSize} predictions count`,
+    );
+  }
+}
+
+/**
+ * Scores tokenised documents and sums up: each document's loss is the mean over its first
+ * `blockSize` predictions (as in training), so it counts for that many predictions in the
+ * overall mean.
+ *
+ * @param documents each as `[BOS, ...ids, BOS]`
+ * @param loss the mean loss of one document (training's `documentLoss`)
+ * @param blockSize the model's context length
+ * @param options `onDocument(done, loss)` after each document, for progress
+ * @returns the mean loss, perplexity and counts
+ * @example
+ * ```ts
+ * import { evaluate } from "./eval.ts";
+ * const result = evaluate([[2, 0, 2], [2, 1, 1, 2]], () => Math.log(3), 16);
+ * console.log(result.predictions, result.perplexity.toFixed(3)); // 5 3.000
+ * ```
+ */
+export function evaluate(
+  documents: readonly number[][],
+  loss: (tokens: number[]) => number,
+  blockSize: number,
+  options: { onDocument?: (done: number, loss: number) => void } = {},
+): Evaluation {
+  let totalLoss = 0;
+  let predictions = 0;
+  let documentLossSum = 0;
+  let tooLong = 0;
+  for (const [index, tokens] of documents.entries()) {
+    const count = Math.min(blockSize, tokens.length - 1);
+    if (tokens.length - 1 > blockSize) tooLong++;
+    const value = loss(tokens);
+    totalLoss += value * count;
+    predictions += count;
+    documentLossSum += value;
+    options.onDocument?.(index + 1, value);
+  }
+  const meanLoss = totalLoss / predictions;
+  return {
+    documents: documents.length,
+    predictions,
+    meanLoss,
+    perplexity: Math.exp(meanLoss),
+    meanDocumentLoss: documentLossSum / documents.length,
+    tooLong,
+  };
+}
+
+if (import.meta.main) await run(main);

@@ -1,0 +1,645 @@
+/**
+ * # Keeping what you trained: checkpoints and safetensors
+ *
+ * What you will learn: a trained model is just numbers, and saving it means writing those
+ * numbers down together with everything needed to use them again:
+ *
+ * - the config (the shape of every matrix) and the vocabulary (which character each token id
+ *   means): without them the numbers are meaningless;
+ * - the weights, matrix by matrix, with the GPT-2 names of step 04;
+ * - to continue training exactly as if it had never stopped, also where the schedule stands
+ *   (`step` of `steps`, since the learning rate decays over the whole schedule), Adam's
+ *   running means `m` and `v` (step 07), and the random generator's state (for sampling).
+ *
+ * Two formats. A JSON checkpoint keeps all of it; JSON numbers turn back into exactly the same
+ * doubles, so a resumed run matches a straight one bit for bit. A safetensors file keeps only
+ * the weights (with the config and vocabulary in its metadata), in the simple binary layout
+ * that other frameworks read: 8 bytes giving the header's length, a JSON header naming each
+ * tensor's type, shape and byte range, then the raw little-endian numbers.
+ *
+ * Nothing here touches the file system, so it also runs in a browser; `cli/checkpoint_io.ts`
+ * reads and writes the files. Run it: `deno run steps/checkpoint.ts`. Builds on: steps 02, 04,
+ * 07 and the generator in `random.ts`.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { type Tokenizer, tokenizerFromChars } from "./02_tokenizer.ts";
+import {
+  type GPTConfig,
+  matrixShapes,
+  type Model,
+  modelFromWeights,
+  parameterCount,
+  validateConfig,
+} from "./04_parameters.ts";
+import { createKVCache } from "./05_attention.ts";
+import { gpt } from "./06_gpt.ts";
+import { type AdamOptions, type AdamState, defaultAdam, setup, train } from "./07_training.ts";
+import { Random, type RandomState } from "./random.ts";
+
+/** The `format` field of every checkpoint, so that any other JSON file is recognised as such. */
+export const checkpointFormat = "microgpt-checkpoint";
+
+/** The checkpoint layout this program writes and reads. A new layout gets a new number. */
+export const checkpointVersion = 1;
+
+/**
+ * A checkpoint that cannot be used: missing, damaged, from a newer version, or inconsistent.
+ * The message is one line that starts with where the checkpoint came from. It is a
+ * `RangeError` because, like a bad flag, it is a problem with the input, not a bug.
+ */
+export class CheckpointError extends RangeError {
+  /** Shown before the message in a stack trace. */
+  override name = "CheckpointError";
+}
+
+/** A model and its vocabulary: everything sampling and evaluation need. */
+export interface TrainedModel {
+  /** The config and the weights. */
+  model: Model;
+  /** Which character each token id stands for. */
+  tokenizer: Tokenizer;
+}
+
+/** A model with everything needed to continue its training exactly where it stopped. */
+export interface Checkpoint extends TrainedModel {
+  /** The seed the run started from: resuming re-shuffles the documents with it. */
+  seed: number;
+  /** How many steps are done; training resumes at this step. */
+  step: number;
+  /** Length of the schedule: the learning rate decays to zero over all of it. */
+  steps: number;
+  /** How many documents the run trained on, to catch resuming on a different file. */
+  documentCount: number;
+  /** Adam's settings. */
+  adam: AdamOptions;
+  /** Adam's running means, one of each per parameter. */
+  adamState: AdamState;
+  /** The generator, where the run left it: sampling continues from here. */
+  rng: Random;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing a checkpoint. Every number is checked first: a run whose loss became NaN would
+// otherwise save `null`s (what JSON makes of NaN) and fail only when loaded again.
+
+/**
+ * Writes a checkpoint as JSON text: the format and version, the config, the vocabulary, the
+ * schedule, the weights as named matrices (one row per line), Adam's `m` and `v`, and the
+ * generator's state.
+ *
+ * @param checkpoint the model and its training state
+ * @returns the JSON text, ending with a newline
+ * @throws {CheckpointError} when a weight or an Adam value is not finite
+ * @example
+ * ```ts
+ * import { checkpointToJson } from "./checkpoint.ts";
+ * import { createAdamState, defaultAdam, setup } from "./07_training.ts";
+ * const { docs, tokenizer, model, rng } = setup("emma\nava", 42);
+ * const adamState = createAdamState(model.params.length);
+ * const text = checkpointToJson({
+ *   model, tokenizer, rng, adamState, adam: defaultAdam,
+ *   seed: 42, step: 0, steps: 100, documentCount: docs.length,
+ * });
+ * console.log(text.split("\n")[1]); //   "format": "microgpt-checkpoint",
+ * ```
+ */
+export function checkpointToJson(checkpoint: Checkpoint): string {
+  const { model, tokenizer, adamState } = checkpoint;
+  checkTrainedModel(checkpoint, "cannot save the checkpoint");
+  const count = model.params.length;
+  for (const [name, values] of [["m", adamState.m], ["v", adamState.v]] as const) {
+    if (values.length !== count) {
+      throw new CheckpointError(
+        `cannot save the checkpoint: Adam's ${name} has ${values.length} values for ${count} parameters`,
+      );
+    }
+    const bad = values.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      throw new CheckpointError(
+        `cannot save the checkpoint: Adam's ${name}[${bad}] is ${values[bad]}; ` +
+          `training diverged, try a lower learning rate`,
+      );
+    }
+  }
+  const file = {
+    format: checkpointFormat,
+    version: checkpointVersion,
+    config: canonicalConfig(model.config),
+    vocabulary: [...tokenizer.chars],
+    seed: checkpoint.seed,
+    step: checkpoint.step,
+    steps: checkpoint.steps,
+    documentCount: checkpoint.documentCount,
+    adam: checkpoint.adam,
+    weights: weightMatrices(model),
+    adamState: { m: Array.from(adamState.m), v: Array.from(adamState.v) },
+    random: checkpoint.rng.getState(),
+  };
+  return formatJson(file) + "\n";
+}
+
+/** The config with its fields in one fixed order, so equal models give byte-equal files. */
+function canonicalConfig(config: GPTConfig): GPTConfig {
+  const { vocabSize, nLayer, nEmbd, nHead, blockSize } = config;
+  return { vocabSize, nLayer, nEmbd, nHead, blockSize };
+}
+
+/** The weights as plain numbers, `{ wte: [[...], ...], ... }`, in step 04's order. */
+function weightMatrices(model: Model): Record<string, number[][]> {
+  const weights: Record<string, number[][]> = {};
+  for (const [name] of matrixShapes(model.config)) {
+    weights[name] = model.stateDict[name].map((row) => row.map((value) => value.data));
+  }
+  return weights;
+}
+
+/**
+ * Checks that a model can be written down: its vocabulary fits its config and every weight
+ * is a finite number.
+ */
+function checkTrainedModel({ model, tokenizer }: TrainedModel, context: string): void {
+  if (tokenizer.vocabSize !== model.config.vocabSize) {
+    throw new CheckpointError(
+      `${context}: the vocabulary has ${tokenizer.vocabSize} tokens but the model ` +
+        `${model.config.vocabSize}; save the tokenizer the model was built with`,
+    );
+  }
+  for (const [name, rows, cols] of matrixShapes(model.config)) {
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const value = model.stateDict[name][r][c].data;
+        if (!Number.isFinite(value)) {
+          throw new CheckpointError(
+            `${context}: weight ${name}[${r}][${c}] is ${value}; ` +
+              `training diverged, try a lower learning rate`,
+          );
+        }
+      }
+    }
+  }
+}
+
+/**
+ * JSON with two-space indentation, except that a list of plain values stays on one line: a
+ * matrix then reads as one row per line instead of one number per line.
+ */
+function formatJson(value: unknown, indent = ""): string {
+  const isPlain = (item: unknown) => item === null || typeof item !== "object";
+  if (isPlain(value)) return JSON.stringify(value);
+  const inner = indent + "  ";
+  if (Array.isArray(value)) {
+    if (value.every(isPlain)) return `[${value.map((item) => JSON.stringify(item)).join(", ")}]`;
+    return `[\n${value.map((item) => inner + formatJson(item, inner)).join(",\n")}\n${indent}]`;
+  }
+  const fields = Object.entries(value as Record<string, unknown>).map(
+    ([key, item]) => `${inner}${JSON.stringify(key)}: ${formatJson(item, inner)}`,
+  );
+  return `{\n${fields.join(",\n")}\n${indent}}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a checkpoint. A file may be truncated, edited by hand, written by a newer version or
+// by something else entirely. Each field is checked before it is used, and the first problem
+// is reported in one line that names the field, so that nothing half-loaded is ever trained on.
+
+/** Throws the one-line error for a problem found in `source`. */
+type Fail = (problem: string) => never;
+
+/** A JSON object, as opposed to an array, a string or null. */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The value of a field that must be present. */
+function required(record: Record<string, unknown>, name: string, fail: Fail): unknown {
+  if (!(name in record)) fail(`the "${name}" field is missing; the file is incomplete`);
+  return record[name];
+}
+
+/** A whole number from `min` to `max`. */
+function readInteger(value: unknown, name: string, min: number, max: number, fail: Fail): number {
+  if (!(Number.isInteger(value) && (value as number) >= min && (value as number) <= max)) {
+    fail(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
+/** A list of exactly `length` finite numbers. */
+function readNumbers(value: unknown, name: string, length: number, fail: Fail): number[] {
+  if (!Array.isArray(value)) fail(`${name} must be a list of numbers`);
+  const list = value as unknown[];
+  if (list.length !== length) {
+    fail(`${name} has ${list.length} numbers; the config needs ${length}`);
+  }
+  const bad = list.findIndex((x) => typeof x !== "number" || !Number.isFinite(x));
+  if (bad >= 0) fail(`${name}[${bad}] is ${JSON.stringify(list[bad])}, not a finite number`);
+  return list as number[];
+}
+
+/** The model's shape, checked field by field and then by `validateConfig`. */
+function readConfig(value: unknown, fail: Fail): GPTConfig {
+  if (!isRecord(value)) fail("config must be an object");
+  const record = value as Record<string, unknown>;
+  const config: GPTConfig = {
+    vocabSize: readInteger(required(record, "vocabSize", fail), "config.vocabSize", 2, 1e6, fail),
+    nLayer: readInteger(required(record, "nLayer", fail), "config.nLayer", 1, 64, fail),
+    nEmbd: readInteger(required(record, "nEmbd", fail), "config.nEmbd", 1, 4096, fail),
+    nHead: readInteger(required(record, "nHead", fail), "config.nHead", 1, 4096, fail),
+    blockSize: readInteger(required(record, "blockSize", fail), "config.blockSize", 1, 4096, fail),
+  };
+  try {
+    return validateConfig(config);
+  } catch (error) {
+    return fail(`config: ${(error as Error).message}`);
+  }
+}
+
+/** The vocabulary: distinct single characters, one fewer than the config's token count (BOS). */
+function readVocabulary(value: unknown, config: GPTConfig, fail: Fail): Tokenizer {
+  if (!Array.isArray(value) || !value.every((ch) => typeof ch === "string")) {
+    fail("vocabulary must be a list of characters");
+  }
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = tokenizerFromChars(value as string[]);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    fail(
+      `the vocabulary has ${tokenizer.chars.length} characters, so vocabSize should be ` +
+        `${tokenizer.vocabSize} (with BOS), but the config says ${config.vocabSize}`,
+    );
+  }
+  return tokenizer;
+}
+
+/** A model whose weights are taken from a list, in `params` order (step 04). */
+function modelFromList(config: GPTConfig, weights: readonly number[]): Model {
+  let next = 0;
+  return modelFromWeights(config, () => weights[next++]);
+}
+
+/** Adam's settings: a positive learning rate, betas in [0, 1), a positive eps. */
+function readAdam(value: unknown, fail: Fail): AdamOptions {
+  if (!isRecord(value)) fail("adam must be an object");
+  const record = value as Record<string, unknown>;
+  const read = (name: keyof AdamOptions, ok: (x: number) => boolean, range: string) => {
+    const x = required(record, name, fail);
+    if (typeof x !== "number" || !ok(x)) {
+      fail(`adam.${name} must be ${range}, got ${JSON.stringify(x)}`);
+    }
+    return x as number;
+  };
+  return {
+    learningRate: read("learningRate", (x) => x > 0 && Number.isFinite(x), "a positive number"),
+    beta1: read("beta1", (x) => x >= 0 && x < 1, "from 0 up to (not including) 1"),
+    beta2: read("beta2", (x) => x >= 0 && x < 1, "from 0 up to (not including) 1"),
+    eps: read("eps", (x) => x > 0 && Number.isFinite(x), "a positive number"),
+  };
+}
+
+/**
+ * Reads a JSON checkpoint, checking every field: a damaged or inconsistent file is a one-line
+ * `CheckpointError` that starts with `source` and names the problem.
+ *
+ * @param text the JSON text
+ * @param source where it came from (a path), to start error messages with
+ * @returns the model, its vocabulary and its training state
+ * @throws {CheckpointError} for text that is not a usable checkpoint
+ * @example
+ * ```ts
+ * import { checkpointFromJson } from "./checkpoint.ts";
+ * try {
+ *   checkpointFromJson('{"format": "microgpt-checkpoint", "version": 2}', "model.json");
+ * } catch (error) {
+ *   console.log((error as Error).message);
+ *   // model.json: checkpoint version 2 is newer than this program reads (1); update microgpt
+ * }
+ * ```
+ */
+export function checkpointFromJson(text: string, source = "checkpoint"): Checkpoint {
+  const fail: Fail = (problem) => {
+    throw new CheckpointError(`${source}: ${problem}`);
+  };
+  if (text.trim() === "") fail("the file is empty; save the checkpoint again");
+  let file: unknown;
+  try {
+    file = JSON.parse(text);
+  } catch (error) {
+    const reason = (error as Error).message.split("\n")[0];
+    fail(`not valid JSON (${reason}); the file is truncated or damaged, save it again`);
+  }
+  if (!isRecord(file) || file.format !== checkpointFormat) {
+    const found = isRecord(file) ? `format ${JSON.stringify(file.format)}` : "not a JSON object";
+    fail(`not a microgpt checkpoint (${found}); give a file saved with --out`);
+  }
+  const record = file as Record<string, unknown>;
+  const version = required(record, "version", fail);
+  if (typeof version === "number" && version > checkpointVersion) {
+    fail(
+      `checkpoint version ${version} is newer than this program reads (${checkpointVersion}); ` +
+        `update microgpt`,
+    );
+  }
+  if (version !== checkpointVersion) {
+    fail(`checkpoint version ${JSON.stringify(version)} is not one this program reads (1)`);
+  }
+
+  const config = readConfig(required(record, "config", fail), fail);
+  const tokenizer = readVocabulary(required(record, "vocabulary", fail), config, fail);
+  const seed = readInteger(
+    required(record, "seed", fail),
+    "seed",
+    0,
+    Number.MAX_SAFE_INTEGER,
+    fail,
+  );
+  const steps = readInteger(required(record, "steps", fail), "steps", 1, 1e9, fail);
+  const step = readInteger(required(record, "step", fail), "step", 0, steps, fail);
+  const documentCount = readInteger(
+    required(record, "documentCount", fail),
+    "documentCount",
+    1,
+    1e9,
+    fail,
+  );
+  const adam = readAdam(required(record, "adam", fail), fail);
+
+  // The weights: exactly the matrices of step 04 for this config, each of its exact shape.
+  const weights = required(record, "weights", fail);
+  if (!isRecord(weights)) fail("weights must be an object of named matrices");
+  const matrices = weights as Record<string, unknown>;
+  const shapes = matrixShapes(config);
+  const unexpected = Object.keys(matrices).find((name) => !shapes.some(([n]) => n === name));
+  if (unexpected !== undefined) {
+    fail(`weights has a matrix "${unexpected}" that this config (nLayer ${config.nLayer}) lacks`);
+  }
+  const flat: number[] = [];
+  for (const [name, rows, cols] of shapes) {
+    const matrix = matrices[name];
+    if (!Array.isArray(matrix)) fail(`weights.${name} is missing; the file is incomplete`);
+    const list = matrix as unknown[];
+    if (list.length !== rows) {
+      fail(`weights.${name} has ${list.length} rows; the config needs ${rows}`);
+    }
+    list.forEach((row, r) => flat.push(...readNumbers(row, `weights.${name}[${r}]`, cols, fail)));
+  }
+  const model = modelFromList(config, flat);
+
+  const count = parameterCount(config);
+  const moments = required(record, "adamState", fail);
+  if (!isRecord(moments)) fail("adamState must be an object with m and v");
+  const { m, v } = moments as Record<string, unknown>;
+  const adamState: AdamState = {
+    m: Float64Array.from(readNumbers(m, "adamState.m", count, fail)),
+    v: Float64Array.from(readNumbers(v, "adamState.v", count, fail)),
+  };
+
+  const random = required(record, "random", fail);
+  if (!isRecord(random)) fail("random must be an object with words, index and gaussNext");
+  const rng = new Random(seed);
+  try {
+    rng.setState(random as unknown as RandomState);
+  } catch (error) {
+    fail(`random: ${(error as Error).message}`);
+  }
+  return { model, tokenizer, seed, step, steps, documentCount, adam, adamState, rng };
+}
+
+// ---------------------------------------------------------------------------------------------
+// safetensors: the weights alone, in the layout other frameworks read.
+//
+//   [8 bytes]  N, the header's length in bytes, an unsigned 64-bit little-endian integer
+//   [N bytes]  a JSON header: { "__metadata__": { string: string },
+//                               "wte": { "dtype": "F32", "shape": [27, 16],
+//                                        "data_offsets": [0, 1728] }, ... }
+//   [rest]     the tensors' bytes, little-endian, packed in header order with no gaps;
+//              data_offsets count from the first byte after the header.
+//
+// The header is padded with spaces to a multiple of 8 bytes, as the reference writer does, so
+// that the data starts aligned. Metadata values must be strings, so the config and the
+// vocabulary are stored as JSON text inside them.
+
+/** The number type of the exported tensors: F32 is what frameworks expect, F64 is exact. */
+export type SafetensorsDtype = "F32" | "F64";
+
+/** Options of `toSafetensors`. */
+export interface SafetensorsOptions {
+  /** Number type of the tensors (default `"F32"`). */
+  dtype?: SafetensorsDtype;
+  /** More metadata to store with the config and vocabulary, such as the seed and step. */
+  metadata?: Record<string, string>;
+}
+
+const bytesPerNumber: Record<SafetensorsDtype, number> = { F32: 4, F64: 8 };
+
+/**
+ * Exports a model's weights as a safetensors file, in memory: tensors named as in the state
+ * dict (`wte`, `wpe`, `lm_head`, `layer0.attn_wq`, ...), with the config and vocabulary in the
+ * metadata so that the model can be rebuilt from the file alone.
+ *
+ * @param trained the model and its vocabulary
+ * @param options the number type and extra metadata
+ * @returns the file's bytes
+ * @throws {CheckpointError} when a weight is not finite
+ * @example
+ * ```ts
+ * import { toSafetensors } from "./checkpoint.ts";
+ * import { setup } from "./07_training.ts";
+ * const { model, tokenizer } = setup("emma\nava", 42);
+ * const bytes = toSafetensors({ model, tokenizer }, { dtype: "F32" });
+ * const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+ * console.log(bytes.length === 8 + headerLength + 4 * model.params.length); // true
+ * ```
+ */
+export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions = {}): Uint8Array {
+  const { model, tokenizer } = trained;
+  const dtype = options.dtype ?? "F32";
+  if (!(dtype in bytesPerNumber)) throw new RangeError(`dtype must be F32 or F64, got ${dtype}`);
+  checkTrainedModel(trained, "cannot export safetensors");
+  const size = bytesPerNumber[dtype];
+  const header: Record<string, unknown> = {
+    __metadata__: {
+      ...options.metadata,
+      format: "microgpt",
+      config: JSON.stringify(canonicalConfig(model.config)),
+      vocabulary: JSON.stringify(tokenizer.chars),
+    },
+  };
+  let offset = 0;
+  for (const [name, rows, cols] of matrixShapes(model.config)) {
+    const length = rows * cols * size;
+    header[name] = { dtype, shape: [rows, cols], data_offsets: [offset, offset + length] };
+    offset += length;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerLength = Math.ceil(json.length / 8) * 8;
+  const bytes = new Uint8Array(8 + headerLength + offset);
+  const view = new DataView(bytes.buffer);
+  view.setBigUint64(0, BigInt(headerLength), true);
+  bytes.fill(0x20, 8, 8 + headerLength); // spaces: the padding after the JSON
+  bytes.set(json, 8);
+  let position = 8 + headerLength;
+  for (const param of model.params) {
+    if (dtype === "F32") view.setFloat32(position, param.data, true);
+    else view.setFloat64(position, param.data, true);
+    position += size;
+  }
+  return bytes;
+}
+
+/**
+ * Rebuilds a model from a safetensors file written by `toSafetensors` (or by any writer that
+ * uses the same tensor names and metadata), checking the layout as it goes.
+ *
+ * @param bytes the file's bytes
+ * @param source where they came from, to start error messages with
+ * @returns the model and its vocabulary (F32 weights come back rounded to float32)
+ * @throws {CheckpointError} for bytes that are not a usable safetensors export
+ * @example
+ * ```ts
+ * import { fromSafetensors, toSafetensors } from "./checkpoint.ts";
+ * import { setup } from "./07_training.ts";
+ * const { model, tokenizer } = setup("emma\nava", 42);
+ * const loaded = fromSafetensors(toSafetensors({ model, tokenizer }, { dtype: "F64" }));
+ * console.log(loaded.model.params[0].data === model.params[0].data); // true
+ * ```
+ */
+export function fromSafetensors(bytes: Uint8Array, source = "safetensors"): TrainedModel {
+  const fail: Fail = (problem) => {
+    throw new CheckpointError(`${source}: ${problem}`);
+  };
+  if (bytes.length < 8) fail(`only ${bytes.length} bytes, too short to be a safetensors file`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getBigUint64(0, true);
+  if (headerLength > BigInt(bytes.length - 8)) {
+    fail(
+      `the header should be ${headerLength} bytes but only ${bytes.length - 8} follow; ` +
+        `the file is truncated or not safetensors`,
+    );
+  }
+  const dataStart = 8 + Number(headerLength);
+  let header: unknown;
+  try {
+    header = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)),
+    );
+  } catch (error) {
+    fail(`the header is not valid JSON (${(error as Error).message.split("\n")[0]})`);
+  }
+  if (!isRecord(header)) fail("the header is not a JSON object");
+  const entries = header as Record<string, unknown>;
+  const metadata = entries.__metadata__;
+  if (!isRecord(metadata) || metadata.format !== "microgpt") {
+    fail("it has no microgpt metadata (config and vocabulary); export it with microgpt");
+  }
+  const parseText = (name: string) => {
+    try {
+      return JSON.parse(String((metadata as Record<string, unknown>)[name]));
+    } catch {
+      return fail(`metadata ${name} is not valid JSON`);
+    }
+  };
+  const config = readConfig(parseText("config"), fail);
+  const tokenizer = readVocabulary(parseText("vocabulary"), config, fail);
+
+  const dataLength = bytes.length - dataStart;
+  const flat: number[] = [];
+  for (const [name, rows, cols] of matrixShapes(config)) {
+    const entry = entries[name];
+    if (!isRecord(entry)) fail(`tensor ${name} is missing`);
+    const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
+    if (dtype !== "F32" && dtype !== "F64") {
+      fail(`tensor ${name} has dtype ${JSON.stringify(dtype)}; only F32 and F64 are read`);
+    }
+    if (JSON.stringify(shape) !== JSON.stringify([rows, cols])) {
+      fail(`tensor ${name} has shape ${JSON.stringify(shape)}; the config needs [${rows},${cols}]`);
+    }
+    const size = bytesPerNumber[dtype as SafetensorsDtype];
+    const [begin, end] = Array.isArray(offsets) ? offsets : [];
+    if (
+      !Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end > dataLength ||
+      end - begin !== rows * cols * size
+    ) {
+      fail(
+        `tensor ${name} has data_offsets ${JSON.stringify(offsets)}; expected ` +
+          `${rows * cols * size} bytes within the ${dataLength} bytes of data`,
+      );
+    }
+    for (let at = dataStart + begin; at < dataStart + end; at += size) {
+      const value = size === 4 ? view.getFloat32(at, true) : view.getFloat64(at, true);
+      if (!Number.isFinite(value)) fail(`tensor ${name} holds ${value}, not a finite number`);
+      flat.push(value);
+    }
+  }
+  return { model: modelFromList(config, flat), tokenizer };
+}
+
+/**
+ * Shows the idea of this step and checks it with assertions. Runs when the file is run
+ * directly; the tests call it too, with a silent `print`.
+ *
+ * @param print where the demonstration's lines go
+ */
+export function demo(print: (line: string) => void = console.log): void {
+  print("Checkpoints: keeping what you trained.\n");
+  const { docs, tokenizer, model, rng } = setup("emma\nolivia\nava\nisabella\nsophia\nmia", 42, {
+    nLayer: 1,
+    nEmbd: 8,
+    nHead: 2,
+    blockSize: 8,
+  });
+  const { adamState } = train(model, tokenizer, docs, { steps: 30 });
+  const checkpoint: Checkpoint = {
+    model,
+    tokenizer,
+    rng,
+    adamState,
+    adam: defaultAdam,
+    seed: 42,
+    step: 30,
+    steps: 30,
+    documentCount: docs.length,
+  };
+  const text = checkpointToJson(checkpoint);
+  print(`A JSON checkpoint of ${model.params.length} parameters, ${text.length} characters:`);
+  // Everything before the weights, and the first row of the first matrix.
+  const lines = text.split("\n");
+  const firstRow = lines.findIndex((line) => line.includes('"wte"')) + 1;
+  for (const line of lines.slice(0, firstRow + 1)) {
+    print(`  ${line.length > 96 ? line.slice(0, 93) + "..." : line}`);
+  }
+  print("  ...");
+
+  // Loaded again, the model must give exactly the same scores for the same input.
+  const loaded = checkpointFromJson(text, "demo.json");
+  const logits = (m: Model) =>
+    gpt(m, tokenizer.bos, 0, createKVCache(m.config.nLayer)).map((l) => l.data);
+  assert.deepEqual(logits(loaded.model), logits(model), "loaded weights give the same logits");
+  assert.deepEqual(loaded.adamState, adamState, "Adam's memory comes back exactly");
+  assert.equal(loaded.rng.random(), rng.random(), "the generator continues where it stopped");
+
+  const bytes = toSafetensors({ model, tokenizer }, { dtype: "F32" });
+  const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  print(`\nThe same weights as safetensors: ${bytes.length} bytes, a ${headerLength}-byte header:`);
+  for (const [name, rows, cols] of matrixShapes(model.config)) {
+    const { dtype, data_offsets: [begin, end] } = header[name];
+    const shape = `[${rows}][${cols}]`;
+    print(`  ${name.padEnd(16)} ${dtype} ${shape.padEnd(8)} bytes ${begin} to ${end}`);
+  }
+  assert.equal(headerLength % 8, 0, "the header is padded to a multiple of 8 bytes");
+  const back = fromSafetensors(bytes, "demo.safetensors").model.params.map((p) => p.data);
+  assert.deepEqual(back, model.params.map((p) => Math.fround(p.data)), "float32 round trip");
+  assert.throws(
+    () => checkpointFromJson(text.slice(0, 500), "cut.json"),
+    /cut.json: not valid JSON/,
+  );
+  print("\nAll checkpoint checks passed.");
+}
+
+if (import.meta.main) demo();

@@ -1,0 +1,496 @@
+// Checkpoints: a saved model gives the same logits and samples as the one that was saved; a
+// resumed run equals a straight one bit for bit; every kind of damaged file is a one-line
+// error; safetensors exports pass a byte-level reader written here from the format's
+// description, independently of the writer. Most tests run in memory and need no permissions;
+// the few that touch files are skipped, and say so, without --allow-read --allow-write.
+
+import assert from "node:assert/strict";
+import {
+  type Checkpoint,
+  CheckpointError,
+  checkpointFromJson,
+  checkpointToJson,
+  demo,
+  fromSafetensors,
+  toSafetensors,
+} from "../steps/checkpoint.ts";
+import {
+  loadCheckpoint,
+  loadModel,
+  saveCheckpoint,
+  saveSafetensors,
+} from "../cli/checkpoint_io.ts";
+import { bundledNames, withBos } from "../steps/02_tokenizer.ts";
+import { matrixShapes, type Model } from "../steps/04_parameters.ts";
+import { createKVCache } from "../steps/05_attention.ts";
+import { gpt } from "../steps/06_gpt.ts";
+import { defaultAdam, setup, train } from "../steps/07_training.ts";
+import { generate } from "../steps/08_generation.ts";
+import { Random } from "../steps/random.ts";
+
+const names = "emma\nolivia\nava\nisabella\nsophia\nmia\ncharlotte\namelia";
+const smallShape = { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8 };
+
+/** A small run trained for `step` steps of a `steps` schedule, as a checkpoint. */
+function trainedCheckpoint(step = 20, steps = 40, seed = 3): Checkpoint & { docs: string[] } {
+  const run = setup(names, seed, smallShape);
+  const { adamState } = train(run.model, run.tokenizer, run.docs, { steps, stopStep: step });
+  return {
+    ...run,
+    adamState,
+    adam: defaultAdam,
+    seed,
+    step,
+    steps,
+    documentCount: run.docs.length,
+  };
+}
+
+/** The logits for each token of a document, fed one at a time: what "the same model" means. */
+function logitsOf(model: Model, tokens: number[]): number[][] {
+  const cache = createKVCache(model.config.nLayer);
+  return tokens.map((token, position) => gpt(model, token, position, cache).map((l) => l.data));
+}
+
+const weightsOf = (model: Model) => model.params.map((p) => p.data);
+
+Deno.test("steps/checkpoint.ts passes its own checks", () => demo(() => {}));
+
+Deno.test("Random.getState and setState continue the same stream, spare Gaussian included", () => {
+  const rng = new Random(7);
+  rng.gauss(); // leaves the second Gaussian of the pair waiting
+  const state = rng.getState();
+  assert.notEqual(state.gaussNext, null);
+  const expected = [rng.gauss(), rng.random(), rng.randbelow(1000), rng.gauss()];
+  const other = new Random(0);
+  other.setState(state);
+  assert.deepEqual([other.gauss(), other.random(), other.randbelow(1000), other.gauss()], expected);
+  state.words[0] = 12345; // a snapshot is a copy: changing it changes no generator
+  assert.notDeepEqual(rng.getState().words[0], 12345);
+});
+
+Deno.test("Random.setState rejects a damaged state, naming the part", () => {
+  const good = new Random(1).getState();
+  const rng = new Random(1);
+  assert.throws(
+    () => rng.setState({ ...good, words: good.words.slice(1) }),
+    /needs 624 words, got 623/,
+  );
+  const words = [...good.words];
+  words[5] = 2 ** 32;
+  assert.throws(
+    () => rng.setState({ ...good, words }),
+    /word 5 must be an integer from 0 to 2\^32 - 1/,
+  );
+  assert.throws(
+    () => rng.setState({ ...good, index: 625 }),
+    /index must be an integer from 0 to 624/,
+  );
+  assert.throws(() => rng.setState({ ...good, gaussNext: NaN }), /gaussNext must be a finite/);
+  assert.deepEqual(rng.getState(), good, "a rejected state leaves the generator as it was");
+});
+
+Deno.test("a JSON checkpoint round trip gives the same weights, logits and samples", () => {
+  const saved = trainedCheckpoint();
+  const loaded = checkpointFromJson(checkpointToJson(saved), "model.json");
+  assert.deepEqual(loaded.model.config, saved.model.config);
+  assert.deepEqual(loaded.tokenizer.chars, saved.tokenizer.chars);
+  assert.deepEqual(weightsOf(loaded.model), weightsOf(saved.model), "every weight, bit for bit");
+  assert.deepEqual(loaded.adamState, saved.adamState);
+  assert.deepEqual(
+    [loaded.seed, loaded.step, loaded.steps, loaded.documentCount, loaded.adam],
+    [3, 20, 40, saved.docs.length, defaultAdam],
+  );
+  const tokens = withBos(saved.tokenizer, "olivia");
+  assert.deepEqual(logitsOf(loaded.model, tokens), logitsOf(saved.model, tokens));
+  const five = (model: Model, rng: Random) =>
+    Array.from({ length: 5 }, () => generate(model, saved.tokenizer, rng, { temperature: 0.8 }));
+  assert.deepEqual(
+    five(loaded.model, new Random(9)),
+    five(saved.model, new Random(9)),
+    "same seed",
+  );
+  assert.deepEqual(five(loaded.model, loaded.rng), five(saved.model, saved.rng), "saved generator");
+});
+
+Deno.test("resuming 300 + 700 steps through a JSON checkpoint equals 1,000 straight, bit for bit", () => {
+  const straight = setup(bundledNames, 42);
+  const full = train(straight.model, straight.tokenizer, straight.docs, { steps: 1000 });
+
+  const first = setup(bundledNames, 42);
+  const part = train(first.model, first.tokenizer, first.docs, { steps: 1000, stopStep: 300 });
+  const text = checkpointToJson({
+    ...first,
+    adamState: part.adamState,
+    adam: defaultAdam,
+    seed: 42,
+    step: 300,
+    steps: 1000,
+    documentCount: first.docs.length,
+  });
+  // A new process: the data is prepared again with the saved seed (the same shuffled order),
+  // and the weights, Adam's state and the generator come from the file.
+  const loaded = checkpointFromJson(text, "model.json");
+  const { docs } = setup(bundledNames, loaded.seed, shapeOf(loaded.model));
+  const rest = train(loaded.model, loaded.tokenizer, docs, {
+    steps: loaded.steps,
+    startStep: loaded.step,
+    adam: loaded.adam,
+    adamState: loaded.adamState,
+  });
+
+  assert.deepEqual([...part.losses, ...rest.losses], full.losses, "all 1,000 losses");
+  assert.deepEqual(weightsOf(loaded.model), weightsOf(straight.model), "the final weights");
+  assert.deepEqual(rest.adamState, full.adamState, "Adam's m and v");
+  const twenty = (setupLike: { model: Model; rng: Random }) =>
+    Array.from(
+      { length: 20 },
+      () => generate(setupLike.model, straight.tokenizer, setupLike.rng, { temperature: 0.5 }),
+    );
+  assert.deepEqual(twenty(loaded), twenty(straight), "the 20 names sampled afterwards");
+});
+
+/** The shape part of a config, as `setup` takes it. */
+function shapeOf(model: Model) {
+  const { nLayer, nEmbd, nHead, blockSize } = model.config;
+  return { nLayer, nEmbd, nHead, blockSize };
+}
+
+Deno.test("a model that diverged is not saved: NaN weights and wrong Adam state are refused", () => {
+  const saved = trainedCheckpoint();
+  saved.model.stateDict.wpe[2][1].data = NaN;
+  assert.throws(() => checkpointToJson(saved), /weight wpe\[2\]\[1\] is NaN; training diverged/);
+  saved.model.stateDict.wpe[2][1].data = 0.5;
+  assert.throws(
+    () =>
+      checkpointToJson({ ...saved, adamState: { m: new Float64Array(3), v: saved.adamState.v } }),
+    /Adam's m has 3 values for \d+ parameters/,
+  );
+  assert.throws(
+    () => toSafetensors({ ...saved, model: saved.model }, { dtype: "F16" as "F32" }),
+    /F32 or F64/,
+  );
+});
+
+/** A parsed checkpoint, edited freely below to damage it. */
+// deno-lint-ignore no-explicit-any
+type ParsedFile = Record<string, any>;
+
+/** A damaged copy of a checkpoint's JSON, and the error it must give. */
+type Damage = [what: string, damage: (file: ParsedFile) => string, error: RegExp];
+
+Deno.test("every kind of damaged checkpoint is a one-line error that starts with the path", () => {
+  const text = checkpointToJson(trainedCheckpoint());
+  const edit = (change: (file: ParsedFile) => void) => (file: ParsedFile) => {
+    change(file);
+    return JSON.stringify(file);
+  };
+  const damages: Damage[] = [
+    ["empty", () => "  \n", /the file is empty/],
+    ["truncated", () => text.slice(0, text.length / 2), /not valid JSON .*truncated or damaged/],
+    ["corrupt", () => text.replace('"weights"', '"weights" !'), /not valid JSON/],
+    ["NaN written as text", () => text.replace(/\[(-?\d)/, "[NaN"), /not valid JSON/],
+    ["not an object", () => "[1, 2, 3]", /not a microgpt checkpoint \(not a JSON object\)/],
+    ["other JSON", () => '{"name": "x"}', /not a microgpt checkpoint \(format undefined\)/],
+    ["newer version", edit((f) => f.version = 2), /version 2 is newer than this program reads/],
+    ["unknown version", edit((f) => f.version = 0), /version 0 is not one this program reads/],
+    ["missing field", edit((f) => delete f.seed), /the "seed" field is missing/],
+    ["missing weights", edit((f) => delete f.weights.lm_head), /weights.lm_head is missing/],
+    [
+      "bad config",
+      edit((f) => f.config.nHead = 3),
+      /config: nEmbd \(8\) must be divisible by nHead/,
+    ],
+    ["bad config type", edit((f) => f.config.nEmbd = "8"), /config.nEmbd must be a whole number/],
+    [
+      "shape: columns",
+      edit((f) => f.weights.wte[4].pop()),
+      /weights.wte\[4\] has 7 numbers; the config needs 8/,
+    ],
+    [
+      "shape: rows",
+      edit((f) => f.config.blockSize = 4),
+      /weights.wpe has 8 rows; the config needs 4/,
+    ],
+    ["shape: layers", edit((f) => f.config.nLayer = 2), /weights.layer1.attn_wq is missing/],
+    ["extra matrix", edit((f) => f.weights.layer9 = []), /a matrix "layer9" that this config/],
+    [
+      "NaN weight",
+      edit((f) => f.weights.wte[0][3] = NaN),
+      /weights.wte\[0\]\[3\] is null, not a finite number/,
+    ],
+    [
+      "wrong vocabulary",
+      edit((f) => f.vocabulary.pop()),
+      /has \d+ characters, so vocabSize should be \d+ .* config says/,
+    ],
+    ["duplicate character", edit((f) => f.vocabulary[1] = f.vocabulary[0]), /lists "a" twice/],
+    [
+      "Adam too short",
+      edit((f) => f.adamState.m.pop()),
+      /adamState.m has \d+ numbers; the config needs \d+/,
+    ],
+    ["Adam NaN", edit((f) => f.adamState.v[7] = null), /adamState.v\[7\] is null/],
+    ["bad adam settings", edit((f) => f.adam.beta2 = 1), /adam.beta2 must be from 0 up to/],
+    [
+      "step past schedule",
+      edit((f) => f.step = 41),
+      /step must be a whole number from 0 to 40, got 41/,
+    ],
+    ["generator", edit((f) => f.random.words.pop()), /random: a Random state needs 624 words/],
+  ];
+  for (const [what, damage, error] of damages) {
+    const damaged = damage(JSON.parse(text));
+    assert.throws(
+      () => checkpointFromJson(damaged, "model.json"),
+      (thrown: unknown) => {
+        assert.ok(thrown instanceof CheckpointError, `${what}: a CheckpointError`);
+        assert.match(thrown.message, error, what);
+        assert.match(thrown.message, /^model\.json: /, `${what}: starts with the path`);
+        assert.ok(!thrown.message.includes("\n"), `${what}: one line`);
+        return true;
+      },
+    );
+  }
+  assert.throws(
+    () => checkpointFromJson('{"format": "microgpt-checkpoint", "version": 2}', "model.json"),
+    {
+      message:
+        "model.json: checkpoint version 2 is newer than this program reads (1); update microgpt",
+    },
+  );
+});
+
+// A safetensors reader written from the format's description, sharing no code with the writer:
+// 8 bytes of little-endian u64 header length, a UTF-8 JSON header, then the data, every tensor's
+// data_offsets relative to the byte after the header, packed with no holes.
+interface Tensor {
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+  values: number[];
+}
+
+function readSafetensors(bytes: Uint8Array): {
+  headerLength: number;
+  metadata: Record<string, string>;
+  tensors: Map<string, Tensor>;
+} {
+  assert.ok(bytes.length >= 8, "at least the 8-byte length");
+  // Little-endian by hand: byte 0 is the least significant.
+  let headerLength = 0;
+  for (let i = 7; i >= 0; i--) headerLength = headerLength * 256 + bytes[i];
+  assert.ok(8 + headerLength <= bytes.length, "the header fits in the file");
+  const headerText = new TextDecoder("utf-8", { fatal: true }).decode(
+    bytes.subarray(8, 8 + headerLength),
+  );
+  assert.equal(headerText[0], "{", "the header starts with {");
+  const header = JSON.parse(headerText);
+  const dataLength = bytes.length - 8 - headerLength;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + 8 + headerLength, dataLength);
+  const metadata = header.__metadata__ ?? {};
+  for (const [key, value] of Object.entries(metadata)) {
+    assert.equal(typeof value, "string", `metadata ${key} is a string`);
+  }
+  const tensors = new Map<string, Tensor>();
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === "__metadata__") continue;
+    const { dtype, shape, data_offsets: [begin, end] } = entry as {
+      dtype: string;
+      shape: number[];
+      data_offsets: [number, number];
+    };
+    const size = { F32: 4, F64: 8 }[dtype];
+    assert.ok(size !== undefined, `${name}: dtype ${dtype} is F32 or F64`);
+    const count = shape.reduce((a, b) => a * b, 1);
+    assert.ok(0 <= begin && begin <= end && end <= dataLength, `${name}: offsets in bounds`);
+    assert.equal(end - begin, count * size, `${name}: offsets cover exactly its shape`);
+    const values: number[] = [];
+    for (let at = begin; at < end; at += size) {
+      values.push(size === 4 ? view.getFloat32(at, true) : view.getFloat64(at, true));
+    }
+    tensors.set(name, { dtype, shape, begin, end, values });
+  }
+  const ordered = [...tensors.values()].sort((a, b) => a.begin - b.begin);
+  let expectedBegin = 0;
+  for (const tensor of ordered) {
+    assert.equal(tensor.begin, expectedBegin, "tensors are packed with no gaps or overlaps");
+    expectedBegin = tensor.end;
+  }
+  assert.equal(expectedBegin, dataLength, "the data ends where the last tensor ends");
+  return { headerLength, metadata: metadata as Record<string, string>, tensors };
+}
+
+Deno.test("safetensors exports pass a byte-level reader of the format, as F32 and F64", () => {
+  const { model, tokenizer } = trainedCheckpoint();
+  for (const dtype of ["F32", "F64"] as const) {
+    const bytes = toSafetensors({ model, tokenizer }, { dtype, metadata: { step: "20" } });
+    const { headerLength, metadata, tensors } = readSafetensors(bytes);
+    assert.equal(headerLength % 8, 0, "the header is padded to a multiple of 8 bytes");
+    assert.deepEqual(JSON.parse(metadata.config), model.config);
+    assert.deepEqual(JSON.parse(metadata.vocabulary), tokenizer.chars);
+    assert.equal(metadata.step, "20");
+    assert.deepEqual([...tensors.keys()], matrixShapes(model.config).map(([name]) => name));
+    for (const [name, rows, cols] of matrixShapes(model.config)) {
+      const tensor = tensors.get(name)!;
+      assert.equal(tensor.dtype, dtype);
+      assert.deepEqual(tensor.shape, [rows, cols]);
+      const weights = model.stateDict[name].flat().map((v) => v.data);
+      const expected = dtype === "F32" ? weights.map(Math.fround) : weights;
+      assert.deepEqual(tensor.values, expected, `${name} ${dtype} values`);
+    }
+  }
+});
+
+Deno.test("a safetensors round trip: F64 gives the same logits exactly, F32 within rounding", () => {
+  const { model, tokenizer } = trainedCheckpoint();
+  const tokens = withBos(tokenizer, "amelia");
+  const exact = fromSafetensors(toSafetensors({ model, tokenizer }, { dtype: "F64" }));
+  assert.deepEqual(logitsOf(exact.model, tokens), logitsOf(model, tokens));
+  assert.deepEqual(exact.tokenizer.chars, tokenizer.chars);
+  const rounded = fromSafetensors(toSafetensors({ model, tokenizer }));
+  const a = logitsOf(rounded.model, tokens).flat();
+  const b = logitsOf(model, tokens).flat();
+  assert.ok(a.every((x, i) => Math.abs(x - b[i]) < 1e-5), "float32 weights, nearly equal logits");
+});
+
+Deno.test("damaged safetensors files are one-line errors that start with the path", () => {
+  const { model, tokenizer } = trainedCheckpoint();
+  const good = toSafetensors({ model, tokenizer });
+  const headerLength = Number(new DataView(good.buffer).getBigUint64(0, true));
+  const withHeader = (change: (header: string) => string) => {
+    const text = new TextDecoder().decode(good.subarray(8, 8 + headerLength));
+    const changed = new TextEncoder().encode(change(text));
+    assert.equal(changed.length, headerLength, "the damage keeps the header's length");
+    const bytes = good.slice();
+    bytes.set(changed, 8);
+    return bytes;
+  };
+  const damages: [string, Uint8Array, RegExp][] = [
+    ["too short", good.subarray(0, 5), /only 5 bytes, too short/],
+    [
+      "truncated header",
+      good.subarray(0, 100),
+      /the header should be \d+ bytes but only 92 follow/,
+    ],
+    ["truncated data", good.subarray(0, good.length - 4), /tensor layer0.mlp_fc2 has data_offsets/],
+    ["not JSON", withHeader((h) => "#" + h.slice(1)), /the header is not valid JSON/],
+    [
+      "no metadata",
+      withHeader((h) => h.replace('"format":"microgpt"', '"format":"pytorch!"')),
+      /no microgpt metadata/,
+    ],
+    [
+      "dtype",
+      withHeader((h) => h.replace('"dtype":"F32"', '"dtype":"I32"')),
+      /tensor wte has dtype "I32"/,
+    ],
+    [
+      "shape",
+      withHeader((h) => h.replace(/"shape":\[\d/, '"shape":[9')),
+      /tensor wte has shape \[9/,
+    ],
+  ];
+  for (const [what, bytes, error] of damages) {
+    assert.throws(() => fromSafetensors(bytes, "model.safetensors"), (thrown: unknown) => {
+      assert.ok(thrown instanceof CheckpointError, `${what}: a CheckpointError`);
+      assert.match(thrown.message, error, what);
+      assert.match(thrown.message, /^model\.safetensors: /, `${what}: starts with the path`);
+      assert.ok(!thrown.message.includes("\n"), `${what}: one line`);
+      return true;
+    });
+  }
+});
+
+// Files: these need --allow-read --allow-write, which `deno task test` grants.
+const canUseFiles = Deno.permissions.querySync({ name: "write" }).state === "granted" &&
+  Deno.permissions.querySync({ name: "read" }).state === "granted";
+if (!canUseFiles) {
+  console.warn(
+    "checkpoint_test.ts: file tests skipped: they need --allow-read --allow-write (deno task test grants them)",
+  );
+}
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+function inTempDir(fn: (dir: string) => void): void {
+  const dir = Deno.makeTempDirSync({ prefix: "microgpt-checkpoint-test-" });
+  try {
+    fn(dir);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "saveCheckpoint and loadCheckpoint round-trip through a file, leaving no temporary file",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const saved = trainedCheckpoint();
+      saveCheckpoint(`${dir}/model.json`, saved);
+      saveCheckpoint(`${dir}/model.json`, saved); // overwriting is fine
+      const loaded = loadCheckpoint(`${dir}/model.json`);
+      assert.deepEqual(weightsOf(loaded.model), weightsOf(saved.model));
+      assert.deepEqual(loaded.adamState, saved.adamState);
+      saveSafetensors(`${dir}/model.safetensors`, saved, { dtype: "F64" });
+      const exported = loadModel(`${dir}/model.safetensors`);
+      assert.deepEqual(weightsOf(exported.model), weightsOf(saved.model));
+      assert.ok(!("rng" in exported), "safetensors has no training state");
+      assert.ok("rng" in loadModel(`${dir}/model.json`), "a JSON checkpoint has");
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+        "model.json",
+        "model.safetensors",
+      ]);
+    }),
+});
+
+Deno.test({
+  name: "missing, unreadable and wrong-kind files are one-line errors naming the path",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      assert.throws(
+        () => loadCheckpoint(`${dir}/none.json`),
+        /none.json: no such file; check the path/,
+      );
+      assert.throws(() => loadCheckpoint(dir), /is a directory; give a checkpoint file/);
+      Deno.writeFileSync(`${dir}/binary.json`, new Uint8Array([0xff, 0xfe, 0x00]));
+      assert.throws(() => loadCheckpoint(`${dir}/binary.json`), /binary.json: not a text file/);
+      saveSafetensors(`${dir}/w.safetensors`, trainedCheckpoint());
+      assert.throws(
+        () => loadCheckpoint(`${dir}/w.safetensors`),
+        /w.safetensors: a safetensors file holds only the weights.*resume from a .json checkpoint/,
+      );
+      assert.throws(
+        () => saveCheckpoint(`${dir}/no/such/dir/model.json`, trainedCheckpoint()),
+        /cannot write .*model.json: its directory does not exist/,
+      );
+    }),
+});
+
+Deno.test({
+  name: "a failed save leaves the previous checkpoint intact and no temporary file behind",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const path = `${dir}/model.json`;
+      const good = trainedCheckpoint();
+      saveCheckpoint(path, good);
+      const before = Deno.readTextFileSync(path);
+      // Fails before writing: a diverged model.
+      const diverged = trainedCheckpoint(30);
+      diverged.model.params[0].data = Infinity;
+      assert.throws(() => saveCheckpoint(path, diverged), /is Infinity; training diverged/);
+      assert.equal(Deno.readTextFileSync(path), before);
+      // Fails at the rename, after the temporary file is complete: the target is a directory.
+      Deno.mkdirSync(`${dir}/taken.json`);
+      Deno.writeTextFileSync(`${dir}/taken.json/keep`, "x");
+      assert.throws(() => saveCheckpoint(`${dir}/taken.json`, good), /cannot write .*taken.json/);
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+        "model.json",
+        "taken.json",
+      ]);
+      assert.equal(loadCheckpoint(path).step, 20, "the old checkpoint still loads");
+    }),
+});

@@ -1,0 +1,419 @@
+// `deno task train --out/--resume`, `deno task sample` and `deno task eval`, run in-process
+// through their `main` with an `Io` that captures the lines. Bad flags are checked without
+// permissions; everything that reads or writes a model file needs --allow-read
+// --allow-write (granted by `deno task test`) and is skipped, saying so, without them.
+
+import assert from "node:assert/strict";
+import { CliError, type Io } from "../cli/common.ts";
+import { main as evalMain } from "../cli/eval.ts";
+import { main as sampleMain, parseSampleArgs } from "../cli/sample.ts";
+import { main as trainMain, parseTrainArgs } from "../cli/train.ts";
+import { CheckpointError } from "../steps/checkpoint.ts";
+
+type Main = (args: string[], io: Io) => void;
+
+function capture(tty = false): Io & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return {
+    lines,
+    errors,
+    out: (line) => lines.push(line),
+    err: (line) => errors.push(line),
+    status: () => {},
+    tty,
+    statusTty: false,
+  };
+}
+
+/** Runs a command and returns what it printed. */
+function runCommand(main: Main, args: string[], tty = false) {
+  const io = capture(tty);
+  main(args, io);
+  return io;
+}
+
+/**
+ * Asserts that `args` are rejected with a one-line error matching `pattern`: a `CliError` for
+ * a bad flag, a `CheckpointError` for a bad file (both exit with status 2).
+ */
+function rejects(main: Main, args: string[], pattern: RegExp): void {
+  assert.throws(
+    () => main(args, capture()),
+    (error: unknown) => {
+      assert.ok(
+        error instanceof CliError || error instanceof CheckpointError,
+        `expected a CliError or CheckpointError for ${args.join(" ")}, got ${error}`,
+      );
+      assert.match(error.message, pattern);
+      assert.ok(!error.message.includes("\n"), "the message is one line");
+      return true;
+    },
+  );
+}
+
+Deno.test("sample: unknown flags, a missing --model and bad numbers are one-line errors", () => {
+  rejects(sampleMain, ["--model", "m.json", "--bogus"], /Unknown option '--bogus'.*--help/);
+  rejects(sampleMain, [], /--model PATH is required/);
+  rejects(sampleMain, ["--model", ""], /--model PATH is required/);
+  rejects(sampleMain, ["--model", "m.json", "--top-k", "2.5"], /--top-k must be a whole number/);
+  rejects(sampleMain, ["--model", "m.json", "--top-k=-1"], /--top-k must be from 0/);
+  rejects(sampleMain, ["--model", "m.json", "--temperature", "0"], /--temperature must be above 0/);
+  rejects(sampleMain, ["--model", "m.json", "--samples", "0"], /--samples must be from 1/);
+  rejects(sampleMain, ["--model", "m.json", "--seed", "x"], /--seed must be a whole number/);
+  const options = parseSampleArgs(["--model", "m.json"]);
+  assert.notEqual(options, "help");
+  if (options !== "help") {
+    assert.deepEqual(
+      [options.samples, options.temperature, options.topK, options.seed, options.prefix],
+      [20, 0.5, 0, undefined, ""],
+      "the defaults repeat the names train prints",
+    );
+  }
+  assert.match(runCommand(sampleMain, ["--help"]).lines.join("\n"), /--show-probs/);
+});
+
+Deno.test("eval: unknown flags and a missing --model are one-line errors", () => {
+  rejects(evalMain, ["--model", "m.json", "--steps", "3"], /Unknown option '--steps'/);
+  rejects(evalMain, ["--data", "names.txt"], /--model PATH is required/);
+  rejects(evalMain, ["--model", "m.json", "--data", ""], /--data needs a file path/);
+  assert.match(runCommand(evalMain, ["--help"]).lines.join("\n"), /perplexity/);
+});
+
+Deno.test("train: saving flags that cannot work together are one-line errors", () => {
+  rejects(trainMain, ["--save-every", "10"], /--save-every needs --out PATH/);
+  rejects(trainMain, ["--stop-at", "10"], /--stop-at without --out would throw the training away/);
+  rejects(trainMain, ["--out", ""], /--out needs a file path/);
+  rejects(
+    trainMain,
+    ["--out", "m.json", "--format", "onnx"],
+    /--format must be json or safetensors/,
+  );
+  rejects(
+    trainMain,
+    ["--out", "m.json", "--format", "safetensors"],
+    /--format safetensors does not match the --out name m.json; end the --out name in .safetensors/,
+  );
+  rejects(trainMain, ["--out", "m.json", "--dtype", "f64"], /--dtype applies to safetensors only/);
+  rejects(trainMain, ["--out", "m.safetensors", "--dtype", "f16"], /--dtype must be f32 or f64/);
+  rejects(
+    trainMain,
+    ["--out", "m.json", "--steps", "50", "--stop-at", "60"],
+    /past the end of the 50-step/,
+  );
+  const options = parseTrainArgs(["--out", "m.safetensors", "--seed", "7"]);
+  if (options === "help") throw new Error("expected options, not help");
+  assert.deepEqual([options.format, options.dtype], ["safetensors", "F32"]);
+  assert.ok(options.given.has("seed") && !options.given.has("steps"), "knows what was typed");
+});
+
+// From here on the tests read and write model files.
+const canUseFiles = Deno.permissions.querySync({ name: "write" }).state === "granted" &&
+  Deno.permissions.querySync({ name: "read" }).state === "granted";
+if (!canUseFiles) {
+  console.warn(
+    "cli_test.ts: model-file tests skipped: they need --allow-read --allow-write (deno task test grants them)",
+  );
+}
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+function inTempDir(fn: (dir: string) => void): void {
+  const dir = Deno.makeTempDirSync({ prefix: "microgpt-cli-test-" });
+  try {
+    fn(dir);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/** The numbered sample lines of a train run, without their numbers and marks. */
+function trainSamples(lines: string[]): string[] {
+  const start = lines.findIndex((line) => line.includes("samples at temperature"));
+  const names = [];
+  for (const line of lines.slice(start + 1)) {
+    const numbered = line.match(/^ +\d+ {2}(\S+)/);
+    if (numbered === null) break;
+    names.push(numbered[1]);
+  }
+  return names;
+}
+
+/** How many bytes of tensor data a safetensors file holds, after its header. */
+function dataBytes(path: string): number {
+  const bytes = Deno.readFileSync(path);
+  return bytes.length - 8 - Number(new DataView(bytes.buffer).getBigUint64(0, true));
+}
+
+Deno.test({
+  name: "train --out saves a checkpoint, and sample --model repeats the names train printed",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const path = `${dir}/model.json`;
+      const trained = runCommand(trainMain, ["--steps", "40", "--samples", "6", "--out", path]);
+      assert.match(trained.lines.join("\n"), /saved +.*model.json \(checkpoint at step 40 of 40\)/);
+      const printed = trainSamples(trained.lines);
+      assert.equal(printed.length, 6);
+      // Piped: one name per line and nothing else.
+      const piped = runCommand(sampleMain, ["--model", path, "--samples", "6"]);
+      assert.deepEqual(piped.lines, printed);
+      assert.deepEqual(piped.errors, []);
+      // A seed starts a new generator: deterministic, and (here) different names.
+      const seeded = () =>
+        runCommand(sampleMain, ["--model", path, "--samples", "6", "--seed", "5"]);
+      assert.deepEqual(seeded().lines, seeded().lines);
+      assert.notDeepEqual(seeded().lines, printed);
+      // On a terminal: what model this is, then numbered names.
+      const terminal = runCommand(sampleMain, ["--model", path, "--samples", "3"], true);
+      assert.match(
+        terminal.lines[0],
+        /model.*model.json: 4,192 parameters.*trained 40 of 40 steps/,
+      );
+      assert.equal(terminal.lines.filter((line) => /^ +\d+ {2}/.test(line)).length, 3);
+    }),
+});
+
+Deno.test({
+  name: "train --stop-at then --resume saves the same file as one straight run",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const common = ["--steps", "60", "--samples", "4"];
+      const first = runCommand(trainMain, [
+        ...common,
+        "--stop-at",
+        "25",
+        "--save-every",
+        "10",
+        "--out",
+        `${dir}/part.json`,
+      ]);
+      assert.match(first.lines.join("\n"), /this run +steps 1 to 25; continue with --resume/);
+      assert.deepEqual(
+        first.errors.filter((line) => line.startsWith("saved")).map((l) => l.split(" at ")[1]),
+        ["step 10", "step 20"],
+        "--save-every saves at 10 and 20, then the end saves at 25",
+      );
+      const second = runCommand(trainMain, [
+        "--resume",
+        `${dir}/part.json`,
+        "--samples",
+        "4",
+        "--out",
+        `${dir}/resumed.json`,
+      ]);
+      assert.match(second.lines.join("\n"), /this run +steps 26 to 60, resumed from/);
+      assert.match(second.lines.join("\n"), /26-29 /, "the loss table counts from step 26");
+      const straight = runCommand(trainMain, [...common, "--out", `${dir}/straight.json`]);
+      assert.equal(
+        Deno.readTextFileSync(`${dir}/resumed.json`),
+        Deno.readTextFileSync(`${dir}/straight.json`),
+        "weights, Adam state, generator: the same bytes",
+      );
+      assert.deepEqual(trainSamples(second.lines), trainSamples(straight.lines));
+      // A finished run resumes to nothing, which converts it, here to safetensors.
+      const again = runCommand(trainMain, [
+        "--resume",
+        `${dir}/straight.json`,
+        "--samples",
+        "0",
+        "--out",
+        `${dir}/weights.safetensors`,
+      ]);
+      assert.match(
+        again.lines.join("\n"),
+        /nothing to train: .* has finished its 60-step schedule/,
+      );
+      assert.deepEqual(
+        [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+        ["part.json", "resumed.json", "straight.json", "weights.safetensors"],
+        "no temporary files are left behind",
+      );
+    }),
+});
+
+Deno.test({
+  name: "train --resume refuses flags that contradict the checkpoint, and different data",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const path = `${dir}/model.json`;
+      runCommand(trainMain, ["--steps", "30", "--stop-at", "10", "--samples", "0", "--out", path]);
+      rejects(
+        trainMain,
+        ["--resume", path, "--steps", "100"],
+        /--steps 100 conflicts with .*model.json, whose schedule is 30 steps .*leave --steps out/,
+      );
+      rejects(trainMain, ["--resume", path, "--seed", "1"], /--seed 1 conflicts with .*seed 42/);
+      rejects(trainMain, ["--resume", path, "--n-embd", "8"], /--n-embd 8 conflicts .*n-embd 16/);
+      rejects(trainMain, ["--resume", path, "--lr", "0.1"], /--lr 0.1 conflicts/);
+      rejects(trainMain, ["--resume", path, "--stop-at", "5", "--out", path], /already at step 10/);
+      runCommand(trainMain, ["--resume", path, "--steps", "30", "--samples", "0"]); // agrees: fine
+      Deno.writeTextFileSync(`${dir}/other.txt`, "anna\nbob\n");
+      rejects(
+        trainMain,
+        ["--resume", path, "--data", `${dir}/other.txt`],
+        /other.txt has the vocabulary "abno" but .*model.json was trained on "abc.*"; resume with the --data file/,
+      );
+      Deno.writeTextFileSync(`${dir}/alphabet.txt`, "abcdefghijklmnopqrstuvwxyz\n");
+      rejects(
+        trainMain,
+        ["--resume", path, "--data", `${dir}/alphabet.txt`],
+        /alphabet.txt has 1 documents but .*model.json was trained on 32,257/,
+      );
+      rejects(trainMain, ["--resume", `${dir}/none.json`], /none.json: no such file/);
+    }),
+});
+
+Deno.test({
+  name: "sample: --prefix, --top-k and --show-probs, and a prefix outside the vocabulary",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const path = `${dir}/model.json`;
+      runCommand(trainMain, ["--steps", "60", "--samples", "0", "--out", path]);
+      const prefixed = runCommand(sampleMain, [
+        "--model",
+        path,
+        "--prefix",
+        "ka",
+        "--samples",
+        "8",
+      ]);
+      assert.ok(prefixed.lines.every((name) => name.startsWith("ka")), prefixed.lines.join(" "));
+      const greedy = runCommand(sampleMain, ["--model", path, "--top-k", "1", "--samples", "5"]);
+      assert.equal(new Set(greedy.lines).size, 1, "top-k 1 always draws the likeliest");
+      rejects(
+        sampleMain,
+        ["--model", path, "--prefix", "ka1"],
+        /character "1" \(U\+0031\) at column 3 in --prefix is not in the vocabulary/,
+      );
+      rejects(
+        sampleMain,
+        ["--model", path, "--prefix", "a".repeat(16)],
+        /leaves room for at most 15/,
+      );
+      rejects(sampleMain, ["--model", path, "--top-k", "28"], /more than the model's 27 tokens/);
+
+      const probs = runCommand(sampleMain, ["--model", path, "--show-probs", "--samples", "2"]);
+      const names = probs.lines.filter((line) => !line.startsWith(" "));
+      assert.equal(names.length, 2);
+      // One line per drawn character, plus the draw that ends the name.
+      const first = probs.lines.indexOf(names[0]);
+      const draws = probs.lines.slice(first + 1, first + 1 + [...names[0]].length + 1);
+      assert.ok(draws.every((line) => /^ +\S*_ +→ \S+ +\S+ +\d+% /.test(line)), draws.join("\n"));
+      assert.match(draws.at(-1)!, /→ end /, "the last draw ends the name");
+      assert.match(draws[0], /^ +_ +→/, "the first draw starts from nothing");
+      assert.ok(probs.lines.some((line) => /[█▏▎▍▌▋▊▉]/.test(line)), "probabilities as bars");
+    }),
+});
+
+Deno.test({
+  name: "eval: mean loss and perplexity, and a character outside the vocabulary names its line",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const path = `${dir}/model.json`;
+      runCommand(trainMain, ["--steps", "200", "--samples", "0", "--out", path]);
+      Deno.writeTextFileSync(
+        `${dir}/few.txt`,
+        "emma\n\n  olivia \nsupercalifragilisticexpialidocious\n",
+      );
+      const io = runCommand(evalMain, ["--model", path, "--data", `${dir}/few.txt`]);
+      const text = io.lines.join("\n");
+      assert.match(text, /data +3 documents from .*few.txt/);
+      // emma: 5 predictions, olivia: 7, the long word: its first 16.
+      assert.match(text, /mean loss +\d\.\d{4} nats per predicted character \(28 predictions\)/);
+      const loss = Number(text.match(/mean loss +(\d\.\d+)/)![1]);
+      const perplexity = Number(text.match(/perplexity +(\d+\.\d+)/)![1]);
+      assert.ok(Math.abs(perplexity - Math.exp(loss)) < 0.01, "perplexity is exp(mean loss)");
+      assert.ok(loss < Math.log(27), "a trained model beats a uniform guess");
+      assert.match(text, /uniform +3\.2958 = log\(27\)/);
+      assert.deepEqual(io.errors.filter((l) => l.startsWith("note:")), [
+        "note: 1 documents do not fit the block size 16; as in training, only their first 16 predictions count",
+      ]);
+      Deno.writeTextFileSync(`${dir}/accents.txt`, "anna\n\nzoë\n");
+      rejects(
+        evalMain,
+        ["--model", path, "--data", `${dir}/accents.txt`],
+        /character "ë" \(U\+00EB\) at column 3 in line 3 of .*accents.txt is not in the vocabulary/,
+      );
+      Deno.writeTextFileSync(`${dir}/blank.txt`, "\n \n");
+      rejects(evalMain, ["--model", path, "--data", `${dir}/blank.txt`], /has no documents/);
+    }),
+});
+
+Deno.test({
+  name: "train --out *.safetensors exports weights that sample and eval load",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const path = `${dir}/model.safetensors`;
+      const io = runCommand(trainMain, ["--steps", "30", "--samples", "0", "--out", path]);
+      assert.match(
+        io.lines.join("\n"),
+        /saved +.*model.safetensors \(weights as safetensors, F32\)/,
+      );
+      assert.equal(dataBytes(path), 4 * 4192, "4,192 float32 numbers");
+      assert.equal(runCommand(sampleMain, ["--model", path, "--samples", "3"]).lines.length, 3);
+      Deno.writeTextFileSync(`${dir}/few.txt`, "emma\nolivia\n");
+      const evaluated = runCommand(evalMain, ["--model", path, "--data", `${dir}/few.txt`]);
+      assert.match(evaluated.lines.join("\n"), /perplexity/);
+      rejects(
+        trainMain,
+        ["--resume", path],
+        /holds only the weights.*resume from a .json checkpoint/,
+      );
+      const f64 = `${dir}/f64.safetensors`;
+      runCommand(trainMain, ["--steps", "30", "--samples", "0", "--out", f64, "--dtype", "f64"]);
+      assert.equal(dataBytes(f64), 8 * 4192, "4,192 float64 numbers");
+    }),
+});
+
+Deno.test({
+  name: "missing, truncated and wrong-version models are one-line errors in every command",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const good = `${dir}/good.json`;
+      runCommand(trainMain, ["--steps", "5", "--samples", "0", "--out", good]);
+      const text = Deno.readTextFileSync(good);
+      Deno.writeTextFileSync(`${dir}/cut.json`, text.slice(0, 1000));
+      Deno.writeTextFileSync(`${dir}/v2.json`, text.replace('"version": 1', '"version": 2'));
+      const cases: [string, RegExp][] = [
+        [`${dir}/none.json`, /none.json: no such file/],
+        [`${dir}/cut.json`, /cut.json: not valid JSON .*truncated or damaged/],
+        [`${dir}/v2.json`, /v2.json: checkpoint version 2 is newer than this program reads \(1\)/],
+      ];
+      for (const [path, error] of cases) {
+        rejects(sampleMain, ["--model", path], error);
+        rejects(evalMain, ["--model", path], error);
+        rejects(trainMain, ["--resume", path], error);
+      }
+    }),
+});
+
+const canRun = canUseFiles && Deno.permissions.querySync({ name: "run" }).state === "granted";
+
+Deno.test({
+  name: "a bad checkpoint exits with status 2 and a one-line error on stderr",
+  ignore: !canRun,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "microgpt-cli-test-" });
+    try {
+      await Deno.writeTextFile(`${dir}/cut.json`, '{"format": "microgpt-checkpoint", "vers');
+      const sample = new URL("../cli/sample.ts", import.meta.url).pathname;
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-read", sample, "--model", `${dir}/cut.json`],
+        env: { NO_COLOR: "1" },
+      }).output();
+      const message = new TextDecoder().decode(stderr);
+      assert.equal(code, 2);
+      assert.equal(new TextDecoder().decode(stdout), "");
+      assert.match(message, /^error: .*cut.json: not valid JSON/);
+      assert.equal(message.trim().split("\n").length, 1, "one line");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
