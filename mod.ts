@@ -81,3 +81,5 @@ export {
 } from "./steps/checkpoint.ts";
 export { loadCheckpoint, loadModel, saveCheckpoint, saveSafetensors } from "./cli/checkpoint_io.ts";
 export { Random, type RandomState } from "./steps/random.ts";
+export { attentionMap, splitDocuments } from "./steps/09_visualization.ts";
+export { entropy, gelu, layerNorm, scoreNames } from "./steps/10_experiments.ts";
