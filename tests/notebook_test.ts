@@ -1,0 +1,101 @@
+// The committed notebook: stored without outputs, ten sections that each end in a check, and
+// imports that all point at modules of this repository with the names they export. Running its
+// cells needs Jupyter and is `deno task notebook`'s job; these checks need nothing, not even a
+// permission.
+
+import assert from "node:assert/strict";
+import notebookText from "../notebooks/microgpt.ipynb" with { type: "text" };
+import { cellImports, type Notebook, text } from "../scripts/notebook.ts";
+import * as mod from "../mod.ts";
+import * as autograd from "../steps/01_autograd.ts";
+import * as tokenizer from "../steps/02_tokenizer.ts";
+import * as components from "../steps/03_components.ts";
+import * as parameters from "../steps/04_parameters.ts";
+import * as attention from "../steps/05_attention.ts";
+import * as gpt from "../steps/06_gpt.ts";
+import * as training from "../steps/07_training.ts";
+import * as generation from "../steps/08_generation.ts";
+import * as visualization from "../steps/09_visualization.ts";
+import * as experiments from "../steps/10_experiments.ts";
+import * as plots from "../steps/plots.ts";
+import * as random from "../steps/random.ts";
+
+const notebook: Notebook = JSON.parse(notebookText);
+const codeCells = notebook.cells.filter((cell) => cell.cell_type === "code");
+const where = (index: number) => `notebooks/microgpt.ipynb cell ${index}`;
+
+/** The modules a code cell may import, by their path from `notebooks/`. */
+const modules: Record<string, Record<string, unknown>> = {
+  "../mod.ts": mod,
+  "../steps/01_autograd.ts": autograd,
+  "../steps/02_tokenizer.ts": tokenizer,
+  "../steps/03_components.ts": components,
+  "../steps/04_parameters.ts": parameters,
+  "../steps/05_attention.ts": attention,
+  "../steps/06_gpt.ts": gpt,
+  "../steps/07_training.ts": training,
+  "../steps/08_generation.ts": generation,
+  "../steps/09_visualization.ts": visualization,
+  "../steps/10_experiments.ts": experiments,
+  "../steps/plots.ts": plots,
+  "../steps/random.ts": random,
+};
+
+Deno.test("the notebook is stored without outputs", () => {
+  for (const [index, cell] of notebook.cells.entries()) {
+    if (cell.cell_type !== "code") continue;
+    const fix = "clear them (Jupyter: Cell > All Output > Clear) before committing; " +
+      "deno task notebook writes an executed copy to out/notebook/";
+    assert.deepEqual(cell.outputs, [], `${where(index)} has stored outputs; ${fix}`);
+    assert.equal(cell.execution_count, null, `${where(index)} has an execution count; ${fix}`);
+  }
+});
+
+Deno.test("the notebook runs on Deno's kernel", () => {
+  assert.equal(notebook.metadata.kernelspec?.name, "deno");
+  assert.equal(notebook.metadata.language_info?.name, "typescript");
+});
+
+Deno.test("the notebook has ten sections, 1 to 10, each ending in a check", () => {
+  const headings: number[] = [];
+  const checked = new Set<number>();
+  for (const cell of notebook.cells) {
+    const source = text(cell.source);
+    const heading = cell.cell_type === "markdown" ? source.match(/^## (\d+)\. \S/) : null;
+    if (heading) headings.push(Number(heading[1]));
+    else if (cell.cell_type === "code" && /\bassert\./.test(source) && /\bpassed\(/.test(source)) {
+      checked.add(headings.at(-1) ?? 0);
+    }
+  }
+  assert.deepEqual(headings, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "sections '## N. Title' in order");
+  for (const section of headings) {
+    assert.ok(checked.has(section), `section ${section} needs a check cell (assertions, passed())`);
+  }
+});
+
+Deno.test("every import of the notebook names a real export of this repository", () => {
+  let count = 0;
+  for (const [index, cell] of notebook.cells.entries()) {
+    if (cell.cell_type !== "code") continue;
+    for (const { specifier, names } of cellImports(text(cell.source))) {
+      count++;
+      if (!specifier.startsWith(".")) {
+        assert.ok(specifier.startsWith("node:"), `${where(index)}: ${specifier} is not built in`);
+        continue;
+      }
+      const module = modules[specifier];
+      assert.ok(
+        module,
+        `${where(index)} imports ${specifier}, which is not a module of steps/ or mod.ts ` +
+          "(a new step? add it to `modules` in this test)",
+      );
+      for (const name of names) {
+        if (name.startsWith("type ")) continue; // types vanish at run time; deno task notebook checks them
+        const exported = name.split(/\s+as\s+/)[0];
+        assert.ok(exported in module, `${where(index)}: ${specifier} has no export ${exported}`);
+      }
+    }
+  }
+  assert.ok(count >= 10, `the code cells import the steps (found ${count} imports)`);
+  assert.ok(codeCells.length > 0);
+});
