@@ -1431,8 +1431,24 @@ function main(args: string[]): void {
     Deno.exit(2);
   }
   const color = Deno.stdout.isTerminal() && !Deno.noColor;
-  const pictures = demo(console.log, { color });
-  // querySync, not request: never stop to prompt the reader.
+  savePictures(demo(console.log, { color }), outDir, "steps/09_visualization.ts");
+}
+
+/**
+ * Writes named pictures to `outDir` when the script may, and otherwise lists them with the
+ * command that would write them. It asks with `querySync`, never `request`: a learner running
+ * a step is never stopped by a prompt. Where it may also read `outDir`, each file is written to
+ * a temporary name and renamed, so an interrupted run leaves no half-written picture.
+ *
+ * @param pictures file name to contents
+ * @param outDir the folder to write to
+ * @param script the step's path, for the command that grants permission
+ */
+export function savePictures(
+  pictures: ReadonlyMap<string, string>,
+  outDir: string,
+  script: string,
+): void {
   if (Deno.permissions.querySync({ name: "write", path: outDir }).state !== "granted") {
     const sizes = [...pictures].map(([name, text]) =>
       `${name} ${(text.length / 1024).toFixed(1)} kB`
@@ -1440,13 +1456,24 @@ function main(args: string[]): void {
     console.log(`\nNot written (no write permission): ${sizes.join(", ")}.`);
     const flag = outDir === "out" ? "" : ` --out ${outDir}`;
     console.log(
-      `(to also write SVG/DOT files to ${outDir}/, run: ` +
-        `deno run --allow-write=${outDir} steps/09_visualization.ts${flag})`,
+      `(to also write these files to ${outDir}/, run: ` +
+        `deno run --allow-write=${outDir} ${script}${flag})`,
     );
     return;
   }
   Deno.mkdirSync(outDir, { recursive: true });
-  for (const [name, text] of pictures) Deno.writeTextFileSync(`${outDir}/${name}`, text);
+  // Deno's rename also needs read permission; with only --allow-write, write in place.
+  const canRename = Deno.permissions.querySync({ name: "read", path: outDir }).state === "granted";
+  for (const [name, text] of pictures) {
+    const path = `${outDir}/${name}`;
+    if (!canRename) {
+      Deno.writeTextFileSync(path, text);
+      continue;
+    }
+    const temporary = `${outDir}/.${name}.${crypto.randomUUID()}.tmp`;
+    Deno.writeTextFileSync(temporary, text);
+    Deno.renameSync(temporary, path);
+  }
   console.log(`\nWrote ${pictures.size} files to ${outDir}/; open the .svg files in a browser.`);
 }
 

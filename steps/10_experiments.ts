@@ -32,7 +32,7 @@ import { defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
 import type { Variant } from "./06_gpt.ts";
 import { defaultAdam, documentLoss, setup, train } from "./07_training.ts";
 import { generate } from "./08_generation.ts";
-import { averageLoss, splitDocuments } from "./09_visualization.ts";
+import { averageLoss, savePictures, splitDocuments } from "./09_visualization.ts";
 import {
   combineSvg,
   exponentialSmoothing,
@@ -1028,21 +1028,7 @@ function main(args: string[]): void {
     }
   };
   const pictures = demo(console.log, { full: values.full, color, data, names, progress });
-  if (Deno.permissions.querySync({ name: "write", path: outDir }).state !== "granted") {
-    const sizes = [...pictures].map(([name, text]) =>
-      `${name} ${(text.length / 1024).toFixed(1)} kB`
-    );
-    console.log(`\nNot written (no write permission): ${sizes.join(", ")}.`);
-    const flag = outDir === "out" ? "" : ` --out ${outDir}`;
-    console.log(
-      `(to also write the SVG files to ${outDir}/, run: ` +
-        `deno run --allow-write=${outDir} steps/10_experiments.ts${flag})`,
-    );
-    return;
-  }
-  Deno.mkdirSync(outDir, { recursive: true });
-  for (const [name, text] of pictures) Deno.writeTextFileSync(`${outDir}/${name}`, text);
-  console.log(`\nWrote ${pictures.size} files to ${outDir}/; open them in a browser.`);
+  savePictures(pictures, outDir, "steps/10_experiments.ts");
 }
 
 if (import.meta.main) main(Deno.args);

@@ -4,52 +4,16 @@
 // --allow-write (granted by `deno task test`) and is skipped, saying so, without them.
 
 import assert from "node:assert/strict";
-import { CliError, type Io } from "../cli/common.ts";
 import { main as evalMain } from "../cli/eval.ts";
 import { main as sampleMain, parseSampleArgs } from "../cli/sample.ts";
 import { main as trainMain, parseTrainArgs } from "../cli/train.ts";
-import { CheckpointError } from "../steps/checkpoint.ts";
-
-type Main = (args: string[], io: Io) => void;
-
-function capture(tty = false): Io & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    lines,
-    errors,
-    out: (line) => lines.push(line),
-    err: (line) => errors.push(line),
-    status: () => {},
-    tty,
-    statusTty: false,
-  };
-}
+import { capture, type Main, rejects } from "./cli_helpers.ts";
 
 /** Runs a command and returns what it printed. */
 function runCommand(main: Main, args: string[], tty = false) {
   const io = capture(tty);
   main(args, io);
   return io;
-}
-
-/**
- * Asserts that `args` are rejected with a one-line error matching `pattern`: a `CliError` for
- * a bad flag, a `CheckpointError` for a bad file (both exit with status 2).
- */
-function rejects(main: Main, args: string[], pattern: RegExp): void {
-  assert.throws(
-    () => main(args, capture()),
-    (error: unknown) => {
-      assert.ok(
-        error instanceof CliError || error instanceof CheckpointError,
-        `expected a CliError or CheckpointError for ${args.join(" ")}, got ${error}`,
-      );
-      assert.match(error.message, pattern);
-      assert.ok(!error.message.includes("\n"), "the message is one line");
-      return true;
-    },
-  );
 }
 
 Deno.test("sample: unknown flags, a missing --model and bad numbers are one-line errors", () => {

@@ -3,34 +3,12 @@
 // an `Io` that captures the lines.
 
 import assert from "node:assert/strict";
-import { CliError, type Io } from "../cli/common.ts";
 import { main, parseTrainArgs } from "../cli/train.ts";
+import { capture, rejects as rejectsWith } from "./cli_helpers.ts";
 
-function capture(): Io & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    lines,
-    errors,
-    out: (line) => lines.push(line),
-    err: (line) => errors.push(line),
-    status: () => {},
-    tty: false,
-    statusTty: false,
-  };
-}
-
-/** Asserts that `args` are rejected with a one-line CliError matching `pattern`. */
+/** Asserts that the train command rejects `args` with a one-line error matching `pattern`. */
 function rejects(args: string[], pattern: RegExp): void {
-  assert.throws(
-    () => main(args, capture()),
-    (error: unknown) => {
-      assert.ok(error instanceof CliError, `expected a CliError for ${args.join(" ")}`);
-      assert.match(error.message, pattern);
-      assert.ok(!error.message.includes("\n"), "the message is one line");
-      return true;
-    },
-  );
+  rejectsWith(main, args, pattern);
 }
 
 Deno.test("unknown flags and stray arguments are rejected", () => {

@@ -1,0 +1,43 @@
+// What the command tests share: an `Io` that captures the lines a command prints, and an
+// assertion that a command rejects its arguments with a one-line user error.
+
+import assert from "node:assert/strict";
+import { CliError, type Io } from "../cli/common.ts";
+import { CheckpointError } from "../steps/checkpoint.ts";
+
+/** A command's entry point, as every file in `cli/` exports it. */
+export type Main = (args: string[], io: Io) => void;
+
+/** An `Io` that keeps what is printed: `lines` from stdout, `errors` from stderr. */
+export function capture(tty = false): Io & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return {
+    lines,
+    errors,
+    out: (line) => lines.push(line),
+    err: (line) => errors.push(line),
+    status: () => {},
+    tty,
+    statusTty: false,
+  };
+}
+
+/**
+ * Asserts that `args` are rejected with a one-line error matching `pattern`: a `CliError` for
+ * a bad flag, a `CheckpointError` for a bad file (both exit with status 2).
+ */
+export function rejects(main: Main, args: string[], pattern: RegExp): void {
+  assert.throws(
+    () => main(args, capture()),
+    (error: unknown) => {
+      assert.ok(
+        error instanceof CliError || error instanceof CheckpointError,
+        `expected a CliError or CheckpointError for ${args.join(" ")}, got ${error}`,
+      );
+      assert.match(error.message, pattern);
+      assert.ok(!error.message.includes("\n"), "the message is one line");
+      return true;
+    },
+  );
+}
