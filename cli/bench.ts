@@ -30,7 +30,16 @@ import {
 } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
 import { withChainForms } from "../bench/chain_forms.ts";
-import { CliError, formatNumber, type Io, paint, parseFlags, parseNumber, run } from "./common.ts";
+import {
+  CliError,
+  formatNumber,
+  type Io,
+  paint,
+  parseFlags,
+  parseNumber,
+  run,
+  writeFileAtomic,
+} from "./common.ts";
 
 const help = `Time microgpt's training, its parts and generation; write the figures as JSON.
 
@@ -212,28 +221,6 @@ function timeGeneration(model: Model, tokenizer: Tokenizer): { ms: number; names
   return { ms: performance.now() - started, names };
 }
 
-/** Writes `text` to `path` atomically: a temporary file beside it, then a rename. */
-function writeAtomically(path: string, text: string): void {
-  const slash = path.lastIndexOf("/");
-  const temporary = `${path}.${Deno.pid}.tmp`;
-  try {
-    if (slash > 0) Deno.mkdirSync(path.slice(0, slash), { recursive: true });
-    Deno.writeTextFileSync(temporary, text);
-    Deno.renameSync(temporary, path);
-  } catch (error) {
-    try {
-      Deno.removeSync(temporary);
-    } catch {
-      // nothing was written
-    }
-    const reason = error instanceof Deno.errors.NotCapable ||
-        error instanceof Deno.errors.PermissionDenied
-      ? "permission denied; run with --allow-write"
-      : (error as Error).message;
-    throw new CliError(`cannot write ${path}: ${reason}`);
-  }
-}
-
 /** Everything `deno task bench` measures, as written to the JSON file. */
 export interface BenchReport {
   date: string;
@@ -402,7 +389,9 @@ export function main(args: string[], io: Io): BenchReport | undefined {
     lastLoss: losses[losses.length - 1],
   };
   printReport(report, io);
-  writeAtomically(options.jsonPath, JSON.stringify(report, null, 2) + "\n");
+  const slash = options.jsonPath.lastIndexOf("/");
+  if (slash > 0) Deno.mkdirSync(options.jsonPath.slice(0, slash), { recursive: true });
+  writeFileAtomic(options.jsonPath, JSON.stringify(report, null, 2) + "\n");
   io.out(`\nwrote ${options.jsonPath}`);
   return report;
 }

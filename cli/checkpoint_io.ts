@@ -20,6 +20,10 @@ import {
   toSafetensors,
   type TrainedModel,
 } from "../steps/checkpoint.ts";
+import { writeFileAtomic } from "./common.ts";
+
+/** A failed save is reported like any other unusable checkpoint. */
+const toCheckpointError = (message: string) => new CheckpointError(message);
 
 /**
  * Saves a checkpoint as JSON, atomically.
@@ -42,7 +46,7 @@ import {
  * ```
  */
 export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
-  writeFileAtomic(path, new TextEncoder().encode(checkpointToJson(checkpoint)));
+  writeFileAtomic(path, checkpointToJson(checkpoint), toCheckpointError);
 }
 
 /**
@@ -97,7 +101,7 @@ export function saveSafetensors(
   trained: TrainedModel,
   options: SafetensorsOptions = {},
 ): void {
-  writeFileAtomic(path, toSafetensors(trained, options));
+  writeFileAtomic(path, toSafetensors(trained, options), toCheckpointError);
 }
 
 /**
@@ -164,40 +168,5 @@ function decodeText(bytes: Uint8Array, path: string): string {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new CheckpointError(`${path}: not a text file, so not a JSON checkpoint`);
-  }
-}
-
-/**
- * Writes `bytes` to `path` so that `path` always holds either its old content or all of the
- * new: write a temporary file in the same directory (a rename cannot move a file across
- * disks), flush it, then rename it over `path`. On any failure the temporary file is removed.
- */
-function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const random = crypto.getRandomValues(new Uint8Array(4));
-  const suffix = Array.from(random, (byte) => byte.toString(16).padStart(2, "0")).join("");
-  const temporary = `${path}.tmp-${suffix}`;
-  try {
-    const file = Deno.openSync(temporary, { write: true, createNew: true });
-    try {
-      let written = 0;
-      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-      file.syncSync(); // on disk before the rename makes it the checkpoint
-    } finally {
-      file.close();
-    }
-    Deno.renameSync(temporary, path);
-  } catch (error) {
-    try {
-      Deno.removeSync(temporary);
-    } catch {
-      // It was never created, or is already gone: nothing to clean up.
-    }
-    if (error instanceof Deno.errors.NotFound) {
-      throw new CheckpointError(`cannot write ${path}: its directory does not exist; create it`);
-    }
-    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-      throw new CheckpointError(`cannot write ${path}: permission denied; run with --allow-write`);
-    }
-    throw new CheckpointError(`cannot write ${path}: ${(error as Error).message.split("\n")[0]}`);
   }
 }

@@ -260,3 +260,55 @@ export function describeShape(
   const layers = `${config.nLayer} layer${config.nLayer > 1 ? "s" : ""}`;
   return `${layers}, n_embd ${config.nEmbd}, ${config.nHead} heads, block size ${config.blockSize}`;
 }
+
+/**
+ * Writes a file so that `path` always holds either its old content or all of the new: write a
+ * temporary file in the same directory (a rename cannot move a file across disks), flush it to
+ * disk, then rename it over `path`. On any failure the temporary file is removed and a
+ * one-line error names the path and the fix.
+ *
+ * @param path the file to write; its directory must exist
+ * @param data the contents, as text (UTF-8) or bytes
+ * @param makeError builds the error to throw from a one-line message (default: `CliError`)
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./common.ts";
+ * const path = `${Deno.makeTempDirSync()}/figures.json`;
+ * writeFileAtomic(path, '{"steps": 1000}\n');
+ * console.log(Deno.readTextFileSync(path)); // {"steps": 1000}
+ * ```
+ */
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  makeError: (message: string) => Error = (message) => new CliError(message),
+): void {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  const random = crypto.getRandomValues(new Uint8Array(4));
+  const suffix = Array.from(random, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  const temporary = `${path}.tmp-${suffix}`;
+  try {
+    const file = Deno.openSync(temporary, { write: true, createNew: true });
+    try {
+      let written = 0;
+      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+      file.syncSync(); // on disk before the rename makes it the file
+    } finally {
+      file.close();
+    }
+    Deno.renameSync(temporary, path);
+  } catch (error) {
+    try {
+      Deno.removeSync(temporary);
+    } catch {
+      // It was never created, or is already gone: nothing to clean up.
+    }
+    if (error instanceof Deno.errors.NotFound) {
+      throw makeError(`cannot write ${path}: its directory does not exist; create it`);
+    }
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      throw makeError(`cannot write ${path}: permission denied; run with --allow-write`);
+    }
+    throw makeError(`cannot write ${path}: ${(error as Error).message.split("\n")[0]}`);
+  }
+}
