@@ -27,6 +27,7 @@ import { gpt } from "../steps/06_gpt.ts";
 import { defaultAdam, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
 import { Random } from "../steps/random.ts";
+import { filesAllowed, inTempDir } from "./cli_helpers.ts";
 
 const names = "emma\nolivia\nava\nisabella\nsophia\nmia\ncharlotte\namelia";
 const smallShape = { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8 };
@@ -404,23 +405,7 @@ Deno.test("damaged safetensors files are one-line errors that start with the pat
 });
 
 // Files: these need --allow-read --allow-write, which `deno task test` grants.
-const canUseFiles = Deno.permissions.querySync({ name: "write" }).state === "granted" &&
-  Deno.permissions.querySync({ name: "read" }).state === "granted";
-if (!canUseFiles) {
-  console.warn(
-    "checkpoint_test.ts: file tests skipped: they need --allow-read --allow-write (deno task test grants them)",
-  );
-}
-
-/** Runs `fn` with a fresh temporary directory, removed afterwards. */
-function inTempDir(fn: (dir: string) => void): void {
-  const dir = Deno.makeTempDirSync({ prefix: "microgpt-checkpoint-test-" });
-  try {
-    fn(dir);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-}
+const canUseFiles = filesAllowed("checkpoint_test.ts", "file tests");
 
 Deno.test({
   name: "saveCheckpoint and loadCheckpoint round-trip through a file, leaving no temporary file",

@@ -41,3 +41,28 @@ export function rejects(main: Main, args: string[], pattern: RegExp): void {
     },
   );
 }
+
+/**
+ * Whether tests may use real files (`deno task test` grants read and write; plain `deno test`
+ * does not). When they may not, says once which tests of `testFile` are skipped and why.
+ */
+export function filesAllowed(testFile: string, what: string): boolean {
+  const allowed = Deno.permissions.querySync({ name: "write" }).state === "granted" &&
+    Deno.permissions.querySync({ name: "read" }).state === "granted";
+  if (!allowed) {
+    console.warn(
+      `${testFile}: ${what} skipped: they need --allow-read --allow-write (deno task test grants them)`,
+    );
+  }
+  return allowed;
+}
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+export function inTempDir(fn: (dir: string) => void): void {
+  const dir = Deno.makeTempDirSync({ prefix: "microgpt-test-" });
+  try {
+    fn(dir);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { main as evalMain } from "../cli/eval.ts";
 import { main as sampleMain, parseSampleArgs } from "../cli/sample.ts";
 import { main as trainMain, parseTrainArgs } from "../cli/train.ts";
-import { capture, type Main, rejects } from "./cli_helpers.ts";
+import { capture, filesAllowed, inTempDir, type Main, rejects } from "./cli_helpers.ts";
 
 /** Runs a command and returns what it printed. */
 function runCommand(main: Main, args: string[], tty = false) {
@@ -72,23 +72,7 @@ Deno.test("train: saving flags that cannot work together are one-line errors", (
 });
 
 // From here on the tests read and write model files.
-const canUseFiles = Deno.permissions.querySync({ name: "write" }).state === "granted" &&
-  Deno.permissions.querySync({ name: "read" }).state === "granted";
-if (!canUseFiles) {
-  console.warn(
-    "cli_test.ts: model-file tests skipped: they need --allow-read --allow-write (deno task test grants them)",
-  );
-}
-
-/** Runs `fn` with a fresh temporary directory, removed afterwards. */
-function inTempDir(fn: (dir: string) => void): void {
-  const dir = Deno.makeTempDirSync({ prefix: "microgpt-cli-test-" });
-  try {
-    fn(dir);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-}
+const canUseFiles = filesAllowed("cli_test.ts", "model-file tests");
 
 /** The numbered sample lines of a train run, without their numbers and marks. */
 function trainSamples(lines: string[]): string[] {

@@ -21,7 +21,7 @@ import {
 } from "../steps/07_training.ts";
 import { Random } from "../steps/random.ts";
 import { withChainForms } from "../bench/chain_forms.ts";
-import { CliError, type Io } from "../cli/common.ts";
+import { capture, filesAllowed, inTempDir, rejects } from "./cli_helpers.ts";
 import { type BenchReport, main as bench, parseBenchArgs } from "../cli/bench.ts";
 
 /** The largest gap between two gradients, relative to the larger of the two. */
@@ -208,19 +208,6 @@ Deno.test("one full training step: chained and n-ary forms give the same loss, g
 
 // `deno task bench`: its flags fail with one line, and a tiny run writes the JSON it promises.
 
-function quietIo(): Io & { lines: string[] } {
-  const lines: string[] = [];
-  const ignore = () => {};
-  return {
-    lines,
-    out: (l) => lines.push(l),
-    err: ignore,
-    status: ignore,
-    tty: false,
-    statusTty: false,
-  };
-}
-
 Deno.test("deno task bench rejects bad flags with a one-line error", () => {
   const cases: [string[], RegExp][] = [
     [["--steps", "0"], /--steps must be from 1 to/],
@@ -229,14 +216,7 @@ Deno.test("deno task bench rejects bad flags with a one-line error", () => {
     [["--json", ""], /--json needs a file path/],
     [["--stpes", "3"], /Unknown option '--stpes'.*--help/],
   ];
-  for (const [args, pattern] of cases) {
-    assert.throws(() => parseBenchArgs(args), (error: unknown) => {
-      assert.ok(error instanceof CliError, `a CliError for ${args.join(" ")}`);
-      assert.match(error.message, pattern);
-      assert.ok(!error.message.includes("\n"), "one line");
-      return true;
-    });
-  }
+  for (const [args, pattern] of cases) rejects(bench, args, pattern);
   assert.equal(parseBenchArgs(["--help"]), "help");
   assert.deepEqual(parseBenchArgs([]), {
     steps: 1000,
@@ -248,12 +228,11 @@ Deno.test("deno task bench rejects bad flags with a one-line error", () => {
 
 Deno.test({
   name: "deno task bench writes its figures as JSON, creating the folder",
-  ignore: Deno.permissions.querySync({ name: "write" }).state !== "granted",
-  fn() {
-    const dir = Deno.makeTempDirSync();
-    try {
+  ignore: !filesAllowed("engine_test.ts", "bench file tests"),
+  fn: () =>
+    inTempDir((dir) => {
       const path = `${dir}/nested/bench.json`;
-      const io = quietIo();
+      const io = capture();
       bench(["--steps", "3", "--repeat", "1", "--baseline-runs", "1", "--json", path], io);
       const report = JSON.parse(Deno.readTextFileSync(path)) as BenchReport;
       assert.equal(report.options.steps, 3);
@@ -268,8 +247,5 @@ Deno.test({
         "bench.json",
       ], "no temporary file is left behind");
       assert.ok(io.lines.some((line) => line.includes("n-ary vs binary chains")));
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
-  },
+    }),
 });

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { main, parseTrainArgs } from "../cli/train.ts";
-import { capture, rejects as rejectsWith } from "./cli_helpers.ts";
+import { capture, filesAllowed, inTempDir, rejects as rejectsWith } from "./cli_helpers.ts";
 
 /** Asserts that the train command rejects `args` with a one-line error matching `pattern`. */
 function rejects(args: string[], pattern: RegExp): void {
@@ -81,38 +81,27 @@ Deno.test("the same seed gives the same output", () => {
   assert.deepEqual(run(), run());
 });
 
-const canWrite = Deno.permissions.querySync({ name: "write" }).state === "granted" &&
-  Deno.permissions.querySync({ name: "read" }).state === "granted";
-if (!canWrite) {
-  console.warn(
-    "train_cli_test.ts: data-file tests skipped: they need --allow-read --allow-write (deno task test grants them)",
-  );
-}
+const canWrite = filesAllowed("train_cli_test.ts", "data-file tests");
 
 Deno.test({
   name: "--data: missing, unreadable, empty, directory and non-UTF-8 files are one-line errors",
   ignore: !canWrite,
-  fn() {
-    const dir = Deno.makeTempDirSync();
-    try {
+  fn: () =>
+    inTempDir((dir) => {
       rejects(["--data", `${dir}/missing.txt`], /cannot read .*missing.txt: no such file/);
       rejects(["--data", dir], /is a directory/);
       Deno.writeTextFileSync(`${dir}/empty.txt`, "\n  \n");
       rejects(["--data", `${dir}/empty.txt`], /no documents/);
       Deno.writeFileSync(`${dir}/latin1.txt`, new Uint8Array([0x7a, 0x6f, 0xeb, 0x0a]));
       rejects(["--data", `${dir}/latin1.txt`], /not valid UTF-8/);
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "--data trains on any UTF-8 list and says once when documents exceed the block size",
   ignore: !canWrite,
-  fn() {
-    const dir = Deno.makeTempDirSync();
-    try {
+  fn: () =>
+    inTempDir((dir) => {
       const path = `${dir}/words.txt`;
       Deno.writeTextFileSync(path, "zoë\nåsa\nsupercalifragilistic\nbo\n");
       const io = capture();
@@ -121,8 +110,5 @@ Deno.test({
       const notes = io.errors.filter((l) => l.startsWith("note:"));
       assert.equal(notes.length, 1, "said once");
       assert.match(notes[0], /1 documents? do(es)? not fit the block size 8/);
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
-  },
+    }),
 });
