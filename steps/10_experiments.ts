@@ -26,7 +26,14 @@
 import assert from "node:assert/strict";
 import { parseArgs, styleText } from "node:util";
 import { numericalDerivative, Value } from "./01_autograd.ts";
-import { bundledNames, encode, loadDocuments, type Tokenizer, withBos } from "./02_tokenizer.ts";
+import {
+  bundledNames,
+  createTokenizer,
+  encode,
+  loadDocuments,
+  type Tokenizer,
+  withBos,
+} from "./02_tokenizer.ts";
 import type { Vector } from "./03_components.ts";
 import { defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
 import type { Variant } from "./06_gpt.ts";
@@ -1002,7 +1009,7 @@ function main(args: string[]): void {
   if (values.names !== undefined) {
     names = values.names.split(",").map((name) => name.trim()).filter((name) => name.length > 0);
     if (names.length === 0) fail("--names needs at least one name, for example --names emma,zoe");
-    const { tokenizer } = setup(bundledNames, 42);
+    const tokenizer = createTokenizer(loadDocuments(bundledNames)); // the vocabulary only
     for (const name of names) {
       try {
         encode(tokenizer, name, `--names "${name}"`);
