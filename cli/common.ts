@@ -214,8 +214,12 @@ export class Progress {
     private readonly label = "step",
   ) {}
 
-  /** Reports that `done` of `total` steps are finished, with the latest loss. */
-  update(done: number, loss: number): void {
+  /**
+   * Reports that `done` of `total` steps are finished, with the latest loss, or with `detail`
+   * in its place when the caller has more to say (train: whose loss, the running mean, the
+   * learning rate).
+   */
+  update(done: number, loss: number, detail = `loss ${loss.toFixed(4)}`): void {
     const now = performance.now();
     const elapsed = (now - this.started) / 1000;
     const rate = done / Math.max(elapsed, 1e-9);
@@ -227,16 +231,13 @@ export class Progress {
       const filled = Math.round((done / this.total) * width);
       const bar = "█".repeat(filled) + "░".repeat(width - filled);
       this.io.status(
-        `${bar} ${this.label} ${formatNumber(done)}/${formatNumber(this.total)} | loss ${
-          loss.toFixed(4)
-        } | ${formatNumber(rate, 0)} ${this.label}s/s | ETA ${formatSeconds(eta)}`,
+        `${bar} ${this.label} ${formatNumber(done)}/${formatNumber(this.total)} | ${detail} | ` +
+          `${formatNumber(rate, 0)} ${this.label}s/s | ETA ${formatSeconds(eta)}`,
       );
       if (done === this.total) this.io.status("");
     } else if (done % this.every === 0 || done === this.total) {
       this.io.err(
-        `${this.label} ${done}/${this.total} loss ${loss.toFixed(4)} ${
-          formatNumber(rate, 0)
-        } ${this.label}s/s`,
+        `${this.label} ${done}/${this.total} ${detail} ${formatNumber(rate, 0)} ${this.label}s/s`,
       );
     }
   }

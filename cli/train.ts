@@ -332,6 +332,7 @@ export function main(args: string[], io: Io): void {
   };
 
   const progress = new Progress(io, Math.max(1, stopStep - startStep));
+  const recent: number[] = []; // the last 100 steps' losses, for the progress line
   const trainStarted = performance.now();
   const { losses } = train(model, tokenizer, docs, {
     steps,
@@ -339,9 +340,11 @@ export function main(args: string[], io: Io): void {
     startStep,
     stopStep,
     adamState,
-    onStep: ({ step, loss }) => {
+    onStep: ({ step, loss, doc, learningRate }) => {
       const done = step + 1;
-      progress.update(done - startStep, loss);
+      recent.push(loss);
+      if (recent.length > 100) recent.shift();
+      progress.update(done - startStep, loss, progressDetail(doc, loss, recent, learningRate));
       if (options.saveEvery !== undefined && done % options.saveEvery === 0 && done < stopStep) {
         save(done);
         if (io.statusTty) io.status("");
@@ -356,17 +359,9 @@ export function main(args: string[], io: Io): void {
       `\nnothing to train: ${resumePath} has finished its ${formatNumber(steps)}-step schedule`,
     );
   } else {
-    const chunk = Math.max(1, Math.ceil(losses.length / 10));
+    const uniform = Math.log(tokenizer.vocabSize);
     io.out(`\n${bold("mean loss")}   steps            loss`);
-    for (let from = 0; from < losses.length; from += chunk) {
-      const part = losses.slice(from, from + chunk);
-      const mean = part.reduce((a, b) => a + b, 0) / part.length;
-      const range = `${startStep + from + 1}-${startStep + from + part.length}`;
-      io.out(
-        `            ${range.padEnd(16)} ${mean.toFixed(4)}  ${"▇".repeat(Math.round(mean * 6))}`,
-      );
-    }
-    io.out(`            last step        ${losses[losses.length - 1].toFixed(4)}`);
+    for (const line of lossTable(losses, startStep, uniform)) io.out(`            ${line}`);
   }
 
   // Saved before sampling, so the saved generator is where sampling starts: `deno task sample
@@ -402,6 +397,105 @@ export function main(args: string[], io: Io): void {
       formatNumber(trained / Math.max(trainSeconds, 1e-9))
     } steps/s)`;
   io.out(`\n${bold("time")}        ${formatSeconds(totalSeconds)} in all${rate}`);
+}
+
+/**
+ * The progress line's loss figures. One step trains on one name, so its loss says more about
+ * that name than about the model: the line names it, and adds the mean of the last 100 steps
+ * (the trend) and the learning rate (which decays to 0 over the schedule).
+ *
+ * @param doc the name this step trained on
+ * @param loss its loss
+ * @param recent the losses of the last steps, this one included
+ * @param learningRate this step's learning rate
+ * @returns for example `loss of "emma" 2.5116 | mean of last 100 2.4078 | lr 0.00010`
+ * @example
+ * ```ts
+ * import { progressDetail } from "./train.ts";
+ * console.log(progressDetail("emma", 2.5, [2.5, 2.3], 0.005));
+ * // loss of "emma" 2.5000 | mean of last 2 2.4000 | lr 0.00500
+ * ```
+ */
+export function progressDetail(
+  doc: string,
+  loss: number,
+  recent: readonly number[],
+  learningRate: number,
+): string {
+  const chars = [...doc];
+  const name = chars.length > 16 ? `${chars.slice(0, 15).join("")}…` : doc;
+  const mean = recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length);
+  return `loss of ${JSON.stringify(name)} ${loss.toFixed(4)} | ` +
+    `mean of last ${recent.length} ${mean.toFixed(4)} | lr ${learningRate.toFixed(5)}`;
+}
+
+/**
+ * A bar for a loss, scaled between the best loss of the table (one block) and the uniform
+ * guess `ln(vocabSize)` (the full width), so that 2.68 and 2.31 look as different as they
+ * are. A loss worse than the uniform guess gets the full bar and a `+`; a loss that is not a
+ * finite number (a run that diverged) gets no bar, since its number already says it.
+ *
+ * @param loss the loss to draw
+ * @param best the lowest loss of the table
+ * @param uniform the loss of a uniform guess, `ln(vocabSize)`
+ * @param width the longest bar, in characters
+ * @returns the bar
+ * @example
+ * ```ts
+ * import { lossBar } from "./train.ts";
+ * console.log(lossBar(3.3, 2.3, 3.3, 10).length, lossBar(2.3, 2.3, 3.3, 10).length); // 10 1
+ * console.log(JSON.stringify(lossBar(NaN, 2.3, 3.3, 10))); // ""
+ * ```
+ */
+export function lossBar(loss: number, best: number, uniform: number, width = 24): string {
+  if (!Number.isFinite(loss)) return "";
+  const span = uniform - best;
+  const fraction = Number.isFinite(span) && span > 0 ? (loss - best) / span : 0;
+  const clamped = Math.min(1, Math.max(0, fraction));
+  return "▇".repeat(1 + Math.round(clamped * (width - 1))) + (fraction > 1 ? "+" : "");
+}
+
+/**
+ * The loss table of a run: the mean loss of each tenth of the steps, with bars that run from
+ * the best tenth (one block) to the uniform guess (the full width), then the last step's loss.
+ *
+ * @param losses the loss of every step trained
+ * @param startStep the schedule step the losses start at (for a resumed run)
+ * @param uniform the loss of a uniform guess, `ln(vocabSize)`
+ * @returns the table's lines, without indentation
+ * @example
+ * ```ts
+ * import { lossTable } from "./train.ts";
+ * console.log(lossTable([3, 2.8, 2.6, 2.5], 0, Math.log(27), 10)[1]); // 3-4              2.5500  ▇
+ * ```
+ */
+export function lossTable(
+  losses: readonly number[],
+  startStep: number,
+  uniform: number,
+  width = 24,
+): string[] {
+  const chunk = Math.max(1, Math.ceil(losses.length / 10));
+  const rows: { range: string; mean: number }[] = [];
+  for (let from = 0; from < losses.length; from += chunk) {
+    const part = losses.slice(from, from + chunk);
+    rows.push({
+      range: `${startStep + from + 1}-${startStep + from + part.length}`,
+      mean: part.reduce((a, b) => a + b, 0) / part.length,
+    });
+  }
+  const finite = rows.map((row) => row.mean).filter(Number.isFinite);
+  const best = finite.length > 0 ? Math.min(...finite) : uniform;
+  const lines = rows.map(({ range, mean }) =>
+    `${range.padEnd(16)} ${mean.toFixed(4)}  ${lossBar(mean, best, uniform, width)}`.trimEnd()
+  );
+  lines.push(
+    `${"last step".padEnd(16)} ${losses[losses.length - 1].toFixed(4)}`,
+    `(bars: from the best tenth, ${best.toFixed(4)}, to a uniform guess, ln ${
+      Math.round(Math.exp(uniform))
+    } = ${uniform.toFixed(4)})`,
+  );
+  return lines;
 }
 
 /** A config without its vocabulary size: what `setup` takes, as the data decides the rest. */

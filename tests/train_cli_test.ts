@@ -69,7 +69,12 @@ Deno.test("a short run prints dataset, model, loss table, samples and time", () 
   assert.match(text, /other temperatures/);
   assert.match(text, /time +[\d.]+ s in all/);
   assert.equal(io.lines.filter((l) => /^ +\d+ {2}\S/.test(l)).length, 3, "three samples");
-  assert.ok(io.errors.some((l) => /^step 20\/20 loss \d/.test(l)), "plain progress when piped");
+  assert.ok(
+    io.errors.some((l) =>
+      /^step 20\/20 loss of "[a-z]+" \d\.\d{4} \| mean of last 20 \d\.\d{4} \| lr 0\.00050 /.test(l)
+    ),
+    "plain progress when piped: the step's name and loss, the running mean, the learning rate",
+  );
 });
 
 Deno.test("the same seed gives the same output", () => {
