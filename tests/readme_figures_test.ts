@@ -1,0 +1,183 @@
+// Every figure the README quotes is recomputed here from the code that produces it, and the
+// README must contain it as written: a figure that drifts (the code changed, or the prose was
+// edited by hand) fails this test instead of misleading a reader. Each test names the command
+// that prints the same figures. Timings are not checked (no timed tests): the README quotes
+// them with the machine and the command that measured them.
+
+import assert from "node:assert/strict";
+import readme from "../README.md" with { type: "text" };
+import { bundledNames, withBos } from "../steps/02_tokenizer.ts";
+import { defaultConfig, parameterCount } from "../steps/04_parameters.ts";
+import type { Variant } from "../steps/06_gpt.ts";
+import { documentLoss, setup, train } from "../steps/07_training.ts";
+import { generate } from "../steps/08_generation.ts";
+import { lossTable } from "../cli/train.ts";
+// Step 09 and 10's analysis functions (the chapters may move; keep these imports together).
+import {
+  attentionMap,
+  attentionShares,
+  averageLoss,
+  bigramLoss,
+  cosineSimilarity,
+  graphCounts,
+  nearestNeighbours,
+  nextCharacterProbabilities,
+  residualStreamSummary,
+  splitDocuments,
+  trainAndRecord,
+  trainWithSgd,
+  windowedLoss,
+} from "../steps/09_visualization.ts";
+
+/**
+ * Collects what the README should say; `check()` then fails once, listing every fragment that
+ * is missing, so one run shows all the stale figures.
+ */
+function readmeQuotes(source: string) {
+  const squash = (s: string) => s.replace(/\s+/g, " ");
+  const missing: string[] = [];
+  return {
+    /** The README must say `fragment` word for word; whitespace may differ. */
+    quoted(fragment: string): void {
+      if (!squash(readme).includes(squash(fragment))) missing.push(fragment);
+    },
+    check(): void {
+      assert.deepEqual(
+        missing,
+        [],
+        `README.md should say each of these (computed as \`${source}\` does); update the README`,
+      );
+    },
+  };
+}
+
+const percent = (x: number) => `${(x * 100).toFixed(0)}%`;
+const meanOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+Deno.test("README: the training log's figures are what `deno task train` prints", () => {
+  const { quoted, check } = readmeQuotes("deno task train");
+  const { docs, tokenizer, model, rng } = setup(bundledNames, 42);
+  const { losses } = train(model, tokenizer, docs, { steps: 1000 });
+  const table = lossTable(losses, 0, Math.log(tokenizer.vocabSize));
+  for (const line of [table[0], ...table.slice(-4)]) quoted(`            ${line}\n`);
+  const samples = [0, 1].map(() => generate(model, tokenizer, rng, { temperature: 0.5 }));
+  quoted(`    1  ${samples[0]}\n    2  ${samples[1]}\n`);
+  check();
+});
+
+Deno.test("README: the figures of 'See inside the model' are what step 09 computes", () => {
+  const source = "deno run steps/09_visualization.ts";
+  const { quoted, check } = readmeQuotes(source);
+  const { docs, tokenizer, model } = setup(bundledNames, 42);
+  const { training, validation } = splitDocuments(docs, 0.1);
+  const scored = validation.slice(0, 500);
+  const steps = 1000;
+  const record = trainAndRecord(model, tokenizer, training, steps, 10);
+  const heldOut = averageLoss(model, tokenizer, scored);
+  quoted(`(numbers from \`${source}\`, ${scored.length} held-out names)`);
+
+  // The four claims.
+  const shares = attentionShares(model, tokenizer, scored.slice(0, 200)).map((s) => s.further);
+  const [low, high] = [Math.min(...shares), Math.max(...shares)].map((x) => (x * 100).toFixed(0));
+  quoted(`every head puts ${low}-${high}% of its weight two or more letters back`);
+  const [window0, window1] = [0, 1].map((w) => windowedLoss(model, tokenizer, scored, w));
+  const bigram = bigramLoss(tokenizer, training, scored, model.config.blockSize);
+  quoted(
+    `Held-out loss: ${window0.toFixed(3)} if attention sees only the current letter, ` +
+      `${window1.toFixed(3)} with one letter before, ${heldOut.toFixed(3)} with the whole ` +
+      `context. A table of letter-pair counts scores ${bigram.toFixed(3)}`,
+  );
+  const stream = residualStreamSummary(model, tokenizer, scored);
+  quoted(
+    `${stream[0].loss.toFixed(3)} after the embedding, ${stream[1].loss.toFixed(3)} after ` +
+      `attention, ${stream[2].loss.toFixed(3)} after the MLP`,
+  );
+  // The raw embedding's size: the first stage of the stream when nothing normalises it.
+  const identity: Variant = { norm: (x) => x };
+  const embeddingRms = residualStreamSummary(model, tokenizer, scored.slice(0, 200), identity)[0]
+    .rms;
+  const unnormalised = setup(bundledNames, 42);
+  train(unnormalised.model, tokenizer, training, { steps, variant: identity });
+  const unnormalisedLoss = averageLoss(unnormalised.model, tokenizer, scored, identity);
+  quoted(
+    `while the raw embedding has RMS ${embeddingRms.toFixed(2)}. The same 1,000 steps without ` +
+      `normalisation end at ${unnormalisedLoss.toFixed(3)} instead of ${heldOut.toFixed(3)}`,
+  );
+  const averages = Object.values(record.gradientNorms).map(meanOf);
+  const spread = Math.max(...averages) / Math.min(...averages);
+  const sgdAt = (rate: number) => {
+    const run = setup(bundledNames, 42);
+    trainWithSgd(run.model, tokenizer, training, 300, rate);
+    return averageLoss(run.model, tokenizer, scored);
+  };
+  const adam = setup(bundledNames, 42);
+  train(adam.model, tokenizer, training, { steps: 300 });
+  const sgdDiverges = sgdAt(3);
+  assert.ok(Number.isNaN(sgdDiverges), `SGD at lr 3 diverges (got ${sgdDiverges})`);
+  quoted(
+    `the gradients of different matrices differ ${spread.toFixed(0)}-fold. After 300 steps, ` +
+      `Adam at lr 0.01 scores ${averageLoss(adam.model, tokenizer, scored).toFixed(2)}, plain ` +
+      `SGD at the same rate ${sgdAt(0.01).toFixed(2)}, and SGD at lr 3 diverges to NaN`,
+  );
+
+  // The pictures' captions.
+  quoted(
+    `the held-out loss at the end (${heldOut.toFixed(3)}; a uniform guess over 27 tokens ` +
+      `scores ${Math.log(tokenizer.vocabSize).toFixed(3)})`,
+  );
+  const olivia = attentionMap(model, tokenizer, "olivia");
+  const atV = olivia.labels.indexOf("v"), atO = olivia.labels.indexOf("o");
+  quoted(
+    `In "olivia", head 1 at "v" puts ${percent(olivia.weights[0][1][atV][atO] as number)} of ` +
+      `its weight on the "o" three letters back`,
+  );
+  const graph = graphCounts(documentLoss(model, withBos(tokenizer, "emma")));
+  const count = (n: number) => n.toLocaleString("en-US");
+  quoted(
+    `on "emma", has ${count(graph.nodes)} nodes and ${count(graph.edges)} edges. ` +
+      `Its ${count(graph.leaves.length)} leaves`,
+  );
+
+  // Embeddings and the next letter.
+  const rows = tokenizer.chars.map((_, id) => model.stateDict.wte[id].map((v) => v.data));
+  const vowels = [..."aeiou"].map((c) => tokenizer.ids.get(c)!);
+  const consonants = tokenizer.chars.flatMap((c, id) => ("aeiou".includes(c) ? [] : [id]));
+  const similarity = (left: number[], right: number[]) =>
+    meanOf(
+      left.flatMap((i) =>
+        right.filter((j) => j !== i).map((j) => cosineSimilarity(rows[i], rows[j]))
+      ),
+    );
+  quoted(
+    `On average two vowels have cosine similarity ${similarity(vowels, vowels).toFixed(2)}, ` +
+      `and a vowel and a consonant have ${similarity(vowels, consonants).toFixed(2)}.`,
+  );
+  const near = new Map(
+    nearestNeighbours(model, tokenizer, 3).map((n) => [n.char, n.neighbours.map((m) => m.char)]),
+  );
+  quoted(
+    `(\`h\`: ${near.get("h")!.join(", ")}; \`l\`: ${near.get("l")!.join(", ")})`,
+  );
+  const afterJo = nextCharacterProbabilities(model, tokenizer, "jo")
+    .filter((d) => d.label !== "end")
+    .sort((p, q) => q.probability - p.probability)
+    .slice(0, 4)
+    .map((d) => d.label);
+  quoted(`Its top guesses are ${afterJo.slice(0, 3).join(", ")} and ${afterJo[3]}`);
+  check();
+});
+
+Deno.test("README: the parameter counts of step 10's table follow from the shapes", () => {
+  const source = "deno run steps/10_experiments.ts --full";
+  const { quoted, check } = readmeQuotes(source);
+  const count = (change: Partial<typeof defaultConfig>) =>
+    parameterCount({ vocabSize: 27, ...defaultConfig, ...change }).toLocaleString("en-US");
+  quoted(`4                 ${count({ nEmbd: 4 })}`);
+  quoted(`8                 ${count({ nEmbd: 8 })}`);
+  quoted(`32               ${count({ nEmbd: 32 })}`);
+  quoted(`3                ${count({ nLayer: 3 })}`);
+  const ratio = parameterCount({ vocabSize: 27, ...defaultConfig, nEmbd: 32 }) /
+    parameterCount({ vocabSize: 27, ...defaultConfig });
+  quoted(`32 gains nothing for ${ratio.toFixed(1)} times the parameters`);
+  check();
+});
