@@ -10,6 +10,27 @@
  *    unchanged through the additions;
  * 3. `lm_head` turns the final vector into one score (logit) per possible next token.
  *
+ * The whole model, with the shape of every vector and matrix (`architectureDiagram` below
+ * draws this for any config; the demonstration prints it):
+ *
+ * ```text
+ * token id t, position p
+ * │
+ * ├─ wte[t] + wpe[p]                     x [16]    wte [27][16], wpe [16][16]
+ * ├─ rmsnorm                             x [16]
+ * │  layer 0 (of 1)
+ * ├─┬ rmsnorm                              [16]
+ * │ │ q, k, v = attn_wq/wk/wv · x          [16]    each; k and v join the KV cache
+ * │ │ 4 heads of 4: softmax(q·k/√4)        [16]    each head mixes the v of positions 0..p
+ * │ │ attn_wo · heads                      [16]    attn_wq/wk/wv/wo [16][16]
+ * ├─┴ x = x + attention                  x [16]    (the residual stream)
+ * ├─┬ rmsnorm                              [16]
+ * │ │ ReLU(mlp_fc1 · x)                    [64]    mlp_fc1 [64][16]
+ * │ │ mlp_fc2 · hidden                     [16]    mlp_fc2 [16][64]
+ * ├─┴ x = x + mlp                        x [16]
+ * └─ lm_head · x                    logits [27]    lm_head [27][16]; softmax -> P(next token)
+ * ```
+ *
  * Run it: `deno run steps/06_gpt.ts`. Builds on: steps 01 to 05.
  *
  * @module
@@ -19,7 +40,13 @@ import assert from "node:assert/strict";
 import type { Value } from "./01_autograd.ts";
 import { bundledNames, createTokenizer, encode, loadDocuments } from "./02_tokenizer.ts";
 import { linear, rmsnorm, softmax, type Vector } from "./03_components.ts";
-import { createModel, defaultConfig, type Model } from "./04_parameters.ts";
+import {
+  createModel,
+  defaultConfig,
+  type GPTConfig,
+  matrixShapes,
+  type Model,
+} from "./04_parameters.ts";
 import { causalSelfAttention, createKVCache, type KVCache } from "./05_attention.ts";
 import { Random } from "./random.ts";
 
@@ -102,6 +129,65 @@ export function gpt(
 }
 
 /**
+ * The model as a diagram in text, with the shape of every vector and matrix (the header of
+ * this file shows it for the default config).
+ *
+ * @param config the model shape
+ * @returns the diagram's lines
+ * @example
+ * ```ts
+ * import { architectureDiagram } from "./06_gpt.ts";
+ * const config = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 };
+ * console.log(architectureDiagram(config).at(-1));
+ * // └─ lm_head · x                    logits [27]    lm_head [27][16]; softmax -> P(next token)
+ * ```
+ */
+export function architectureDiagram(config: GPTConfig): string[] {
+  const { vocabSize, nLayer, nEmbd, nHead, blockSize } = config;
+  const headDim = nEmbd / nHead;
+  const hidden = 4 * nEmbd;
+  // Each row: the step, the vector it makes (name and shape), and a note (usually the matrix).
+  const row = (step: string, vector: string, note = "") =>
+    `${step.padEnd(34)}${vector.padStart(11)}${note ? `    ${note}` : ""}`.trimEnd();
+  const lines = [
+    "token id t, position p",
+    "│",
+    row(
+      "├─ wte[t] + wpe[p]",
+      `x [${nEmbd}]`,
+      `wte [${vocabSize}][${nEmbd}], wpe [${blockSize}][${nEmbd}]`,
+    ),
+    row("├─ rmsnorm", `x [${nEmbd}]`),
+  ];
+  for (let layer = 0; layer < nLayer; layer++) {
+    lines.push(
+      `│  layer ${layer} (of ${nLayer})`,
+      row("├─┬ rmsnorm", `[${nEmbd}]`),
+      row("│ │ q, k, v = attn_wq/wk/wv · x", `[${nEmbd}]`, "each; k and v join the KV cache"),
+      row(
+        `│ │ ${nHead} heads of ${headDim}: softmax(q·k/√${headDim})`,
+        `[${nEmbd}]`,
+        "each head mixes the v of positions 0..p",
+      ),
+      row("│ │ attn_wo · heads", `[${nEmbd}]`, `attn_wq/wk/wv/wo [${nEmbd}][${nEmbd}]`),
+      row("├─┴ x = x + attention", `x [${nEmbd}]`, "(the residual stream)"),
+      row("├─┬ rmsnorm", `[${nEmbd}]`),
+      row("│ │ ReLU(mlp_fc1 · x)", `[${hidden}]`, `mlp_fc1 [${hidden}][${nEmbd}]`),
+      row("│ │ mlp_fc2 · hidden", `[${nEmbd}]`, `mlp_fc2 [${nEmbd}][${hidden}]`),
+      row("├─┴ x = x + mlp", `x [${nEmbd}]`),
+    );
+  }
+  lines.push(
+    row(
+      "└─ lm_head · x",
+      `logits [${vocabSize}]`,
+      `lm_head [${vocabSize}][${nEmbd}]; softmax -> P(next token)`,
+    ),
+  );
+  return lines;
+}
+
+/**
  * Shows the idea of this step and checks it with assertions. Runs when the file is run
  * directly; the tests call it too, with a silent `print`.
  *
@@ -111,6 +197,10 @@ export function demo(print: (line: string) => void = console.log): void {
   print("Step 06: the full forward pass.\n");
   const tokenizer = createTokenizer(loadDocuments(bundledNames));
   const model = createModel({ vocabSize: tokenizer.vocabSize, ...defaultConfig }, new Random(42));
+  const diagram = architectureDiagram(model.config);
+  print("The model, with the shape of every vector and matrix:");
+  for (const line of diagram) print(`  ${line}`);
+  print("");
   const cache = createKVCache(model.config.nLayer);
   const tokens = [tokenizer.bos, ...encode(tokenizer, "em")];
   let logits: Vector = [];
@@ -120,9 +210,29 @@ export function demo(print: (line: string) => void = console.log): void {
   const label = (id: number) => (id === tokenizer.bos ? "BOS" : tokenizer.chars[id]);
   const ranked = probs.map((p, id) => ({ p, id })).sort((a, b) => b.p - a.p).slice(0, 5);
   print(`After "BOS e m" the untrained model scores ${logits.length} possible next tokens.`);
-  print("Its top five guesses (near 1/27 = 0.037 each: it knows nothing yet):");
+  // Untrained, the logits are small random numbers, so no token is ruled in or out: every
+  // probability is within a small factor of the uniform 1/27, but not equal to it.
+  const uniform = 1 / tokenizer.vocabSize;
+  const [lowest, highest] = [Math.min(...probs), Math.max(...probs)];
+  print(
+    `Its top five guesses. A uniform guess would give each token 1/${tokenizer.vocabSize} = ` +
+      `${uniform.toFixed(3)}; the untrained\nmodel's probabilities run from ${lowest.toFixed(3)} ` +
+      `to ${highest.toFixed(3)} (${(highest / uniform).toFixed(1)} times uniform): random ` +
+      "weights, no knowledge yet.",
+  );
   for (const { p, id } of ranked) {
     print(`  ${label(id).padEnd(4)} ${p.toFixed(4)} ${"#".repeat(Math.round(p * 400))}`);
+  }
+  assert.ok(
+    lowest > uniform / 3 && highest < 3 * uniform,
+    `untrained, every probability is within a factor of 3 of 1/27 (got ${lowest} to ${highest})`,
+  );
+  for (const [name, rows, cols] of matrixShapes(model.config)) {
+    const shown = name.replace(/^layer\d+\./, "").replace(/^attn_w([qkvo])$/, "attn_w");
+    assert.ok(
+      diagram.some((line) => line.includes(`[${rows}][${cols}]`) && line.includes(shown)),
+      `the diagram shows ${name} as [${rows}][${cols}]`,
+    );
   }
   const graphSize = logits[0].topologicalOrder().length;
   print(`\nThe graph behind one logit has ${graphSize.toLocaleString("en-US")} nodes.`);

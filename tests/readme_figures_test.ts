@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import readme from "../README.md" with { type: "text" };
 import { bundledNames, withBos } from "../steps/02_tokenizer.ts";
 import { defaultConfig, parameterCount } from "../steps/04_parameters.ts";
-import type { Variant } from "../steps/06_gpt.ts";
+import { architectureDiagram, type Variant } from "../steps/06_gpt.ts";
 import { documentLoss, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
 import { lossTable } from "../cli/train.ts";
@@ -53,6 +53,12 @@ function readmeQuotes(source: string) {
 
 const percent = (x: number) => `${(x * 100).toFixed(0)}%`;
 const meanOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+Deno.test("README: the architecture diagram is what step 06 draws", () => {
+  const { quoted, check } = readmeQuotes("deno run steps/06_gpt.ts");
+  quoted(architectureDiagram({ vocabSize: 27, ...defaultConfig }).join("\n"));
+  check();
+});
 
 Deno.test("README: the training log's figures are what `deno task train` prints", () => {
   const { quoted, check } = readmeQuotes("deno task train");
