@@ -237,6 +237,91 @@ export function train(
   return { losses, adamState };
 }
 
+/** Everything that happens in one training step, as `anatomyOfStep` measures it. */
+export interface StepAnatomy {
+  /** The name trained on, and its tokens with BOS on both sides. */
+  doc: string;
+  tokens: number[];
+  /** The loss at each position: `-log P(the token that really came next)`. */
+  positionLosses: number[];
+  /** Their mean: the step's loss, the number `backward()` starts from. */
+  loss: number;
+  /** How many nodes the loss's graph has: everything `backward()` walks. */
+  graphNodes: number;
+  /** The length of each matrix's gradient, `sqrt(sum of grad^2)`, before the update. */
+  gradientNorms: Record<string, number>;
+  /** The learning rate of this step, after the linear decay. */
+  learningRate: number;
+  /** The same name's loss after the update. */
+  lossAfter: number;
+}
+
+/**
+ * Runs one step of `train` (step `step` of a `steps`-long schedule) and reports everything in
+ * it: the name, the loss at each position, the size of the graph, the gradient of each
+ * matrix, the learning rate, and the loss on the same name after the update. The update is
+ * the real one: `train` itself runs, with `beforeUpdate` reading the gradients.
+ *
+ * @param model the model, updated in place by the step
+ * @param tokenizer its vocabulary
+ * @param docs the training documents, in training order
+ * @param step the 0-based step to run (it trains on `docs[step % docs.length]`)
+ * @param steps the schedule's length, for the learning rate
+ * @param adamState the optimizer state to continue (fresh if absent)
+ * @returns the step's anatomy
+ * @example
+ * ```ts
+ * import { anatomyOfStep, setup } from "./07_training.ts";
+ * const { docs, tokenizer, model } = setup("emma\nava", 42);
+ * const anatomy = anatomyOfStep(model, tokenizer, docs, 0, 10);
+ * console.log(anatomy.positionLosses.length === anatomy.tokens.length - 1); // true
+ * ```
+ */
+export function anatomyOfStep(
+  model: Model,
+  tokenizer: Tokenizer,
+  docs: readonly string[],
+  step: number,
+  steps: number,
+  adamState?: AdamState,
+): StepAnatomy {
+  const doc = docs[step % docs.length];
+  const tokens = withBos(tokenizer, doc);
+  const n = Math.min(model.config.blockSize, tokens.length - 1);
+  // The per-position losses, the same forward pass `documentLoss` makes, kept apart.
+  const cache = createKVCache(model.config.nLayer);
+  const positionLosses = tokens.slice(0, n).map((token, position) =>
+    -Math.log(softmax(gpt(model, token, position, cache))[tokens[position + 1]].data)
+  );
+  const graphNodes = documentLoss(model, tokens).topologicalOrder().length;
+  const gradientNorms: Record<string, number> = {};
+  let report: StepReport | undefined;
+  train(model, tokenizer, docs, {
+    steps,
+    startStep: step,
+    stopStep: step + 1,
+    adamState,
+    beforeUpdate: (_, trained) => {
+      for (const [name, matrix] of Object.entries(trained.stateDict)) {
+        gradientNorms[name] = Math.sqrt(
+          matrix.reduce((sum, row) => row.reduce((s, p) => s + p.grad * p.grad, sum), 0),
+        );
+      }
+    },
+    onStep: (stepReport) => (report = stepReport),
+  });
+  return {
+    doc,
+    tokens,
+    positionLosses,
+    loss: report!.loss,
+    graphNodes,
+    gradientNorms,
+    learningRate: report!.learningRate,
+    lossAfter: documentLoss(model, tokens).data,
+  };
+}
+
 /** Everything a run needs, prepared in the reference's order. */
 export interface Setup {
   /** The documents, shuffled. */
@@ -277,6 +362,46 @@ export function setup(
   return { docs, tokenizer, model, rng };
 }
 
+/** The demonstration's first part: one training step, taken apart, and checked. */
+function showOneStep(print: (line: string) => void): void {
+  const first = setup(bundledNames, 42);
+  const steps = 1000;
+  const anatomy = anatomyOfStep(first.model, first.tokenizer, first.docs, 0, steps);
+  const { tokens, positionLosses } = anatomy;
+  const label = (id: number) => (id === first.tokenizer.bos ? "BOS" : first.tokenizer.chars[id]);
+  const cell = (text: string) => text.padStart(6);
+  print(`Anatomy of one training step: step 1 of ${steps}, on the name "${anatomy.doc}".`);
+  print(`  tokens         ${tokens.map((id) => `${label(id)}=${id}`).join(" ")}`);
+  print(`  the model sees ${tokens.slice(0, -1).map((id) => cell(label(id))).join("")}`);
+  print(`  and must guess ${tokens.slice(1).map((id) => cell(label(id))).join("")}`);
+  print(`  loss there     ${positionLosses.map((l) => cell(l.toFixed(2))).join("")}`);
+  print(
+    `  the step's loss is their mean, ${anatomy.loss.toFixed(4)}; its graph has ` +
+      `${anatomy.graphNodes.toLocaleString("en-US")} nodes for backward() to walk.`,
+  );
+  const norms = Object.entries(anatomy.gradientNorms).map(([name, norm]) =>
+    `${name.replace(/^layer\d+\./, "")} ${norm.toFixed(3)}`
+  );
+  print(
+    `  gradient norms ${norms.slice(0, 5).join(", ")},\n                 ${
+      norms.slice(5).join(", ")
+    }`,
+  );
+  print(
+    `  learning rate  ${anatomy.learningRate} (${defaultAdam.learningRate} * (1 - 0/${steps})); after Adam's update ` +
+      `the loss on "${anatomy.doc}" is ${anatomy.lossAfter.toFixed(4)} ` +
+      `(${(anatomy.lossAfter - anatomy.loss).toFixed(4)}).\n`,
+  );
+  const mean = positionLosses.reduce((a, b) => a + b, 0) / positionLosses.length;
+  assert.ok(Math.abs(mean - anatomy.loss) < 1e-12, "the step's loss is the mean over positions");
+  assert.equal(positionLosses.length, tokens.length - 1, "one prediction per token but the last");
+  assert.ok(
+    Object.values(anatomy.gradientNorms).every((g) => g > 0),
+    "every matrix has a gradient",
+  );
+  assert.ok(anatomy.lossAfter < anatomy.loss, "one step on a name makes that name more likely");
+}
+
 /**
  * Shows the idea of this step and checks it with assertions. Runs when the file is run
  * directly; the tests call it too, with a silent `print`.
@@ -285,6 +410,7 @@ export function setup(
  */
 export function demo(print: (line: string) => void = console.log): void {
   print("Step 07: training with cross-entropy and Adam.\n");
+  showOneStep(print);
   const { docs, tokenizer, model } = setup(bundledNames, 42);
   const steps = 1000;
   // 200 names that the 1,000 steps never visit: the honest measure of what was learned. A name

@@ -118,6 +118,57 @@ export function generate(
   return out.map((id) => tokenizer.chars[id]).join("");
 }
 
+/** One draw of `generateTraced`: what the model had seen, its best candidates, what it drew. */
+export interface TracedDraw {
+  /** The name so far, before this draw. */
+  context: string;
+  /** The most likely next tokens and their probabilities, best first ("end" for BOS). */
+  candidates: { token: string; probability: number }[];
+  /** The token drawn ("end" for BOS: the name is finished). */
+  drawn: string;
+}
+
+/**
+ * `generate`, with a record of every draw: the name so far, the `top` most likely next tokens
+ * and the one drawn. It draws exactly what `generate` draws with the same generator.
+ *
+ * @param model the trained model
+ * @param tokenizer its vocabulary
+ * @param rng the generator to draw with (advanced in place)
+ * @param temperature as in `generate`
+ * @param top how many candidates to keep per draw
+ * @returns the name and its draws, one per letter plus the final "end"
+ * @example
+ * ```ts
+ * import { generateTraced } from "./08_generation.ts";
+ * import { setup } from "./07_training.ts";
+ * const { model, tokenizer, rng } = setup("emma\nava", 42);
+ * const { name, draws } = generateTraced(model, tokenizer, rng, 0.5);
+ * console.log(draws.map((d) => d.drawn).join("").startsWith(name)); // true
+ * ```
+ */
+export function generateTraced(
+  model: Model,
+  tokenizer: Tokenizer,
+  rng: Random,
+  temperature: number,
+  top = 3,
+): { name: string; draws: TracedDraw[] } {
+  const label = (id: number) => (id === tokenizer.bos ? "end" : tokenizer.chars[id]);
+  const draws: TracedDraw[] = [];
+  let context = "";
+  const name = generate(model, tokenizer, rng, {
+    temperature,
+    onDraw: (probabilities, drawn) => {
+      const candidates = probabilities.map((probability, id) => ({ token: label(id), probability }))
+        .sort((a, b) => b.probability - a.probability).slice(0, top);
+      draws.push({ context, candidates, drawn: label(drawn) });
+      context += drawn === tokenizer.bos ? "" : label(drawn);
+    },
+  });
+  return { name, draws };
+}
+
 /**
  * Shows the idea of this step and checks it with assertions. Runs when the file is run
  * directly; the tests call it too, with a silent `print`.
@@ -134,6 +185,32 @@ export function demo(print: (line: string) => void = console.log): void {
   for (let i = 0; i < 20; i++) samples.push(generate(model, tokenizer, rng, { temperature: 0.5 }));
   print("20 names at temperature 0.5 (* = also in the training data):");
   print("  " + samples.map((s) => (known.has(s) ? `${s}*` : s)).join(", "));
+  const distinct = new Set(samples).size;
+  const meanLength = samples.reduce((sum, s) => sum + s.length, 0) / samples.length;
+  const dataLength = docs.reduce((sum, d) => sum + d.length, 0) / docs.length;
+  print(
+    `  ${distinct} distinct of ${samples.length}, ${samples.filter((s) => !known.has(s)).length} ` +
+      `not in the data; mean length ${meanLength.toFixed(1)} letters ` +
+      `(the training names: ${dataLength.toFixed(1)}).`,
+  );
+
+  // One more name, draw by draw: each letter is a draw from the model's distribution, not its
+  // top choice, which is why the same model can write many different names.
+  const traced = generateTraced(model, tokenizer, rng, 0.5);
+  print(`\nOne name drawn letter by letter at temperature 0.5: "${traced.name}"`);
+  print("  so far           top three candidates             drawn");
+  for (const { context, candidates, drawn } of traced.draws) {
+    const top = candidates.map((c) =>
+      `${c.token.padEnd(3)} ${(100 * c.probability).toFixed(0).padStart(2)}%`
+    );
+    print(`  ${(context || "(start)").padEnd(16)} ${top.join("   ").padEnd(32)} ${drawn}`);
+  }
+  assert.equal(traced.draws.map((d) => d.drawn).join("").replace(/end$/, ""), traced.name);
+  assert.ok(
+    traced.draws.every((d) => d.candidates[0].probability >= d.candidates.at(-1)!.probability),
+    "candidates are listed best first",
+  );
+  assert.ok(distinct <= samples.length && meanLength > 0, "samples are counted and measured");
 
   for (const temperature of [0.1, 1.0, 1.5]) {
     const few = Array.from({ length: 8 }, () => generate(model, tokenizer, rng, { temperature }));
