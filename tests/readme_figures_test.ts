@@ -12,6 +12,7 @@ import { architectureDiagram, type Variant } from "../steps/06_gpt.ts";
 import { documentLoss, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
 import { lossTable } from "../cli/train.ts";
+import { referenceFigures, referenceTable } from "../scripts/reference_figures.ts";
 // Step 09 and 10's analysis functions (the chapters may move; keep these imports together).
 import {
   attentionMap,
@@ -81,6 +82,7 @@ Deno.test("README: the figures of 'See inside the model' are what step 09 comput
   const record = trainAndRecord(model, tokenizer, training, steps, 10);
   const heldOut = averageLoss(model, tokenizer, scored);
   quoted(`(numbers from \`${source}\`, ${scored.length} held-out names)`);
+  quoted(`and ${heldOut.toFixed(2)} on names it never trained on (step 09)`);
 
   // The four claims.
   const shares = attentionShares(model, tokenizer, scored.slice(0, 200)).map((s) => s.further);
@@ -185,5 +187,35 @@ Deno.test("README: the parameter counts of step 10's table follow from the shape
   const ratio = parameterCount({ vocabSize: 27, ...defaultConfig, nEmbd: 32 }) /
     parameterCount({ vocabSize: 27, ...defaultConfig });
   quoted(`32 gains nothing for ${ratio.toFixed(1)} times the parameters`);
+  check();
+});
+
+Deno.test("README: the reference figures table is what scripts/reference_figures.ts prints", async () => {
+  const { quoted, check } = readmeQuotes(
+    "deno run --allow-read scripts/reference_figures.ts --data ../shared/reference/names.txt",
+  );
+  let names: string;
+  try {
+    names = (await import("../../shared/reference/names.txt", { with: { type: "text" } })).default;
+  } catch {
+    console.log("skipped: ../shared/reference/names.txt is not beside this repository");
+    return;
+  }
+  const rows = referenceFigures(names);
+  for (const row of rows.slice(0, 4)) {
+    assert.equal(row.ours, row.original, `${row.what}: the same as the original`);
+  }
+  const cells = (line: string) => line.split("|").map((cell) => cell.trim()).join(" | ");
+  const table = referenceTable(rows);
+  for (const line of [table[0], ...table.slice(2)]) quoted(cells(line));
+  // The prose under the table: the reference run's per-step losses, and their mean.
+  const { docs, tokenizer, model } = setup(names, 42);
+  const { losses } = train(model, tokenizer, docs, { steps: 1000 });
+  quoted(`The Python reference prints ${losses[999].toFixed(4)} at its step 1,000 too`);
+  quoted(
+    `it ranges from ${Math.min(...losses).toFixed(2)} to ${Math.max(...losses).toFixed(2)}, and ` +
+      `${losses.filter((l) => l < 1.95).length} steps score under 1.95`,
+  );
+  quoted(`${meanOf(losses.slice(-100)).toFixed(2)} over the last 100 steps on the tutorial's file`);
   check();
 });
