@@ -12,7 +12,11 @@
  *    `notebooks/`, where the cells' `../steps/` imports resolve, and the executed copy is
  *    written to `out/notebook/microgpt.ipynb` (git-ignored). The committed notebook is only
  *    read: it is stored without outputs, and the task checks that it is byte-identical after;
- * 4. validates every SVG picture in the executed copy and prints a summary.
+ * 4. validates every SVG picture in the executed copy;
+ * 5. exports the executed copy to HTML (`out/notebook/microgpt.html`), the way notebooks are
+ *    shared, and fails unless every picture in it still has its shapes: nbconvert 6.5 strips
+ *    the shapes out of inline SVG, so the notebook's `picture` helper also sends each SVG as an
+ *    `<img>` with a data URL, which HTML export keeps. Then it prints a summary.
  *
  * Needs Jupyter (Debian: `apt-get install jupyter-notebook jupyter-nbconvert python3-nbconvert`;
  * elsewhere: `pip install notebook nbconvert`) and Deno's kernel (`deno jupyter --install`). Set
@@ -30,6 +34,7 @@ const pathOf = (relative: string) => decodeURIComponent(new URL(relative, root).
 const notebookPath = pathOf("notebooks/microgpt.ipynb");
 const outputDir = pathOf("out/notebook/");
 const executedPath = `${outputDir}microgpt.ipynb`;
+const htmlPath = `${outputDir}microgpt.html`;
 
 /** A failure the user can fix: printed as one line, exit status 1. */
 class TaskError extends Error {}
@@ -258,6 +263,80 @@ function inspect(executed: Notebook) {
   return { codeCells, svgs, html, silent };
 }
 
+/** The elements that draw something; a picture with none of them is blank. */
+const shapeTags = ["rect", "path", "polyline", "polygon", "circle", "ellipse", "line"];
+
+/**
+ * Finds the pictures of an exported HTML notebook and says which are blank: each `<img>` whose
+ * source is an SVG data URL, and each inline `<svg>` (which nbconvert 6.5 empties of shapes).
+ *
+ * @param html the exported notebook
+ * @returns how many pictures there are, and the 1-based numbers of those with no shapes
+ * @example
+ * ```ts
+ * import { htmlPictures } from "./notebook.ts";
+ * const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2" viewBox="0 0 2 2"><rect x="0" y="0" width="1" height="1"/></svg>';
+ * const html = `<img src="data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}">` +
+ *   '<svg width="2" height="2"><text>only text</text></svg>';
+ * console.log(htmlPictures(html)); // { pictures: 2, blank: [ 2 ] }
+ * ```
+ */
+export function htmlPictures(html: string): { pictures: number; blank: number[] } {
+  const drawn = (counts: Record<string, number>) => shapeTags.some((tag) => counts[tag] > 0);
+  const tagCounts = (svg: string) => {
+    const counts: Record<string, number> = {};
+    for (const [, tag] of svg.matchAll(/<([a-z]+)[\s>/]/g)) counts[tag] = (counts[tag] ?? 0) + 1;
+    return counts;
+  };
+  const found: boolean[] = [];
+  for (const [, data] of html.matchAll(/<img src="data:image\/svg\+xml;charset=utf-8,([^"]*)"/g)) {
+    let counts: Record<string, number>;
+    try {
+      counts = validateSvg(decodeURIComponent(data));
+    } catch {
+      counts = {};
+    }
+    found.push(drawn(counts));
+  }
+  for (const [svg] of html.matchAll(/<svg[\s>][\s\S]*?<\/svg>/g)) found.push(drawn(tagCounts(svg)));
+  return {
+    pictures: found.length,
+    blank: found.flatMap((ok, i) => (ok ? [] : [i + 1])),
+  };
+}
+
+/** Exports the executed copy to HTML and checks that every picture kept its shapes. */
+async function exportHtml(jupyter: string, svgs: number): Promise<number> {
+  const result = await run(jupyter, [
+    "nbconvert",
+    "--to",
+    "html",
+    executedPath,
+    "--output-dir",
+    outputDir,
+    "--output",
+    "microgpt.html",
+  ]);
+  if (!result.ok) {
+    console.error(result.stderr.trim());
+    throw new TaskError("jupyter nbconvert --to html failed on the executed notebook (above)");
+  }
+  const { pictures, blank } = htmlPictures(await Deno.readTextFile(htmlPath));
+  if (blank.length > 0) {
+    throw new TaskError(
+      `${htmlPath}: picture(s) ${blank.join(", ")} of ${pictures} have no shapes left after ` +
+        "HTML export; show pictures with the notebook's picture() helper, which sends an <img>",
+    );
+  }
+  if (pictures < svgs) {
+    throw new TaskError(
+      `${htmlPath} has ${pictures} pictures but the notebook drew ${svgs}; show pictures with ` +
+        "the notebook's picture() helper",
+    );
+  }
+  return pictures;
+}
+
 async function main(): Promise<void> {
   const committed = await Deno.readTextFile(notebookPath);
   const notebook: Notebook = JSON.parse(committed);
@@ -271,10 +350,12 @@ async function main(): Promise<void> {
   const { codeCells, svgs, html, silent } = inspect(
     JSON.parse(await Deno.readTextFile(executedPath)),
   );
+  const exported = await exportHtml(jupyter, svgs);
   console.log(
     `notebook: ${codeCells} code cells ran without error in ${seconds.toFixed(1)} s ` +
       `(${svgs} SVG pictures, ${html} HTML outputs) -> ${executedPath}`,
   );
+  console.log(`html: ${exported} pictures, every one with its shapes -> ${htmlPath}`);
   if (silent.length > 0) {
     // Not an error: the kernel may deliver a cell's output after Jupyter stopped listening.
     console.log(

@@ -99,3 +99,43 @@ Deno.test("every import of the notebook names a real export of this repository",
   assert.ok(count >= 10, `the code cells import the steps (found ${count} imports)`);
   assert.ok(codeCells.length > 0);
 });
+
+Deno.test("each section imports what it uses, so it runs without the sections before it", () => {
+  // The local name of every import in the notebook, and which cells import it.
+  const localNames = (source: string) =>
+    cellImports(source).flatMap(({ defaultName, names }) => [
+      ...(defaultName ? [defaultName] : []),
+      ...names.map((name) => name.replace(/^type\s+/, "").split(/\s+as\s+/).at(-1)!.trim()),
+    ]);
+  const everyImport = new Set(codeCells.flatMap((cell) => localNames(text(cell.source))));
+  // The helper cells before section 1 always run first; each section is the cells under its
+  // heading.
+  const sections: { title: string; cells: number[] }[] = [];
+  const helpers = new Set<string>();
+  for (const [index, cell] of notebook.cells.entries()) {
+    const source = text(cell.source);
+    const heading = cell.cell_type === "markdown" ? source.match(/^## (\d+\. .*)/) : null;
+    if (heading) sections.push({ title: heading[1], cells: [] });
+    else if (cell.cell_type === "code") {
+      if (sections.length === 0) localNames(source).forEach((name) => helpers.add(name));
+      else sections.at(-1)!.cells.push(index);
+    }
+  }
+  for (const { title, cells } of sections) {
+    const sources = cells.map((index) => text(notebook.cells[index].source));
+    const imported = new Set([...helpers, ...sources.flatMap(localNames)]);
+    const code = sources.join("\n")
+      .replace(/^import\s[^;]*;[ \t]*$/gm, "")
+      .replace(/\/\/.*$/gm, "");
+    const missing = [...everyImport].filter((name) =>
+      !imported.has(name) &&
+      new RegExp(`(?<![\\w$.])${name.replace("$", "\\$")}(?![\\w$])`).test(code)
+    );
+    assert.deepEqual(
+      missing,
+      [],
+      `section "${title}" uses names that another section imports; import them in its first ` +
+        "code cell too, so that the section runs when the ones before it were skipped",
+    );
+  }
+});
