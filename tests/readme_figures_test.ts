@@ -6,12 +6,14 @@
 
 import assert from "node:assert/strict";
 import readme from "../README.md" with { type: "text" };
-import { bundledNames, withBos } from "../steps/02_tokenizer.ts";
+import { bundledNames, loadDocuments, withBos } from "../steps/02_tokenizer.ts";
 import { defaultConfig, parameterCount } from "../steps/04_parameters.ts";
 import { architectureDiagram, type Variant } from "../steps/06_gpt.ts";
 import { documentLoss, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
+import { Random } from "../steps/random.ts";
 import { lossTable } from "../cli/train.ts";
+import { evaluate } from "../cli/eval.ts";
 import { referenceFigures, referenceTable } from "../scripts/reference_figures.ts";
 // Step 09 and 10's analysis functions (the chapters may move; keep these imports together).
 import {
@@ -61,7 +63,7 @@ Deno.test("README: the architecture diagram is what step 06 draws", () => {
   check();
 });
 
-Deno.test("README: the training log's figures are what `deno task train` prints", () => {
+Deno.test("README: the figures of train, sample and eval are what those commands print", () => {
   const { quoted, check } = readmeQuotes("deno task train");
   const { docs, tokenizer, model, rng } = setup(bundledNames, 42);
   const { losses } = train(model, tokenizer, docs, { steps: 1000 });
@@ -70,6 +72,44 @@ Deno.test("README: the training log's figures are what `deno task train` prints"
   const samples = [0, 1].map(() => generate(model, tokenizer, rng, { temperature: 0.5 }));
   quoted(`    1  ${samples[0]}\n    2  ${samples[1]}\n`);
   check();
+
+  // The same model as `deno task train --out model.json` saves, read back by sample and eval.
+  const readBack = readmeQuotes("deno task sample / deno task eval --model model.json");
+  const draws: { context: string; drawn: string; top: string }[] = [];
+  let context = "ka";
+  const label = (id: number) => (id === tokenizer.bos ? "end" : tokenizer.chars[id]);
+  const shown = generate(model, tokenizer, new Random(7), {
+    temperature: 0.5,
+    prefix: "ka",
+    onDraw: (probabilities, drawn) => {
+      const best = probabilities.indexOf(Math.max(...probabilities));
+      const top = `${label(best)} ${(100 * probabilities[best]).toFixed(0)}%`;
+      draws.push({ context: `${context}_`, drawn: label(drawn), top });
+      if (drawn !== tokenizer.bos) context += label(drawn);
+    },
+  });
+  readBack.quoted(`--show-probs\n${shown}\n`);
+  for (const d of draws) readBack.quoted(`${d.context} → ${d.drawn} ${d.top}`);
+  const inFileOrder = loadDocuments(bundledNames).map((doc) => withBos(tokenizer, doc));
+  const scores = evaluate(
+    inFileOrder,
+    (tokens) => documentLoss(model, tokens).data,
+    model.config.blockSize,
+  );
+  const count = (n: number) => n.toLocaleString("en-US");
+  readBack.quoted(
+    `mean loss ${scores.meanLoss.toFixed(4)} nats per predicted character ` +
+      `(${count(scores.predictions)} predictions)`,
+  );
+  readBack.quoted(
+    `perplexity ${scores.perplexity.toFixed(2)}: as unsure as a fair choice among ` +
+      `${scores.perplexity.toFixed(1)} tokens`,
+  );
+  readBack.quoted(
+    `per document ${scores.meanDocumentLoss.toFixed(4)}: the mean of each document's`,
+  );
+  readBack.quoted(`see only 1,000 of its ${count(inFileOrder.length)} names`);
+  readBack.check();
 });
 
 Deno.test("README: the figures of 'See inside the model' are what step 09 computes", () => {
