@@ -50,22 +50,30 @@ export {
   createKVCache,
   type KVCache,
 } from "./steps/05_attention.ts";
-export { gpt, type Trace, type Variant } from "./steps/06_gpt.ts";
+export { architectureDiagram, gpt, type Trace, type Variant } from "./steps/06_gpt.ts";
 export {
   type AdamOptions,
   type AdamState,
   adamStep,
+  anatomyOfStep,
   createAdamState,
   defaultAdam,
   documentLoss,
   type Setup,
   setup,
+  type StepAnatomy,
   type StepReport,
   train,
   type TrainOptions,
   type TrainResult,
 } from "./steps/07_training.ts";
-export { generate, type GenerateOptions, probabilitiesAt } from "./steps/08_generation.ts";
+export {
+  generate,
+  type GenerateOptions,
+  generateTraced,
+  probabilitiesAt,
+  type TracedDraw,
+} from "./steps/08_generation.ts";
 export {
   type Checkpoint,
   CheckpointError,
