@@ -32,12 +32,27 @@ export interface Io {
 
 const encoder = new TextEncoder();
 
+/**
+ * A status line cut to the terminal's width: a line that wraps cannot be redrawn in place
+ * (`\r` returns only to the start of its last row), so each redraw would leave a row behind.
+ */
+function fitLine(line: string): string {
+  let columns = Infinity;
+  try {
+    columns = Deno.consoleSize().columns;
+  } catch {
+    // not a terminal after all: nothing to fit
+  }
+  const chars = [...line];
+  return chars.length < columns ? line : `${chars.slice(0, Math.max(0, columns - 2)).join("")}…`;
+}
+
 /** The real terminal, or a pipe. */
 export function consoleIo(): Io {
   return {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
-    status: (line) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`)),
+    status: (line) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${fitLine(line)}`)),
     tty: Deno.stdout.isTerminal(),
     statusTty: Deno.stderr.isTerminal(),
   };
