@@ -99,7 +99,7 @@ export const exercises: Exercise[] = [
       {
         name: "backward in topological order",
         hint:
-          "Pass a node's gradient on only when it is complete: sort the graph so every node comes after its inputs, visit each node once, and walk that order from the end.",
+          "Pass a node's gradient on only when it is complete: sort the graph so every node comes after its inputs (a topological order), visit each node once, and walk that order from the end.",
         run: (m) => checkTopologicalOrder(m.Value as ScalarValueClass),
       },
       {
@@ -267,7 +267,7 @@ export const exercises: Exercise[] = [
       {
         name: "Adam",
         hint:
-          "Bias correction: divide m by 1 - beta1 ** (step + 1) and v by 1 - beta2 ** (step + 1); without it the first steps are far too small. Then set grad to 0.",
+          "Bias correction: divide m by 1 - beta1 ** (step + 1) and v by 1 - beta2 ** (step + 1); m and v start at zero, and without it the first steps have the wrong size. Then set grad to 0.",
         run: (m) => checkAdam(m.adamStep),
       },
       {
