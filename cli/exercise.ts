@@ -63,6 +63,16 @@ interface Command {
   timeoutSeconds: number;
 }
 
+/** `path` made absolute against the working directory, with `.` and `..` resolved. */
+function absolute(path: string): string {
+  const parts: string[] = [];
+  for (const part of (path.startsWith("/") ? path : `${Deno.cwd()}/${path}`).split("/")) {
+    if (part === "..") parts.pop();
+    else if (part !== "" && part !== ".") parts.push(part);
+  }
+  return `/${parts.join("/")}`;
+}
+
 /** Flags that take a value, so that the word after them is not taken for NN. */
 const valueFlags = new Set(["--dir", "--timeout"]);
 
@@ -120,7 +130,7 @@ export function parseCommand(args: string[]): Command | "help" {
     id,
     mode,
     force: flags.force === true,
-    dir: typeof flags.dir === "string" ? flags.dir.replace(/\/$/, "") : `${root}/exercises`,
+    dir: typeof flags.dir === "string" ? absolute(flags.dir) : `${root}/exercises`,
     timeoutSeconds: parseNumber("timeout", timeout, { min: 0, max: 3600, minInclusive: false }),
   };
 }
@@ -213,6 +223,12 @@ async function statusOf(exercise: Exercise, dir: string, progress: Progress): Pr
 // Running the checks in a separate process.
 // -----------------------------------------------------------------------------------------
 
+/** The heap a checking process may use: enough for any exercise, little enough to stop a leak. */
+const memoryLimitMb = 1024;
+
+/** How many lines of the learner's own printing are shown. */
+const printedLimit = 40;
+
 /** What one checking process reported. */
 interface Report {
   outcome: Outcome | { status: "timeout" | "crash"; check?: string; message: string };
@@ -237,7 +253,7 @@ async function runChecks(
     "--no-lock",
     `--config=${root}/deno.json`,
     `--allow-read=${root},${dir}`,
-    "--v8-flags=--max-old-space-size=1024",
+    `--v8-flags=--max-old-space-size=${memoryLimitMb}`,
     `${root}/cli/exercise_check.ts`,
     exercise.id,
     new URL(`file://${path}`).href,
@@ -253,7 +269,7 @@ async function runChecks(
     timedOut = true;
     child.kill("SIGKILL");
   }, timeoutSeconds * 1000);
-  const { stdout, stderr } = await child.output();
+  const { code, stdout, stderr } = await child.output();
   clearTimeout(timer);
   const decoder = new TextDecoder();
   const lines = decoder.decode(stdout).split("\n").filter((line) => line !== "");
@@ -275,10 +291,15 @@ async function runChecks(
     };
   }
   if (result === undefined) {
-    const last = printed.at(-1) ?? "no message";
+    // The process ended early: V8 ran out of memory, or the learner's code called Deno.exit.
+    // Either way the last lines of stderr are the engine's, not the learner's: leave them out.
+    const errors = decoder.decode(stderr);
+    const why = /out of memory/i.test(errors)
+      ? `it ran out of memory (the limit is ${memoryLimitMb} MB): does a list grow without end?`
+      : `exit status ${code}; does your code call Deno.exit?`;
     return {
-      outcome: { status: "crash", check, message: `the checks ended without a result: ${last}` },
-      printed,
+      outcome: { status: "crash", check, message: `the checks ended without a result: ${why}` },
+      printed: lines.filter((line) => !line.startsWith("@@")),
     };
   }
   return { outcome: JSON.parse(result.slice(9)) as Outcome, printed };
@@ -319,7 +340,13 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
   const solution = command.mode === "solution";
   const path = solution ? `${root}/${exercise.chapter}` : `${command.dir}/${exercise.file}`;
   const { outcome, printed } = await runChecks(exercise, path, command.dir, command.timeoutSeconds);
-  for (const line of printed) io.err(`  ${paint("dim", "|", io.tty)} ${line}`);
+  // What the learner's code printed, but not a flood of it (a print inside a training loop).
+  for (const line of printed.slice(0, printedLimit)) {
+    io.err(`  ${paint("dim", "|", io.tty)} ${line}`);
+  }
+  if (printed.length > printedLimit) {
+    io.err(`  ${paint("dim", "|", io.tty)} ... and ${printed.length - printedLimit} more lines`);
+  }
   const progress = readProgress(command.dir);
   const label = `${exercise.id} ${exercise.title}`;
   if (outcome.status === "pass") {

@@ -42,7 +42,8 @@ function shortenUrls(text: string): string {
 
 /** The first place in the learner's file on the error's stack, as `path:line:column`. */
 function learnerLocation(error: unknown, moduleUrl: string): string | undefined {
-  const stack = error instanceof Error ? error.stack ?? "" : "";
+  // A module that fails to load names the place in its message rather than on its stack.
+  const stack = error instanceof Error ? `${error.stack ?? ""}\n${error.message}` : "";
   for (const [, url, line, column] of stack.matchAll(/(file:\/\/[^\s)]+):(\d+):(\d+)/g)) {
     if (url === moduleUrl) return `${shortPath(url)}:${line}:${column}`;
   }
@@ -52,8 +53,15 @@ function learnerLocation(error: unknown, moduleUrl: string): string | undefined 
 /** The first line of an error's message, with the error's class when it is not an assertion. */
 function describeError(error: unknown): string {
   if (!(error instanceof Error)) return `threw ${String(error)}`;
-  const message = shortenUrls(error.message).split("\n")[0];
-  return error instanceof AssertionError ? message : `${error.name}: ${message}`;
+  const message = shortenUrls(error.message).split("\n")[0]
+    // The learner cannot pass permission flags: say what the checks allow instead.
+    .replace(
+      /, run again with the --allow-\w+ flag/,
+      " (the checks may only read the project and the exercise folder)",
+    );
+  // Deno reports a parse error as a TypeError whose message starts "SyntaxError: ...".
+  const named = error instanceof AssertionError || /^[A-Z]\w*Error: /.test(message);
+  return named ? message : `${error.name}: ${message}`;
 }
 
 /**

@@ -350,6 +350,26 @@ test("a missing export and a file that does not parse each get one clear line", 
   assert.doesNotMatch(broken.out, /file:\/\//, "paths, not URLs");
 });
 
+test("code that exits, or reaches for files, is stopped with a message, not a hang", async () => {
+  const dir = folder({
+    "08_generation.ts": `export function probabilitiesAt() { Deno.exit(3); }
+export function keepTopK(p: number[]) { return p; }`,
+    "02_tokenizer.ts":
+      `export function createTokenizer() { return Deno.readTextFileSync("/etc/hostname"); }
+export const encode = () => [], decode = () => "", withBos = () => [];`,
+  });
+  const exited = await exercise(dir, "08");
+  assert.equal(exited.status, 1);
+  assert.match(exited.out, /check "temperature": the checks ended without a result: exit status 3/);
+  const reading = await exercise(dir, "02");
+  assert.equal(reading.status, 1);
+  assert.match(
+    reading.out,
+    /threw NotCapable: .* may only read the project and the exercise folder/,
+  );
+  assert.doesNotMatch(reading.out, /--allow-read/, "no advice the learner cannot follow");
+});
+
 test("what the learner's code prints is passed on, apart from the verdict", async () => {
   const dir = folder({
     "08_generation.ts": `console.log("debugging here");
@@ -446,4 +466,12 @@ test("usage mistakes are one line and exit status 2; a failing check is exit sta
     assert.match(lines[0], /^error: /);
   }
   assert.equal((await command("01")).code, 1);
+  // A relative --dir is relative to where the command runs.
+  const relative = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../cli/exercise.ts", import.meta.url).pathname, "--dir", "."],
+    cwd: dir,
+    stdout: "piped",
+  }).output();
+  assert.equal(relative.code, 0);
+  assert.match(new TextDecoder().decode(relative.stdout), /^01 {2}todo .* 01_autograd\.ts$/m);
 });
