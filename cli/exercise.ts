@@ -81,6 +81,12 @@ const valueFlags = new Set(["--dir", "--timeout"]);
  *
  * @param args the command line
  * @returns the command, or "help"
+ * @example
+ * ```ts
+ * import { parseCommand } from "./exercise.ts";
+ * const command = parseCommand(["--hint", "03"]);
+ * console.log(command !== "help" && command.mode, command !== "help" && command.id); // hint 03
+ * ```
  */
 export function parseCommand(args: string[]): Command | "help" {
   const positionals: string[] = [];
@@ -441,11 +447,9 @@ async function list(command: Command, io: Io): Promise<number> {
     );
   }
   const next = await nextAfter(undefined, command.dir, progress);
-  io.out(
-    `${done} of ${exercises.length} done. ${
-      next ? `Next: deno task exercise ${next.id}` : "All done."
-    }`,
-  );
+  const bar = `[${"#".repeat(done)}${"-".repeat(exercises.length - done)}]`;
+  const then = next ? `Next: deno task exercise ${next.id}` : "All done.";
+  io.out(`${done} of ${exercises.length} done ${paint("green", bar, io.tty)}. ${then}`);
   return 0;
 }
 

@@ -8,8 +8,8 @@
  *
  * For each of `nHead` heads (slices of `headDim = nEmbd / nHead` dimensions): scores are
  * `q·k / sqrt(headDim)`, weights are their softmax, the head's output is the weighted sum of the
- * values. The heads' outputs side by side go through `attn_wo`. The weights for layer `layer`
- * are `model.stateDict["layer0.attn_wq"]` and so on.
+ * values. The heads' outputs side by side go through `attn_wo`. The weights of layer `layer`
+ * are `model.stateDict[`layer${layer}.attn_wq`]` (and `attn_wk`, `attn_wv`, `attn_wo`).
  *
  * Read first: steps/05_attention.ts. Check: `deno task exercise 05` (stuck? add `--hint`).
  *
