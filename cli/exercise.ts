@@ -406,9 +406,13 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
     case "crash": {
       const failing = exercise.checks.find((c) => c.name === outcome.check);
       const where = "location" in outcome && outcome.location ? ` (at ${outcome.location})` : "";
-      const what = outcome.status === "error"
+      // An error with no frame in the learner's file came from the check itself, tripping
+      // over what the learner's code returned (undefined, a number for an array, ...).
+      const what = outcome.status !== "error"
+        ? outcome.message
+        : outcome.location
         ? `your code threw ${outcome.message}`
-        : outcome.message;
+        : `the check could not use what your code returned: ${outcome.message}`;
       io.out(`${cross} ${label}, check "${outcome.check ?? "loading"}": ${what}${where}`);
       if (outcome.status === "error" && /not implemented/.test(outcome.message)) {
         hint =

@@ -194,12 +194,12 @@ export function checkTokenizer(impl: TokenizerFunctions): void {
   const expected = createTokenizer(docs);
   const got = impl.createTokenizer(docs);
   assert.ok(typeof got === "object" && got !== null, "createTokenizer must return a Tokenizer");
-  assert.deepEqual(
-    [...(got.chars ?? [])].join(""),
+  const chars = Array.isArray(got.chars) ? got.chars.join("") : String(got.chars);
+  assert.equal(
+    chars,
     expected.chars.join(""),
-    `createTokenizer(names).chars: expected "${
-      expected.chars.join("")
-    }" (sorted unique characters)`,
+    `createTokenizer(names).chars: expected "${expected.chars.join("")}" (the sorted unique ` +
+      `characters), got "${chars}"`,
   );
   assert.equal(got.bos, expected.bos, `tokenizer.bos: expected ${expected.bos}, got ${got.bos}`);
   assert.equal(

@@ -73,7 +73,7 @@ export interface AttentionResult {
  * @returns the attention output and the weights per head
  * @example
  * ```ts
- * import { assertAllClose, Value } from "./01_autograd.ts";
+ * import { Value } from "./01_autograd.ts";
  * import { causalSelfAttention, createKVCache } from "./05_attention.ts";
  * import { createModel } from "./04_parameters.ts";
  * import { Random } from "./random.ts";
@@ -145,7 +145,7 @@ function attendHeads(
  * @returns one attention result per position, equal to feeding them one by one with a cache
  * @example
  * ```ts
- * import { assertAllClose, Value } from "./01_autograd.ts";
+ * import { Value } from "./01_autograd.ts";
  * import { sequenceSelfAttention } from "./05_attention.ts";
  * import { createModel } from "./04_parameters.ts";
  * import { Random } from "./random.ts";

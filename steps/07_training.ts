@@ -110,7 +110,7 @@ export function createAdamState(count: number): AdamState {
  * @param options betas and eps
  * @example
  * ```ts
- * import { assertAllClose, assertClose, Value } from "./01_autograd.ts";
+ * import { Value } from "./01_autograd.ts";
  * import { adamStep, createAdamState, defaultAdam } from "./07_training.ts";
  * const p = new Value(1);
  * p.grad = 2;
@@ -399,6 +399,10 @@ export function setup(
 function gradientsOf(model: Model, loss: () => Value): { loss: number; grads: number[] } {
   for (const p of model.params) p.grad = 0;
   const value = loss();
+  assert.ok(
+    value instanceof Value,
+    `documentLoss must return a Value (for backward()), got ${value}`,
+  );
   value.backward();
   const grads = model.params.map((p) => p.grad);
   for (const p of model.params) p.grad = 0;

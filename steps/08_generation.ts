@@ -45,7 +45,7 @@ export interface GenerateOptions {
  * @returns probabilities (numbers) that sum to 1
  * @example
  * ```ts
- * import { assertAllClose, Value } from "./01_autograd.ts";
+ * import { Value } from "./01_autograd.ts";
  * import { probabilitiesAt } from "./08_generation.ts";
  * const logits = [new Value(0), new Value(Math.log(3))];
  * console.log(probabilitiesAt(logits, 1).map((p) => p.toFixed(2))); // [ "0.25", "0.75" ]
