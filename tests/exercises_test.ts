@@ -326,11 +326,10 @@ test("an endless loop is stopped at the time limit, naming the check", async () 
     "08_generation.ts": `export function probabilitiesAt() { while (true) {} }
 export function keepTopK(p: number[]) { return p; }`,
   });
-  const started = performance.now();
   const { status, out } = await exercise(dir, "08", "--timeout", "3");
   assert.equal(status, 1);
+  // Only a killed process gives this message: one that was waited for would never end.
   assert.match(out, /check "temperature": stopped after 3 s: an endless loop\?/);
-  assert.ok(performance.now() - started < 30_000, "the process is killed, not waited for");
 });
 
 test("a missing export and a file that does not parse each get one clear line", async () => {
