@@ -49,6 +49,7 @@ export {
   causalSelfAttention,
   createKVCache,
   type KVCache,
+  sequenceSelfAttention,
 } from "./steps/05_attention.ts";
 export { architectureDiagram, gpt, type Trace, type Variant } from "./steps/06_gpt.ts";
 export {
@@ -59,11 +60,13 @@ export {
   createAdamState,
   defaultAdam,
   documentLoss,
+  learningRateAt,
   type Setup,
   setup,
   type StepAnatomy,
   type StepReport,
   train,
+  type TrainingParts,
   type TrainOptions,
   type TrainResult,
 } from "./steps/07_training.ts";
@@ -71,6 +74,7 @@ export {
   generate,
   type GenerateOptions,
   generateTraced,
+  keepTopK,
   probabilitiesAt,
   type TracedDraw,
 } from "./steps/08_generation.ts";

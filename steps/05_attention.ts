@@ -22,7 +22,7 @@
  */
 
 import assert from "node:assert/strict";
-import { Value } from "./01_autograd.ts";
+import { assertAllClose, Value } from "./01_autograd.ts";
 import { createTokenizer, encode, loadDocuments } from "./02_tokenizer.ts";
 import { bundledNames } from "./02_tokenizer.ts";
 import { linear, softmax, type Vector } from "./03_components.ts";
@@ -89,18 +89,30 @@ export function causalSelfAttention(
   layer: number,
   cache: KVCache,
 ): AttentionResult {
-  const { nEmbd, nHead } = model.config;
   const w = model.stateDict;
-  const headDim = nEmbd / nHead;
   const q = linear(x, w[`layer${layer}.attn_wq`]);
-  const k = linear(x, w[`layer${layer}.attn_wk`]);
-  const v = linear(x, w[`layer${layer}.attn_wv`]);
   const keys = cache.keys[layer];
   const values = cache.values[layer];
-  keys.push(k);
-  values.push(v);
+  keys.push(linear(x, w[`layer${layer}.attn_wk`]));
+  values.push(linear(x, w[`layer${layer}.attn_wv`]));
+  const { mixed, weights } = attendHeads(q, keys, values, model.config.nHead);
+  return { out: linear(mixed, w[`layer${layer}.attn_wo`]), weights };
+}
 
-  const headOutputs: Vector = [];
+/**
+ * One query attending over the keys and values it may see, head by head: the heart of
+ * attention, shared by the cached form above and the whole-sequence form below.
+ *
+ * @returns the heads' outputs side by side (`[nEmbd]`, before `attn_wo`) and their weights
+ */
+function attendHeads(
+  q: Vector,
+  keys: readonly Vector[],
+  values: readonly Vector[],
+  nHead: number,
+): { mixed: Vector; weights: Vector[] } {
+  const headDim = q.length / nHead;
+  const mixed: Vector = [];
   const weightsPerHead: Vector[] = [];
   // Scores are divided by sqrt(headDim) so that their spread does not grow with the width,
   // which would make softmax saturate into a one-hot and stop gradients.
@@ -113,11 +125,172 @@ export function causalSelfAttention(
     const weights = softmax(scores);
     // Output dimension j of this head: sum over positions t of weights[t] * value[t][j].
     for (let j = from; j < to; j++) {
-      headOutputs.push(Value.dot(weights, values.map((value) => value[j])));
+      mixed.push(Value.dot(weights, values.map((value) => value[j])));
     }
     weightsPerHead.push(weights);
   }
-  return { out: linear(headOutputs, w[`layer${layer}.attn_wo`]), weights: weightsPerHead };
+  return { mixed, weights: weightsPerHead };
+}
+
+/**
+ * The same attention for a whole sequence at once, the way training code with matrices does
+ * it: every position's query, key and value first, then each position attends. Here nothing
+ * hides the future by itself, so the mask must: position `p` may use keys `0..p` only (a
+ * matrix library sets the scores of later positions to -Infinity, which softmax turns into
+ * weight 0; taking the first `p + 1` keys is the same).
+ *
+ * @param xs the normalised inputs of every position, `[positions][nEmbd]`
+ * @param model the model
+ * @param layer which layer
+ * @returns one attention result per position, equal to feeding them one by one with a cache
+ * @example
+ * ```ts
+ * import { Value } from "./01_autograd.ts";
+ * import { sequenceSelfAttention } from "./05_attention.ts";
+ * import { createModel } from "./04_parameters.ts";
+ * import { Random } from "./random.ts";
+ * const model = createModel({ vocabSize: 3, nLayer: 1, nEmbd: 4, nHead: 2, blockSize: 4 }, new Random(1));
+ * const xs = [[1, 0, 0, 0], [0, 1, 0, 0]].map((x) => x.map((n) => new Value(n)));
+ * console.log(sequenceSelfAttention(xs, model, 0).map((r) => r.weights[0].length)); // [ 1, 2 ]
+ * ```
+ */
+export function sequenceSelfAttention(
+  xs: readonly Vector[],
+  model: Model,
+  layer: number,
+): AttentionResult[] {
+  const w = model.stateDict;
+  const queries = xs.map((x) => linear(x, w[`layer${layer}.attn_wq`]));
+  const keys = xs.map((x) => linear(x, w[`layer${layer}.attn_wk`]));
+  const values = xs.map((x) => linear(x, w[`layer${layer}.attn_wv`]));
+  return queries.map((q, p) => {
+    const seen = p + 1; // the causal mask
+    const { mixed, weights } = attendHeads(
+      q,
+      keys.slice(0, seen),
+      values.slice(0, seen),
+      model.config.nHead,
+    );
+    return { out: linear(mixed, w[`layer${layer}.attn_wo`]), weights };
+  });
+}
+
+// -----------------------------------------------------------------------------------------
+// Checks that any implementation of attention must pass. The demonstration runs them on the
+// functions above; `deno task exercise 05` on a learner's.
+// -----------------------------------------------------------------------------------------
+
+/** A seeded model and five seeded input vectors for the checks. */
+function checkInputs(): { model: Model; xs: Vector[] } {
+  const model = createModel({ vocabSize: 27, ...defaultConfig }, new Random(42));
+  const rng = new Random(5);
+  const xs = Array.from(
+    { length: 5 },
+    () => Array.from({ length: model.config.nEmbd }, () => new Value(rng.gauss(0, 1))),
+  );
+  return { model, xs };
+}
+
+/** Throws unless `got` is the same attention result as `expected`, to rounding. */
+function assertSameAttention(got: AttentionResult, expected: AttentionResult, what: string): void {
+  assertAllClose(
+    got?.out?.map((v) => v.data),
+    expected.out.map((v) => v.data),
+    1e-12,
+    `${what}: out`,
+  );
+  assert.equal(
+    got.weights?.length,
+    expected.weights.length,
+    `${what}: expected weights for ${expected.weights.length} heads, got ${got.weights?.length}`,
+  );
+  expected.weights.forEach((head, h) =>
+    assertAllClose(
+      got.weights[h]?.map((v) => v.data),
+      head.map((v) => v.data),
+      1e-12,
+      `${what}: weights of head ${h}`,
+    )
+  );
+}
+
+/** The sum of every output, differentiated; returns each parameter's gradient. */
+function parameterGradients(model: Model, outputs: readonly Vector[]): number[] {
+  for (const p of model.params) p.grad = 0;
+  Value.sum(outputs.flat()).backward();
+  return model.params.map((p) => p.grad);
+}
+
+/**
+ * Cached attention, fed five positions one by one: the same outputs, weights (one per position
+ * so far, per head), cache contents and parameter gradients as this file's.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { causalSelfAttention, checkCachedAttention } from "./05_attention.ts";
+ * checkCachedAttention(causalSelfAttention);
+ * ```
+ */
+export function checkCachedAttention(impl: typeof causalSelfAttention): void {
+  const { model, xs } = checkInputs();
+  const [cache, reference] = [createKVCache(1), createKVCache(1)];
+  const outputs: Vector[] = [];
+  const expectedOutputs: Vector[] = [];
+  for (const [p, x] of xs.entries()) {
+    const got = impl(x, model, 0, cache);
+    const expected = causalSelfAttention(x, model, 0, reference);
+    assertSameAttention(got, expected, `position ${p}`);
+    assert.equal(
+      cache.keys[0].length,
+      p + 1,
+      `after position ${p} the cache must hold ${p + 1} keys, got ${cache.keys[0].length}`,
+    );
+    outputs.push(got.out);
+    expectedOutputs.push(expected.out);
+  }
+  const expected = parameterGradients(model, expectedOutputs);
+  const got = parameterGradients(model, outputs);
+  assertAllClose(got, expected, 1e-10, "gradients of the summed outputs w.r.t. every parameter");
+}
+
+/**
+ * Whole-sequence attention: first that no position sees the future (changing the last input
+ * must leave every earlier output unchanged), then the same results as the cached form.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkSequenceAttention, sequenceSelfAttention } from "./05_attention.ts";
+ * checkSequenceAttention(sequenceSelfAttention);
+ * ```
+ */
+export function checkSequenceAttention(impl: typeof sequenceSelfAttention): void {
+  const { model, xs } = checkInputs();
+  const got = impl(xs, model, 0);
+  assert.equal(
+    got?.length,
+    xs.length,
+    `expected ${xs.length} results, one per position, got ${got?.length}`,
+  );
+  const last = xs.length - 1;
+  const changed = [...xs.slice(0, last), xs[last].map((v) => v.mul(-3))];
+  const after = impl(changed, model, 0);
+  for (let p = 0; p < last; p++) {
+    const moved = after[p].out.findIndex((v, i) => v.data !== got[p].out[i].data);
+    assert.equal(
+      moved,
+      -1,
+      `position ${p} sees the future: its output changed when only position ${last}'s input ` +
+        `changed (expected the same out[${moved}] = ${got[p].out[moved]?.data}, got ${
+          after[p].out[moved]?.data
+        })`,
+    );
+  }
+  const cache = createKVCache(1);
+  for (const [p, x] of xs.entries()) {
+    assertSameAttention(got[p], causalSelfAttention(x, model, 0, cache), `position ${p}`);
+  }
 }
 
 /**
@@ -164,7 +337,10 @@ export function demo(print: (line: string) => void = console.log): void {
     }
   }
   assert.equal(cache.keys[0].length, tokens.length, "the cache holds one key per position");
+  checkCachedAttention(causalSelfAttention);
+  checkSequenceAttention(sequenceSelfAttention);
   print("\nAll step 05 checks passed.");
+  print("Practise: write attention yourself and check it with `deno task exercise 05`.");
 }
 
 if (import.meta.main) demo();

@@ -19,7 +19,7 @@
  */
 
 import assert from "node:assert/strict";
-import { Value } from "./01_autograd.ts";
+import { assertAllClose, assertClose, Value } from "./01_autograd.ts";
 import {
   bundledNames,
   createTokenizer,
@@ -141,6 +141,31 @@ export function adamStep(
   }
 }
 
+/**
+ * The learning rate of step `step` of a `steps`-long schedule: it decays linearly from `base`
+ * towards zero, so early steps move fast and the last ones only polish.
+ *
+ * @param base the learning rate of the first step
+ * @param step the 0-based step number
+ * @param steps the schedule's length
+ * @returns `base * (1 - step / steps)`
+ * @example
+ * ```ts
+ * import { learningRateAt } from "./07_training.ts";
+ * console.log(learningRateAt(0.01, 500, 1000)); // 0.005
+ * ```
+ */
+export function learningRateAt(base: number, step: number, steps: number): number {
+  return base * (1 - step / steps);
+}
+
+/** The pieces of the training loop, replaceable: exercise 07 plugs in a learner's. */
+export interface TrainingParts {
+  documentLoss: (model: Model, tokens: readonly number[], variant?: Variant) => Value;
+  adamStep: typeof adamStep;
+  learningRateAt: typeof learningRateAt;
+}
+
 /** What `train` reports after every step. */
 export interface StepReport {
   /** 0-based step number. */
@@ -173,6 +198,8 @@ export interface TrainOptions {
   beforeUpdate?: (step: number, model: Model) => void;
   /** Called after each step, for progress and curves. */
   onStep?: (report: StepReport) => void;
+  /** Replacements for the loop's pieces (exercise 07); default this file's. */
+  parts?: Partial<TrainingParts>;
 }
 
 /** What `train` returns. */
@@ -223,14 +250,15 @@ export function train(
   }
   if (docs.length === 0) throw new RangeError("there are no documents to train on");
   const adamState = options.adamState ?? createAdamState(model.params.length);
+  const parts = { documentLoss, adamStep, learningRateAt, ...options.parts };
   const losses: number[] = [];
   for (let step = startStep; step < stopStep; step++) {
     const doc = docs[step % docs.length];
-    const loss = documentLoss(model, withBos(tokenizer, doc), variant);
+    const loss = parts.documentLoss(model, withBos(tokenizer, doc), variant);
     loss.backward();
     beforeUpdate?.(step, model);
-    const learningRate = adam.learningRate * (1 - step / steps);
-    adamStep(model.params, adamState, step, learningRate, adam);
+    const learningRate = parts.learningRateAt(adam.learningRate, step, steps);
+    parts.adamStep(model.params, adamState, step, learningRate, adam);
     losses.push(loss.data);
     onStep?.({ step, steps, loss: loss.data, learningRate, doc });
   }
@@ -362,6 +390,134 @@ export function setup(
   return { docs, tokenizer, model, rng };
 }
 
+// -----------------------------------------------------------------------------------------
+// Checks that any implementation of the loss, Adam and the schedule must pass. The
+// demonstration runs them on the functions above; `deno task exercise 07` on a learner's.
+// -----------------------------------------------------------------------------------------
+
+/** Each parameter's gradient after `loss.backward()`, from zero. */
+function gradientsOf(model: Model, loss: () => Value): { loss: number; grads: number[] } {
+  for (const p of model.params) p.grad = 0;
+  const value = loss();
+  assert.ok(
+    value instanceof Value,
+    `documentLoss must return a Value (for backward()), got ${value}`,
+  );
+  value.backward();
+  const grads = model.params.map((p) => p.grad);
+  for (const p of model.params) p.grad = 0;
+  return { loss: value.data, grads };
+}
+
+/**
+ * The loss of three names (the longest runs past the block size) and its gradient for every
+ * parameter, against this file's `documentLoss`.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkDocumentLoss, documentLoss } from "./07_training.ts";
+ * checkDocumentLoss(documentLoss);
+ * ```
+ */
+export function checkDocumentLoss(impl: TrainingParts["documentLoss"]): void {
+  const { docs, tokenizer, model } = setup(bundledNames, 42);
+  const longest = docs.reduce((a, b) => (b.length > a.length ? b : a));
+  for (const doc of [docs[0], "emma", longest]) {
+    const tokens = withBos(tokenizer, doc);
+    const expected = gradientsOf(model, () => documentLoss(model, tokens));
+    const got = gradientsOf(model, () => impl(model, tokens));
+    assertClose(
+      got.loss,
+      expected.loss,
+      1e-12,
+      `documentLoss of "${doc}" (${tokens.length} tokens)`,
+    );
+    assertAllClose(got.grads, expected.grads, 1e-10, `gradients of the loss of "${doc}"`);
+  }
+}
+
+/**
+ * Adam's first step (bias correction makes it move by about the learning rate) and five steps
+ * on seeded parameters and gradients, against this file's `adamStep`.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { adamStep, checkAdam } from "./07_training.ts";
+ * checkAdam(adamStep);
+ * ```
+ */
+export function checkAdam(impl: typeof adamStep): void {
+  const p = new Value(1);
+  p.grad = 2;
+  impl([p], createAdamState(1), 0, 0.1, defaultAdam);
+  assertClose(
+    p.data,
+    0.9,
+    1e-9,
+    "one Adam step from 1 with grad 2 and learning rate 0.1 (step 0, bias-corrected)",
+  );
+  assertClose(p.grad, 0, 0, "the gradient after adamStep (reset for the next step)");
+  const rng = new Random(9);
+  const start = Array.from({ length: 6 }, () => rng.gauss(0, 1));
+  const [mine, theirs] = [start.map((x) => new Value(x)), start.map((x) => new Value(x))];
+  const [myState, theirState] = [createAdamState(6), createAdamState(6)];
+  for (let step = 0; step < 5; step++) {
+    const grads = start.map(() => rng.gauss(0, 1));
+    grads.forEach((g, i) => (mine[i].grad = theirs[i].grad = g));
+    impl(mine, myState, step, 0.01 * (1 - step / 5), defaultAdam);
+    adamStep(theirs, theirState, step, 0.01 * (1 - step / 5), defaultAdam);
+    const what = `parameters after Adam step ${step} (seeded gradients)`;
+    assertAllClose(mine.map((v) => v.data), theirs.map((v) => v.data), 1e-12, what);
+    assertAllClose([...myState.m], [...theirState.m], 1e-12, `state.m after step ${step}`);
+    assertAllClose([...myState.v], [...theirState.v], 1e-12, `state.v after step ${step}`);
+  }
+}
+
+/**
+ * The schedule: full rate at step 0, half way at half the steps, nearly zero at the end.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkLearningRate, learningRateAt } from "./07_training.ts";
+ * checkLearningRate(learningRateAt);
+ * ```
+ */
+export function checkLearningRate(impl: typeof learningRateAt): void {
+  for (const [step, steps] of [[0, 1000], [500, 1000], [999, 1000], [3, 7]]) {
+    const expected = learningRateAt(0.01, step, steps);
+    assertClose(
+      impl(0.01, step, steps),
+      expected,
+      1e-15,
+      `learningRateAt(0.01, ${step}, ${steps})`,
+    );
+  }
+}
+
+/**
+ * End to end: 20 steps of `train` with the pieces under test reproduce, loss by loss and
+ * weight by weight, the 20 steps of this file's.
+ *
+ * @param parts the pieces under test
+ * @example
+ * ```ts
+ * import { adamStep, checkTrainingLoop, documentLoss, learningRateAt } from "./07_training.ts";
+ * checkTrainingLoop({ documentLoss, adamStep, learningRateAt });
+ * ```
+ */
+export function checkTrainingLoop(parts: TrainingParts): void {
+  const [mine, theirs] = [setup(bundledNames, 42), setup(bundledNames, 42)];
+  const options = { steps: 1000, stopStep: 20 };
+  const got = train(mine.model, mine.tokenizer, mine.docs, { ...options, parts }).losses;
+  const expected = train(theirs.model, theirs.tokenizer, theirs.docs, options).losses;
+  assertAllClose(got, expected, 1e-9, "the losses of the first 20 training steps");
+  const weights = (model: Model) => model.params.map((p) => p.data);
+  assertAllClose(weights(mine.model), weights(theirs.model), 1e-9, "the weights after 20 steps");
+}
+
 /** The demonstration's first part: one training step, taken apart, and checked. */
 function showOneStep(print: (line: string) => void): void {
   const first = setup(bundledNames, 42);
@@ -445,7 +601,12 @@ export function demo(print: (line: string) => void = console.log): void {
   assert.ok(losses.every(Number.isFinite), "every loss is finite");
   assert.ok(Math.abs(before - uniform) < 0.2, "the untrained model is close to uniform");
   assert.ok(after < before - 0.6, `held-out loss must fall by over 0.6: ${before} -> ${after}`);
+  checkDocumentLoss(documentLoss);
+  checkAdam(adamStep);
+  checkLearningRate(learningRateAt);
+  checkTrainingLoop({ documentLoss, adamStep, learningRateAt });
   print("\nAll step 07 checks passed.");
+  print("Practise: write the loss and Adam yourself and check them with `deno task exercise 07`.");
 }
 
 if (import.meta.main) demo();

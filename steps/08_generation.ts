@@ -15,14 +15,14 @@
  */
 
 import assert from "node:assert/strict";
-import { Value } from "./01_autograd.ts";
+import { assertAllClose, Value } from "./01_autograd.ts";
 import { bundledNames, encode, type Tokenizer } from "./02_tokenizer.ts";
 import { softmax } from "./03_components.ts";
 import type { Model } from "./04_parameters.ts";
 import { createKVCache } from "./05_attention.ts";
 import { gpt } from "./06_gpt.ts";
 import { setup, train } from "./07_training.ts";
-import type { Random } from "./random.ts";
+import { Random } from "./random.ts";
 
 /** Options of `generate`. */
 export interface GenerateOptions {
@@ -57,6 +57,102 @@ export function probabilitiesAt(logits: readonly Value[], temperature: number): 
   }
   const inverse = 1 / temperature;
   return softmax(logits.map((logit) => logit.mul(inverse))).map((p) => p.data);
+}
+
+/**
+ * Top-k: keeps the `k` largest probabilities and sets the rest to zero, so a draw can never
+ * pick a token the model finds unlikely. On a tie at the threshold the earlier ids are kept.
+ * The kept ones need no rescaling: the weighted draw divides by their sum.
+ *
+ * @param probabilities the distribution; returned changed in place
+ * @param k how many to keep; 0 (or `k` of at least the length) keeps all
+ * @returns the same array
+ * @example
+ * ```ts
+ * import { keepTopK } from "./08_generation.ts";
+ * console.log(keepTopK([0.1, 0.5, 0.3, 0.1], 2)); // [ 0, 0.5, 0.3, 0 ]
+ * ```
+ */
+export function keepTopK(probabilities: number[], k: number): number[] {
+  if (k > 0 && k < probabilities.length) {
+    const threshold = [...probabilities].sort((a, b) => b - a)[k - 1];
+    let kept = 0;
+    for (let i = 0; i < probabilities.length; i++) {
+      if (probabilities[i] >= threshold && kept < k) kept++;
+      else probabilities[i] = 0;
+    }
+  }
+  return probabilities;
+}
+
+// -----------------------------------------------------------------------------------------
+// Checks that any implementation of temperature and top-k must pass. The demonstration runs
+// them on the functions above; `deno task exercise 08` on a learner's.
+// -----------------------------------------------------------------------------------------
+
+/**
+ * Temperature: the same probabilities as this file's on seeded logits at several
+ * temperatures, sharper below 1, flatter above, and a clear error for temperature 0.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkTemperature, probabilitiesAt } from "./08_generation.ts";
+ * checkTemperature(probabilitiesAt);
+ * ```
+ */
+export function checkTemperature(impl: typeof probabilitiesAt): void {
+  const rng = new Random(8);
+  const logits = Array.from({ length: 27 }, () => new Value(rng.gauss(0, 2)));
+  for (const temperature of [1, 0.5, 2, 0.1]) {
+    const expected = probabilitiesAt(logits, temperature);
+    assertAllClose(
+      impl(logits, temperature),
+      expected,
+      1e-12,
+      `probabilitiesAt(27 seeded logits, ${temperature})`,
+    );
+  }
+  const three = [2, 1, 0].map((n) => new Value(n));
+  assert.ok(
+    impl(three, 0.1)[0] > 0.99,
+    "at temperature 0.1 the top choice of [2, 1, 0] must be nearly certain",
+  );
+  assert.throws(
+    () => impl(three, 0),
+    "probabilitiesAt(logits, 0) must throw: a temperature must be positive",
+  );
+}
+
+/**
+ * Top-k against this file's on seeded distributions, ties included, and that it keeps the
+ * distribution's length.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkTopK, keepTopK } from "./08_generation.ts";
+ * checkTopK(keepTopK);
+ * ```
+ */
+export function checkTopK(impl: typeof keepTopK): void {
+  const rng = new Random(11);
+  const cases: [number[], number][] = [
+    [[0.1, 0.5, 0.3, 0.1], 2],
+    [[0.25, 0.25, 0.25, 0.25], 3],
+    [[0.2, 0.3, 0.5], 0],
+    [[0.2, 0.3, 0.5], 5],
+    [Array.from({ length: 27 }, () => rng.random()), 5],
+  ];
+  for (const [probabilities, k] of cases) {
+    const shown = probabilities.length > 4 ? "27 seeded numbers" : `[${probabilities.join(", ")}]`;
+    assertAllClose(
+      impl([...probabilities], k),
+      keepTopK([...probabilities], k),
+      0,
+      `keepTopK(${shown}, ${k})`,
+    );
+  }
 }
 
 /**
@@ -101,15 +197,7 @@ export function generate(
       tokenId = prefixIds[position]; // the prefix is given, not drawn
       continue;
     }
-    const probabilities = probabilitiesAt(logits, temperature);
-    if (topK > 0 && topK < probabilities.length) {
-      const threshold = [...probabilities].sort((a, b) => b - a)[topK - 1];
-      let kept = 0;
-      for (let i = 0; i < probabilities.length; i++) {
-        if (probabilities[i] >= threshold && kept < topK) kept++;
-        else probabilities[i] = 0;
-      }
-    }
+    const probabilities = keepTopK(probabilitiesAt(logits, temperature), topK);
     tokenId = rng.choices(probabilities);
     onDraw?.(probabilities, tokenId);
     if (tokenId === tokenizer.bos) break;
@@ -232,7 +320,12 @@ export function demo(print: (line: string) => void = console.log): void {
   assert.ok(samples.every((s) => /^[a-z]*$/.test(s)), "names use only vocabulary characters");
   assert.ok(new Set(samples).size >= 10, "sampling is varied, not one name repeated");
   assert.ok(prefixed.every((s) => s.startsWith("ka")), "a prefix is kept");
+  checkTemperature(probabilitiesAt);
+  checkTopK(keepTopK);
   print("\nAll step 08 checks passed.");
+  print(
+    "Practise: write temperature and top-k yourself and check them with `deno task exercise 08`.",
+  );
 }
 
 if (import.meta.main) demo();
