@@ -49,7 +49,7 @@ import {
   sparkline,
   validateSvg,
 } from "./plots.ts";
-import { Random } from "./random.ts";
+import { Random } from "../lib/random.ts";
 
 // -----------------------------------------------------------------------------------------
 // Two variants of the architecture: LayerNorm and GeLU.
@@ -399,7 +399,7 @@ export function scoreNames(
  * @example
  * ```ts
  * import { randomStrings } from "./10_experiments.ts";
- * import { Random } from "./random.ts";
+ * import { Random } from "../lib/random.ts";
  * console.log(randomStrings(new Random(1), [3, 5], ["a", "b"]).map((s) => s.length)); // [ 3, 5 ]
  * ```
  */

@@ -20,7 +20,7 @@ import {
   temperatureSweep,
 } from "../steps/10_experiments.ts";
 import { validateSvg } from "../steps/plots.ts";
-import { Random } from "../steps/random.ts";
+import { Random } from "../lib/random.ts";
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} vs ${expected}`);

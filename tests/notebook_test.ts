@@ -18,7 +18,7 @@ import * as generation from "../steps/08_generation.ts";
 import * as visualization from "../steps/09_visualization.ts";
 import * as experiments from "../steps/10_experiments.ts";
 import * as plots from "../steps/plots.ts";
-import * as random from "../steps/random.ts";
+import * as random from "../lib/random.ts";
 
 const notebook: Notebook = JSON.parse(notebookText);
 const codeCells = notebook.cells.filter((cell) => cell.cell_type === "code");
@@ -38,7 +38,7 @@ const modules: Record<string, Record<string, unknown>> = {
   "../steps/09_visualization.ts": visualization,
   "../steps/10_experiments.ts": experiments,
   "../steps/plots.ts": plots,
-  "../steps/random.ts": random,
+  "../lib/random.ts": random,
 };
 
 Deno.test("the notebook is stored without outputs", () => {

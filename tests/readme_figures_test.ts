@@ -11,7 +11,7 @@ import { defaultConfig, parameterCount } from "../steps/04_parameters.ts";
 import { architectureDiagram, type Variant } from "../steps/06_gpt.ts";
 import { documentLoss, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
-import { Random } from "../steps/random.ts";
+import { Random } from "../lib/random.ts";
 import { lossTable } from "../cli/train.ts";
 import { evaluate } from "../cli/eval.ts";
 import { referenceFigures, referenceTable } from "../scripts/reference_figures.ts";

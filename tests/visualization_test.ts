@@ -52,7 +52,7 @@ import {
   validateSvg,
   visibleLength,
 } from "../steps/plots.ts";
-import { Random } from "../steps/random.ts";
+import { Random } from "../lib/random.ts";
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} vs ${expected}`);
