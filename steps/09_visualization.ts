@@ -24,7 +24,7 @@
  *
  * Run it: `deno run steps/09_visualization.ts` prints everything. To also write the files to
  * `out/`: `deno run --allow-write=out steps/09_visualization.ts` (or `--out DIR` with
- * `--allow-write=DIR`). Builds on: steps 01 to 08, and `plots.ts` for drawing.
+ * `--allow-write=DIR`). Builds on: steps 01 to 08, and `lib/draw/` for drawing.
  *
  * @module
  */
@@ -39,25 +39,26 @@ import { causalSelfAttention, createKVCache } from "./05_attention.ts";
 import { gpt, type Trace, type Variant } from "./06_gpt.ts";
 import { documentLoss, setup, train } from "./07_training.ts";
 import { probabilitiesAt } from "./08_generation.ts";
+import { exponentialSmoothing, pca } from "../lib/analysis/statistics.ts";
 import {
   barChartSvg,
-  exponentialSmoothing,
   type GraphNode,
   graphSvg,
   type HeatmapPanel,
   heatmapSvg,
   lineChartSvg,
   palette,
-  pca,
   scatterSvg,
+  validateSvg,
+} from "../lib/draw/svg.ts";
+import {
   sideBySide,
   sparkline,
   textBars,
   textHeatmap,
   textLineChart,
   textScatter,
-  validateSvg,
-} from "./plots.ts";
+} from "../lib/draw/terminal.ts";
 
 // -----------------------------------------------------------------------------------------
 // Honest measurement: names the model never trains on.

@@ -40,15 +40,15 @@ import type { Variant } from "./06_gpt.ts";
 import { defaultAdam, documentLoss, setup, train } from "./07_training.ts";
 import { generate } from "./08_generation.ts";
 import { averageLoss, savePictures, splitDocuments } from "./09_visualization.ts";
+import { exponentialSmoothing } from "../lib/analysis/statistics.ts";
 import {
   combineSvg,
-  exponentialSmoothing,
   lineChartSvg,
   type LineSeries,
   palette,
-  sparkline,
   validateSvg,
-} from "./plots.ts";
+} from "../lib/draw/svg.ts";
+import { sparkline } from "../lib/draw/terminal.ts";
 import { Random } from "../lib/random.ts";
 
 // -----------------------------------------------------------------------------------------

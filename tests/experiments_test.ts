@@ -19,7 +19,7 @@ import {
   scoreNames,
   temperatureSweep,
 } from "../steps/10_experiments.ts";
-import { validateSvg } from "../steps/plots.ts";
+import { validateSvg } from "../lib/draw/svg.ts";
 import { Random } from "../lib/random.ts";
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>

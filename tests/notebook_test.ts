@@ -17,7 +17,9 @@ import * as training from "../steps/07_training.ts";
 import * as generation from "../steps/08_generation.ts";
 import * as visualization from "../steps/09_visualization.ts";
 import * as experiments from "../steps/10_experiments.ts";
-import * as plots from "../steps/plots.ts";
+import * as statistics from "../lib/analysis/statistics.ts";
+import * as svg from "../lib/draw/svg.ts";
+import * as terminal from "../lib/draw/terminal.ts";
 import * as random from "../lib/random.ts";
 
 const notebook: Notebook = JSON.parse(notebookText);
@@ -37,7 +39,9 @@ const modules: Record<string, Record<string, unknown>> = {
   "../steps/08_generation.ts": generation,
   "../steps/09_visualization.ts": visualization,
   "../steps/10_experiments.ts": experiments,
-  "../steps/plots.ts": plots,
+  "../lib/analysis/statistics.ts": statistics,
+  "../lib/draw/svg.ts": svg,
+  "../lib/draw/terminal.ts": terminal,
   "../lib/random.ts": random,
 };
 

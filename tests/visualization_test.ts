@@ -1,5 +1,5 @@
-// Step 09 and its drawing helpers (steps/plots.ts): smoothing, PCA on matrices whose answer is
-// known, every SVG writer checked structurally, the terminal pictures, the analysis functions
+// Step 09 and its drawing helpers (lib/draw/, lib/analysis/statistics.ts): smoothing, PCA on
+// matrices whose answer is known, every SVG writer checked structurally, the terminal pictures, the analysis functions
 // on small models, and step 09's own demonstration in quick mode.
 
 import assert from "node:assert/strict";
@@ -30,18 +30,19 @@ import {
   trainWithSgd,
   windowedLoss,
 } from "../steps/09_visualization.ts";
+import { exponentialSmoothing, movingAverage, pca } from "../lib/analysis/statistics.ts";
 import {
   barChartSvg,
   combineSvg,
   escapeXml,
-  exponentialSmoothing,
   graphSvg,
   heatmapSvg,
   lineChartSvg,
-  movingAverage,
   niceTicks,
-  pca,
   scatterSvg,
+  validateSvg,
+} from "../lib/draw/svg.ts";
+import {
   shade,
   sideBySide,
   sparkline,
@@ -49,9 +50,8 @@ import {
   textHeatmap,
   textLineChart,
   textScatter,
-  validateSvg,
   visibleLength,
-} from "../steps/plots.ts";
+} from "../lib/draw/terminal.ts";
 import { Random } from "../lib/random.ts";
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
