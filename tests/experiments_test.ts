@@ -8,17 +8,13 @@ import { rmsnorm, softmax } from "../steps/03_components.ts";
 import { createKVCache } from "../steps/05_attention.ts";
 import { gpt, type Variant } from "../steps/06_gpt.ts";
 import { documentLoss, setup, train } from "../steps/07_training.ts";
+import { demo, gelu, layerNorm, prepareDataset, runExperiment } from "../steps/10_experiments.ts";
 import {
-  demo,
   entropy,
-  gelu,
-  layerNorm,
-  prepareDataset,
   randomStrings,
-  runExperiment,
   scoreNames,
   temperatureSweep,
-} from "../steps/10_experiments.ts";
+} from "../lib/analysis/temperature_and_scores.ts";
 import { validateSvg } from "../lib/draw/svg.ts";
 import { Random } from "../lib/random.ts";
 

@@ -10,26 +10,25 @@ import { createKVCache } from "../steps/05_attention.ts";
 import { gpt } from "../steps/06_gpt.ts";
 import { documentLoss, setup } from "../steps/07_training.ts";
 import {
-  attentionMap,
-  attentionShares,
   averageLoss,
-  bigramLoss,
-  cosineSimilarity,
   demo,
-  describeGraph,
-  gradientNorm,
-  graphCounts,
-  nearestNeighbours,
-  nextCharacterProbabilities,
   probeResidualStream,
   residualStreamSummary,
   splitDocuments,
-  toDot,
-  toMermaid,
-  trainAndRecord,
-  trainWithSgd,
   windowedLoss,
 } from "../steps/09_visualization.ts";
+import {
+  attentionMap,
+  attentionShares,
+  bigramLoss,
+  cosineSimilarity,
+  gradientNorm,
+  nearestNeighbours,
+  nextCharacterProbabilities,
+  trainAndRecord,
+  trainWithSgd,
+} from "../lib/analysis/model_probes.ts";
+import { describeGraph, graphCounts, toDot, toMermaid } from "../lib/draw/computation_graph.ts";
 import { exponentialSmoothing, movingAverage, pca } from "../lib/analysis/statistics.ts";
 import {
   barChartSvg,
