@@ -21,9 +21,8 @@ import {
   writeFileAtomic,
 } from "../cli/common.ts";
 import { bundledNames, createTokenizer, encode, loadDocuments } from "../steps/02_tokenizer.ts";
-import type { VisualizationOptions } from "../steps/09_visualization.ts";
-import type { ExperimentOptions } from "../steps/10_experiments.ts";
-import type { ProgressReport } from "./experiments/sweep.ts";
+import type { VisualizationOptions } from "./report/inside_the_model.ts";
+import type { ExperimentOptions, ProgressReport } from "./experiments/sweep.ts";
 
 /** Where a chapter's pictures go, decided before any training starts. */
 export interface PictureTarget {

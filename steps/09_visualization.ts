@@ -1,30 +1,24 @@
 /**
  * # Step 09: look inside the trained model
  *
- * What you will learn: how to see what a trained GPT has learned, and why each piece of the
- * architecture earns its place. Steps 01 to 08 built and trained the model; here we open it up
- * and measure every claim the earlier steps made, on the model itself:
+ * What you will learn: how to measure what a trained GPT has learned, and why each piece of the
+ * architecture earns its place. Steps 01 to 08 built and trained the model; here we hold some
+ * names out, train, and test the earlier steps' claims on the model itself:
  *
- * - attention beats a fixed window: a head is free to look at any earlier position, and the
- *   trained heads put most of their weight two or more characters back, where a table of
- *   "which letter follows which" cannot see. Cut attention to a fixed window and the loss rises.
- * - the residual stream carries a running guess: every block adds a correction to one vector,
- *   and reading that vector out with `lm_head` after each block (a "logit lens") shows the
- *   guess improving block by block.
- * - normalisation keeps each block's input at a fixed size while the stream grows; train
- *   without it and the model ends worse.
- * - Adam gives every parameter a step of about the learning rate, whatever the size of its
- *   gradient; the gradients of different matrices differ many times over, and plain gradient
- *   descent with one learning rate lags behind.
+ * - attention beats a fixed window: the trained heads put much of their weight two or more
+ *   letters back, where a table of letter pairs cannot see; cut attention to a fixed window
+ *   and the held-out loss rises.
+ * - the residual stream carries a running guess: reading it out with `lm_head` after each block
+ *   (a "logit lens") shows the guess improving block by block.
+ * - normalisation and Adam each beat a model trained without them.
  *
- * Then the pictures: the loss curve, attention heatmaps, gradient flow per matrix, the
- * computation graph of a small expression, the learned letter embeddings, and the next-letter
- * distribution after a prefix. Each is printed in the terminal and made as an SVG file (and the
- * graph as Graphviz DOT and Mermaid text), and each is checked by assertions.
+ * Then the pictures: the loss curve, gradient flow per matrix, attention heatmaps, the
+ * computation graph, the letter embeddings and the next-letter distribution, in the terminal
+ * and as SVG files (drawn by `lib/report/inside_the_model.ts`), each checked by assertions.
  *
  * Run it: `deno run steps/09_visualization.ts` prints everything. To also write the files to
  * `out/`: `deno run --allow-write=out steps/09_visualization.ts` (or `--out DIR` with
- * `--allow-write=DIR`). Builds on: steps 01 to 08, and `lib/draw/` for drawing.
+ * `--allow-write=DIR`). Builds on: steps 01 to 08.
  *
  * @module
  */
@@ -38,21 +32,7 @@ import { causalSelfAttention, createKVCache } from "./05_attention.ts";
 import { gpt, type Variant } from "./06_gpt.ts";
 import { documentLoss, setup } from "./07_training.ts";
 import { attentionShares, bigramLoss, trainAndRecord } from "../lib/analysis/model_probes.ts";
-import {
-  bold,
-  type Context,
-  heading,
-  printAttentionReach,
-  printLogitLens,
-  showAdamAgainstSgd,
-  showAttention,
-  showComputationGraph,
-  showEmbeddings,
-  showGradientFlow,
-  showLossCurve,
-  showNextCharacter,
-  showNormalisation,
-} from "../lib/report/inside_the_model.ts";
+import * as report from "../lib/report/inside_the_model.ts";
 import { visualizationMain } from "../lib/chapter_cli.ts";
 
 // -----------------------------------------------------------------------------------------
@@ -320,14 +300,6 @@ export function residualStreamSummary(
 // files) lives in `lib/report/inside_the_model.ts`; the measurements that are this chapter's
 // lesson, and the checks on them, are here.
 
-/** Options of the demonstration. */
-export interface VisualizationOptions {
-  /** Colour the terminal pictures (a TTY without `NO_COLOR`). Default false. */
-  color?: boolean;
-  /** Score 200 held-out names instead of 500 (for the tests): same pictures, noisier numbers. */
-  quick?: boolean;
-}
-
 /**
  * Trains a model, prints what it learned as terminal pictures, makes the same pictures as
  * files, and checks each of them with assertions. Runs when the file is run directly; the tests
@@ -339,7 +311,7 @@ export interface VisualizationOptions {
  */
 export function demo(
   print: (line: string) => void = console.log,
-  options: VisualizationOptions = {},
+  options: report.VisualizationOptions = {},
 ): Map<string, string> {
   const { color = false, quick = false } = options;
   const started = performance.now();
@@ -347,7 +319,7 @@ export function demo(
   const { training, validation } = splitDocuments(docs, 0.1);
   const scored = validation.slice(0, quick ? 200 : 500);
   const steps = 1000;
-  const c: Context = {
+  const c: report.Context = {
     print,
     color,
     model,
@@ -359,7 +331,7 @@ export function demo(
     validationLoss: NaN,
     pictures: new Map(),
   };
-  print(bold(c, "Step 09: look inside the trained model."));
+  print(report.bold(c, "Step 09: look inside the trained model."));
   const format = (x: number) => x.toLocaleString("en-US");
   print(
     `Training ${format(steps)} steps on ${format(training.length)} names; ` +
@@ -369,15 +341,15 @@ export function demo(
   c.validationLoss = averageLoss(model, tokenizer, scored);
 
   // 1 and 2: is training working? The loss curve, and how hard each matrix is pushed.
-  showLossCurve(c);
-  showGradientFlow(c);
+  report.showLossCurve(c);
+  report.showGradientFlow(c);
 
-  heading(c, "3. Why the pieces work, measured on this model.");
+  report.heading(c, "3. Why the pieces work, measured on this model.");
   // a. Does attention earn its place? Where the heads look, and what a fixed window costs.
   const shares = attentionShares(model, tokenizer, scored.slice(0, 200));
   const windowLosses = [0, 1, 2].map((w) => windowedLoss(model, tokenizer, scored, w));
   const bigram = bigramLoss(tokenizer, training, scored, model.config.blockSize);
-  printAttentionReach(c, shares, windowLosses, bigram);
+  report.printAttentionReach(c, shares, windowLosses, bigram);
   assert.ok(
     shares.some((s) => s.further > 0.3),
     "some head must put over 30% of its weight two or more positions back",
@@ -387,16 +359,13 @@ export function demo(
 
   // b. Does each block refine the guess? The logit lens after every block.
   const stream = residualStreamSummary(model, tokenizer, scored);
-  printLogitLens(c, stream);
+  report.printLogitLens(c, stream);
+  // The lens must measure the real model: its last stage is exactly what gpt() outputs.
   const probeTokens = withBos(tokenizer, "olivia").slice(0, -1);
-  const probed = probeResidualStream(model, probeTokens);
   const cache = createKVCache(model.config.nLayer);
-  probeTokens.forEach((token, position) => {
-    assert.deepEqual(
-      probed[position].at(-1)!.logits.map((v) => v.data),
-      gpt(model, token, position, cache).map((v) => v.data),
-      "the probed forward pass must equal gpt() exactly",
-    );
+  probeResidualStream(model, probeTokens).forEach((stages, position) => {
+    const expected = gpt(model, probeTokens[position], position, cache).map((v) => v.data);
+    assert.deepEqual(stages.at(-1)!.logits.map((v) => v.data), expected, "probe equals gpt()");
   });
   assert.ok(
     Math.abs(stream.at(-1)!.loss - c.validationLoss) < 1e-9,
@@ -408,19 +377,19 @@ export function demo(
   );
 
   // c and d: normalisation and Adam, each against a model trained without it.
-  showNormalisation(
+  report.showNormalisation(
     c,
     stream,
     (other, variant) => residualStreamSummary(other, tokenizer, scored, variant),
     (other, variant) => averageLoss(other, tokenizer, scored, variant),
   );
-  showAdamAgainstSgd(c, (other) => averageLoss(other, tokenizer, scored));
+  report.showAdamAgainstSgd(c, (other) => averageLoss(other, tokenizer, scored));
 
   // 4 to 7: pictures of the trained model.
-  showAttention(c);
-  showComputationGraph(c);
-  showEmbeddings(c);
-  showNextCharacter(c);
+  report.showAttention(c);
+  report.showComputationGraph(c);
+  report.showEmbeddings(c);
+  report.showNextCharacter(c);
 
   const seconds = (performance.now() - started) / 1000;
   print(`\nAll step 09 checks passed (${seconds.toFixed(1)} s).`);

@@ -35,19 +35,12 @@ import { Random } from "../lib/random.ts";
 import { temperatureSweep } from "../lib/analysis/temperature_and_scores.ts";
 import {
   comparableLoss,
-  type ProgressReport,
+  type ExperimentOptions,
   runSweep,
   type Setting,
   sweepSettings,
 } from "../lib/experiments/sweep.ts";
-import {
-  type Context,
-  heading,
-  showNameScores,
-  showSweep,
-  showTemperature,
-  style,
-} from "../lib/report/experiments.ts";
+import * as report from "../lib/report/experiments.ts";
 import { experimentsMain } from "../lib/chapter_cli.ts";
 
 // -----------------------------------------------------------------------------------------
@@ -261,20 +254,6 @@ export function runExperiment(
 // the tables and pictures in `lib/report/experiments.ts`; the checks of what the experiments
 // must show are here.
 
-/** Options of the demonstration. */
-export interface ExperimentOptions {
-  /** The whole sweep: 2,000 steps per run, three seeds, every held-out name. Default quick. */
-  full?: boolean;
-  /** Colour the tables (a TTY without `NO_COLOR`). */
-  color?: boolean;
-  /** Another dataset to train on (from `--data`). */
-  data?: { name: string; text: string };
-  /** Names to score (from `--names`); a default list otherwise. */
-  names?: string[];
-  /** Called during the sweep, for a progress line. */
-  progress?: (report: ProgressReport) => void;
-}
-
 /**
  * Runs the experiments, prints the results table, the temperature sweep and the analysis of
  * the trained model, makes SVG pictures of the curves, and checks the expected outcomes with
@@ -291,23 +270,18 @@ export function demo(
 ): Map<string, string> {
   const { full = false, color = false, progress } = options;
   const started = performance.now();
-  const c: Context = { print, color, pictures: new Map() };
-  const format = (x: number) => x.toLocaleString("en-US");
+  const c: report.Context = { print, color, pictures: new Map() };
   const names = prepareDataset("names", bundledNames);
   const steps = full ? 2000 : 500;
   const seeds = full ? [42, 1, 2] : [42];
   const validationCount = full ? names.validation.length : 500;
-  print(style(c, "bold", "Step 10: experiments, what changes what."));
-  print(
-    `${full ? "Full" : "Quick"} mode: ${format(steps)} steps per run, ` +
-      `${seeds.length === 1 ? "seed 42" : `seeds ${seeds.join(", ")} (mean ± spread)`}, ` +
-      `validation loss on ${format(validationCount)} held-out names.` +
-      (full ? "" : " Add --full for the whole sweep."),
-  );
-  print(
-    `Every run trains on the same ${format(names.training.length)} names and is scored on names ` +
-      `it never saw; one thing changes at a time.`,
-  );
+  report.showIntroduction(c, {
+    full,
+    steps,
+    seeds,
+    validationCount,
+    training: names.training.length,
+  });
 
   // The sweep: one group per question, the reference run in every group.
   const reversed = prepareDataset(
@@ -320,7 +294,7 @@ export function demo(
   const results = runSweep(settings, { steps, seeds, validationCount }, runExperiment, progress);
   const reference = results.get(settings.find((s) => s.baseline)!)!;
 
-  heading(
+  report.heading(
     c,
     "1. Two variants to try: LayerNorm centres before it rescales; GeLU is a smooth ReLU.",
   );
@@ -354,8 +328,8 @@ export function demo(
     "LayerNorm: mean 0, variance 1",
   );
 
-  heading(c, "2. The sweep: held-out loss for each change (lower is better).");
-  showSweep(c, { settings, results, reference, steps, seeds, reversed, custom });
+  report.heading(c, "2. The sweep: held-out loss for each change (lower is better).");
+  report.showSweep(c, { settings, results, reference, steps, seeds, reversed, custom });
   // What a sweep must show: only a too-high learning rate may blow up, and both a too-low and
   // a too-high rate end worse than the reference.
   for (const [setting, result] of results) {
@@ -389,7 +363,7 @@ export function demo(
     "every seed trains on the same names and never on a held-out one",
   );
 
-  heading(c, "3. Temperature: sure and safe, or adventurous and new.");
+  report.heading(c, "3. Temperature: sure and safe, or adventurous and new.");
   const temperatures = full
     ? Array.from({ length: 20 }, (_, i) => Number(((i + 1) / 10).toFixed(1)))
     : [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2];
@@ -401,7 +375,7 @@ export function demo(
     temperatures,
     samples,
   );
-  showTemperature(c, sweep, samples, reference);
+  report.showTemperature(c, sweep, samples, reference);
   for (let i = 1; i < sweep.length; i++) {
     assert.ok(
       sweep[i].entropy > sweep[i - 1].entropy,
@@ -416,8 +390,8 @@ export function demo(
     assert.ok(Math.abs(total - 1) < 1e-9, "every sample is in training, held out, or invented");
   }
 
-  heading(c, "4. The trained model as a measuring instrument.");
-  showNameScores(c, reference, names, full, options.names);
+  report.heading(c, "4. The trained model as a measuring instrument.");
+  report.showNameScores(c, reference, names, full, options.names);
 
   const seconds = (performance.now() - started) / 1000;
   print(`\nAll step 10 checks passed (${seconds.toFixed(1)} s).`);

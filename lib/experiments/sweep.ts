@@ -26,6 +26,20 @@ export interface Setting {
   baseline?: boolean;
 }
 
+/** Options of chapter 10's demonstration. */
+export interface ExperimentOptions {
+  /** The whole sweep: 2,000 steps per run, three seeds, every held-out name. Default quick. */
+  full?: boolean;
+  /** Colour the tables (a TTY without `NO_COLOR`). */
+  color?: boolean;
+  /** Another dataset to train on (from `--data`). */
+  data?: { name: string; text: string };
+  /** Names to score (from `--names`); a default list otherwise. */
+  names?: string[];
+  /** Called during the sweep, for a progress line. */
+  progress?: (report: ProgressReport) => void;
+}
+
 /** Progress of the sweep, for a status line. */
 export interface ProgressReport {
   /** 1-based index of the run, and how many runs there are. */

@@ -46,6 +46,36 @@ const keep = (c: Context, name: string, svg: string) => {
 const format = (x: number) => x.toLocaleString("en-US");
 const share = (x: number) => `${(x * 100).toFixed(0)}%`;
 
+/**
+ * The demonstration's opening lines: the mode, and what every run shares.
+ *
+ * @param c the shared context
+ * @param run steps and seeds of each run, how many held-out names are scored, training names
+ */
+export function showIntroduction(
+  c: Context,
+  run: {
+    full: boolean;
+    steps: number;
+    seeds: readonly number[];
+    validationCount: number;
+    training: number;
+  },
+): void {
+  const { full, steps, seeds, validationCount, training } = run;
+  c.print(style(c, "bold", "Step 10: experiments, what changes what."));
+  c.print(
+    `${full ? "Full" : "Quick"} mode: ${format(steps)} steps per run, ` +
+      `${seeds.length === 1 ? "seed 42" : `seeds ${seeds.join(", ")} (mean ± spread)`}, ` +
+      `validation loss on ${format(validationCount)} held-out names.` +
+      (full ? "" : " Add --full for the whole sweep."),
+  );
+  c.print(
+    `Every run trains on the same ${format(training)} names and is scored on names ` +
+      `it never saw; one thing changes at a time.`,
+  );
+}
+
 /** The sweep as the table shows it. */
 export interface SweepView {
   settings: readonly Setting[];

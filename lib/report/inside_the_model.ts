@@ -44,6 +44,14 @@ import {
   textScatter,
 } from "../draw/terminal.ts";
 
+/** Options of chapter 09's demonstration. */
+export interface VisualizationOptions {
+  /** Colour the terminal pictures (a TTY without `NO_COLOR`). Default false. */
+  color?: boolean;
+  /** Score 200 held-out names instead of 500 (for the tests): same pictures, noisier numbers. */
+  quick?: boolean;
+}
+
 /** What every section shares: the trained model, the measurements, where output goes. */
 export interface Context {
   print: (line: string) => void;
