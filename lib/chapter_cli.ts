@@ -61,9 +61,10 @@ export function chapterFlags(
   return undefined;
 }
 
-/** The first line of an error, for a one-line message. */
+/** What the system said, on one line and without Deno's "(os error N): call 'path'" tail. */
 const reason = (error: unknown) =>
-  (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  (error instanceof Error ? error.message : String(error)).split("\n")[0]
+    .replace(/ \(os error \d+\).*$/, "");
 
 /**
  * Checks the `--out` folder before any work: it is named, it is (or can be made) a folder, the
