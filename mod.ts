@@ -90,8 +90,10 @@ export {
   type SafetensorsOptions,
   toSafetensors,
   type TrainedModel,
-} from "./steps/checkpoint.ts";
+} from "./lib/checkpoint.ts";
 export { loadCheckpoint, loadModel, saveCheckpoint, saveSafetensors } from "./cli/checkpoint_io.ts";
-export { Random, type RandomState } from "./steps/random.ts";
-export { attentionMap, splitDocuments } from "./steps/09_visualization.ts";
-export { entropy, gelu, layerNorm, scoreNames } from "./steps/10_experiments.ts";
+export { Random, type RandomState } from "./lib/random.ts";
+export { splitDocuments } from "./steps/09_visualization.ts";
+export { attentionMap } from "./lib/analysis/model_probes.ts";
+export { gelu, layerNorm } from "./steps/10_experiments.ts";
+export { entropy, scoreNames } from "./lib/analysis/temperature_and_scores.ts";

@@ -15,7 +15,7 @@ import {
   documentLoss,
   setup,
 } from "../steps/07_training.ts";
-import { Random } from "../steps/random.ts";
+import { Random } from "../lib/random.ts";
 import { withChainForms } from "./chain_forms.ts";
 
 const { docs, tokenizer, model } = setup(bundledNames, 42);

@@ -1,6 +1,6 @@
 /**
  * Checkpoint files on disk: the only part of saving and loading that touches the file system
- * (`steps/checkpoint.ts` turns models into text and bytes and back).
+ * (`lib/checkpoint.ts` turns models into text and bytes and back).
  *
  * Writes are atomic: the file is written in full to a temporary file beside the target, flushed
  * to disk, and only then renamed over it. A rename within one directory replaces the old file
@@ -19,7 +19,7 @@ import {
   type SafetensorsOptions,
   toSafetensors,
   type TrainedModel,
-} from "../steps/checkpoint.ts";
+} from "../lib/checkpoint.ts";
 import { writeFileAtomic } from "./common.ts";
 
 /** A failed save is reported like any other unusable checkpoint. */

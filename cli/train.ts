@@ -15,7 +15,7 @@ import {
   saveCheckpoint,
   saveSafetensors,
 } from "./checkpoint_io.ts";
-import type { Checkpoint, SafetensorsDtype } from "../steps/checkpoint.ts";
+import type { Checkpoint, SafetensorsDtype } from "../lib/checkpoint.ts";
 import { bundledNames, loadDocuments } from "../steps/02_tokenizer.ts";
 import { defaultConfig, type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
 import { createAdamState, defaultAdam, setup, train } from "../steps/07_training.ts";

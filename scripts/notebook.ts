@@ -27,7 +27,7 @@
  * @module
  */
 
-import { validateSvg } from "../steps/plots.ts";
+import { validateSvg } from "../lib/draw/svg.ts";
 
 const root = new URL("../", import.meta.url);
 const pathOf = (relative: string) => decodeURIComponent(new URL(relative, root).pathname);

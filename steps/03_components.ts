@@ -21,7 +21,7 @@ import {
   numericalDerivative,
   Value,
 } from "./01_autograd.ts";
-import { Random } from "./random.ts";
+import { Random } from "../lib/random.ts";
 
 /** A vector of scalars, `[n]`. */
 export type Vector = Value[];

@@ -12,7 +12,7 @@
  * - `lm_head` `[vocabSize][nEmbd]`: turns the final vector into one score per next token.
  *
  * Run it: `deno run steps/04_parameters.ts`. Builds on: step 01 (`Value`), step 02 (vocabulary
- * size) and the seeded generator in `random.ts`.
+ * size) and the seeded generator in `lib/random.ts`.
  *
  * @module
  */
@@ -20,7 +20,7 @@
 import assert from "node:assert/strict";
 import { assertClose, Value } from "./01_autograd.ts";
 import type { Matrix } from "./03_components.ts";
-import { Random } from "./random.ts";
+import { Random } from "../lib/random.ts";
 
 /** The shape of a GPT: everything needed to build its parameters. */
 export interface GPTConfig {
@@ -152,7 +152,7 @@ export interface Model {
  * @example
  * ```ts
  * import { createModel } from "./04_parameters.ts";
- * import { Random } from "./random.ts";
+ * import { Random } from "../lib/random.ts";
  * const config = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 };
  * console.log(createModel(config, new Random(42)).params.length); // 4192
  * ```

@@ -27,7 +27,7 @@ import { createTokenizer, encode, loadDocuments } from "./02_tokenizer.ts";
 import { bundledNames } from "./02_tokenizer.ts";
 import { linear, softmax, type Vector } from "./03_components.ts";
 import { createModel, defaultConfig, type Model } from "./04_parameters.ts";
-import { Random } from "./random.ts";
+import { Random } from "../lib/random.ts";
 
 /**
  * The keys and values of every earlier position, per layer: `keys[layer][position]` is a
@@ -76,7 +76,7 @@ export interface AttentionResult {
  * import { Value } from "./01_autograd.ts";
  * import { causalSelfAttention, createKVCache } from "./05_attention.ts";
  * import { createModel } from "./04_parameters.ts";
- * import { Random } from "./random.ts";
+ * import { Random } from "../lib/random.ts";
  * const model = createModel({ vocabSize: 3, nLayer: 1, nEmbd: 4, nHead: 2, blockSize: 4 }, new Random(1));
  * const x = [1, 0, 0, 0].map((n) => new Value(n));
  * const { weights } = causalSelfAttention(x, model, 0, createKVCache(1));
@@ -148,7 +148,7 @@ function attendHeads(
  * import { Value } from "./01_autograd.ts";
  * import { sequenceSelfAttention } from "./05_attention.ts";
  * import { createModel } from "./04_parameters.ts";
- * import { Random } from "./random.ts";
+ * import { Random } from "../lib/random.ts";
  * const model = createModel({ vocabSize: 3, nLayer: 1, nEmbd: 4, nHead: 2, blockSize: 4 }, new Random(1));
  * const xs = [[1, 0, 0, 0], [0, 1, 0, 0]].map((x) => x.map((n) => new Value(n)));
  * console.log(sequenceSelfAttention(xs, model, 0).map((r) => r.weights[0].length)); // [ 1, 2 ]

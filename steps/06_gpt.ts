@@ -48,7 +48,7 @@ import {
   type Model,
 } from "./04_parameters.ts";
 import { causalSelfAttention, createKVCache, type KVCache } from "./05_attention.ts";
-import { Random } from "./random.ts";
+import { Random } from "../lib/random.ts";
 
 /**
  * Swappable parts of the architecture, for experiments (step 10 tries LayerNorm and GeLU).
@@ -84,7 +84,7 @@ export interface Trace {
  * import { gpt } from "./06_gpt.ts";
  * import { createKVCache } from "./05_attention.ts";
  * import { createModel } from "./04_parameters.ts";
- * import { Random } from "./random.ts";
+ * import { Random } from "../lib/random.ts";
  * const model = createModel({ vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 }, new Random(42));
  * console.log(gpt(model, 26, 0, createKVCache(1)).length); // 27
  * ```

@@ -31,7 +31,7 @@ import { softmax } from "./03_components.ts";
 import { createModel, defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
 import { createKVCache } from "./05_attention.ts";
 import { gpt, type Variant } from "./06_gpt.ts";
-import { Random } from "./random.ts";
+import { Random } from "../lib/random.ts";
 
 /**
  * The mean cross-entropy of a tokenised document (`[BOS, ...chars, BOS]`): feed each token,
@@ -46,7 +46,7 @@ import { Random } from "./random.ts";
  * ```ts
  * import { documentLoss } from "./07_training.ts";
  * import { createModel } from "./04_parameters.ts";
- * import { Random } from "./random.ts";
+ * import { Random } from "../lib/random.ts";
  * const model = createModel({ vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 }, new Random(42));
  * console.log(documentLoss(model, [26, 4, 12, 12, 0, 26]).data.toFixed(2)); // close to log(27) = 3.30
  * ```
@@ -224,7 +224,7 @@ export interface TrainResult {
  * import { train } from "./07_training.ts";
  * import { createTokenizer } from "./02_tokenizer.ts";
  * import { createModel } from "./04_parameters.ts";
- * import { Random } from "./random.ts";
+ * import { Random } from "../lib/random.ts";
  * const docs = ["ab", "ba"];
  * const tokenizer = createTokenizer(docs);
  * const model = createModel({ vocabSize: 3, nLayer: 1, nEmbd: 4, nHead: 1, blockSize: 4 }, new Random(1));

@@ -22,7 +22,7 @@ import type { Model } from "./04_parameters.ts";
 import { createKVCache } from "./05_attention.ts";
 import { gpt } from "./06_gpt.ts";
 import { setup, train } from "./07_training.ts";
-import { Random } from "./random.ts";
+import { Random } from "../lib/random.ts";
 
 /** Options of `generate`. */
 export interface GenerateOptions {

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { chainDot, chainSum, numericalDerivative, Value } from "../steps/01_autograd.ts";
-import { Random } from "../steps/random.ts";
+import { Random } from "../lib/random.ts";
 
 /** Asserts that backward() gives df/dx at x0 equal to central differences within `tolerance`. */
 function checkGradient(

@@ -13,7 +13,7 @@ import {
   demo,
   fromSafetensors,
   toSafetensors,
-} from "../steps/checkpoint.ts";
+} from "../lib/checkpoint.ts";
 import {
   loadCheckpoint,
   loadModel,
@@ -26,7 +26,7 @@ import { createKVCache } from "../steps/05_attention.ts";
 import { gpt } from "../steps/06_gpt.ts";
 import { defaultAdam, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
-import { Random } from "../steps/random.ts";
+import { Random } from "../lib/random.ts";
 import { filesAllowed, inTempDir } from "./cli_helpers.ts";
 
 const names = "emma\nolivia\nava\nisabella\nsophia\nmia\ncharlotte\namelia";
@@ -55,7 +55,7 @@ function logitsOf(model: Model, tokens: number[]): number[][] {
 
 const weightsOf = (model: Model) => model.params.map((p) => p.data);
 
-Deno.test("steps/checkpoint.ts passes its own checks", () => demo(() => {}));
+Deno.test("lib/checkpoint.ts passes its own checks", () => demo(() => {}));
 
 Deno.test("Random.getState and setState continue the same stream, spare Gaussian included", () => {
   const rng = new Random(7);

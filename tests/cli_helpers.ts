@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { CliError, type Io } from "../cli/common.ts";
-import { CheckpointError } from "../steps/checkpoint.ts";
+import { CheckpointError } from "../lib/checkpoint.ts";
 
 /** A command's entry point, as every file in `cli/` exports it. */
 export type Main = (args: string[], io: Io) => void;

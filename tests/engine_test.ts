@@ -19,7 +19,7 @@ import {
   documentLoss,
   setup,
 } from "../steps/07_training.ts";
-import { Random } from "../steps/random.ts";
+import { Random } from "../lib/random.ts";
 import { withChainForms } from "../bench/chain_forms.ts";
 import { capture, filesAllowed, inTempDir, rejects } from "./cli_helpers.ts";
 import { type BenchReport, main as bench, parseBenchArgs } from "../cli/bench.ts";

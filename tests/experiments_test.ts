@@ -8,19 +8,15 @@ import { rmsnorm, softmax } from "../steps/03_components.ts";
 import { createKVCache } from "../steps/05_attention.ts";
 import { gpt, type Variant } from "../steps/06_gpt.ts";
 import { documentLoss, setup, train } from "../steps/07_training.ts";
+import { demo, gelu, layerNorm, prepareDataset, runExperiment } from "../steps/10_experiments.ts";
 import {
-  demo,
   entropy,
-  gelu,
-  layerNorm,
-  prepareDataset,
   randomStrings,
-  runExperiment,
   scoreNames,
   temperatureSweep,
-} from "../steps/10_experiments.ts";
-import { validateSvg } from "../steps/plots.ts";
-import { Random } from "../steps/random.ts";
+} from "../lib/analysis/temperature_and_scores.ts";
+import { validateSvg } from "../lib/draw/svg.ts";
+import { Random } from "../lib/random.ts";
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} vs ${expected}`);

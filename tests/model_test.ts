@@ -23,7 +23,7 @@ import { causalSelfAttention, createKVCache } from "../steps/05_attention.ts";
 import { gpt } from "../steps/06_gpt.ts";
 import { documentLoss, setup, train } from "../steps/07_training.ts";
 import { generate, probabilitiesAt } from "../steps/08_generation.ts";
-import { Random } from "../steps/random.ts";
+import { Random } from "../lib/random.ts";
 
 const values = (numbers: number[]) => numbers.map((n) => new Value(n));
 const config: GPTConfig = { vocabSize: 27, ...defaultConfig };

@@ -17,8 +17,13 @@ import * as training from "../steps/07_training.ts";
 import * as generation from "../steps/08_generation.ts";
 import * as visualization from "../steps/09_visualization.ts";
 import * as experiments from "../steps/10_experiments.ts";
-import * as plots from "../steps/plots.ts";
-import * as random from "../steps/random.ts";
+import * as statistics from "../lib/analysis/statistics.ts";
+import * as modelProbes from "../lib/analysis/model_probes.ts";
+import * as temperatureAndScores from "../lib/analysis/temperature_and_scores.ts";
+import * as computationGraph from "../lib/draw/computation_graph.ts";
+import * as svg from "../lib/draw/svg.ts";
+import * as terminal from "../lib/draw/terminal.ts";
+import * as random from "../lib/random.ts";
 
 const notebook: Notebook = JSON.parse(notebookText);
 const codeCells = notebook.cells.filter((cell) => cell.cell_type === "code");
@@ -37,8 +42,13 @@ const modules: Record<string, Record<string, unknown>> = {
   "../steps/08_generation.ts": generation,
   "../steps/09_visualization.ts": visualization,
   "../steps/10_experiments.ts": experiments,
-  "../steps/plots.ts": plots,
-  "../steps/random.ts": random,
+  "../lib/analysis/statistics.ts": statistics,
+  "../lib/analysis/model_probes.ts": modelProbes,
+  "../lib/analysis/temperature_and_scores.ts": temperatureAndScores,
+  "../lib/draw/computation_graph.ts": computationGraph,
+  "../lib/draw/svg.ts": svg,
+  "../lib/draw/terminal.ts": terminal,
+  "../lib/random.ts": random,
 };
 
 Deno.test("the notebook is stored without outputs", () => {

@@ -1,10 +1,10 @@
 /**
- * Tests for steps/random.ts: every expected value below was produced by CPython 3.11.7 (on Linux,
+ * Tests for lib/random.ts: every expected value below was produced by CPython 3.11.7 (on Linux,
  * glibc 2.36) with the command quoted next to it, then pasted in as a literal, so the tests check
  * our generator against Python itself without running Python.
  */
 import assert from "node:assert/strict";
-import { Random } from "../steps/random.ts";
+import { Random } from "../lib/random.ts";
 
 /** Assert two float lists agree element-wise within an absolute tolerance. */
 function assertClose(actual: number[], expected: number[], tol: number): void {

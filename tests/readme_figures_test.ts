@@ -11,26 +11,28 @@ import { defaultConfig, parameterCount } from "../steps/04_parameters.ts";
 import { architectureDiagram, type Variant } from "../steps/06_gpt.ts";
 import { documentLoss, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
-import { Random } from "../steps/random.ts";
+import { Random } from "../lib/random.ts";
 import { lossTable } from "../cli/train.ts";
 import { evaluate } from "../cli/eval.ts";
 import { referenceFigures, referenceTable } from "../scripts/reference_figures.ts";
 // Step 09 and 10's analysis functions (the chapters may move; keep these imports together).
 import {
-  attentionMap,
-  attentionShares,
   averageLoss,
-  bigramLoss,
-  cosineSimilarity,
-  graphCounts,
-  nearestNeighbours,
-  nextCharacterProbabilities,
   residualStreamSummary,
   splitDocuments,
-  trainAndRecord,
-  trainWithSgd,
   windowedLoss,
 } from "../steps/09_visualization.ts";
+import {
+  attentionMap,
+  attentionShares,
+  bigramLoss,
+  cosineSimilarity,
+  nearestNeighbours,
+  nextCharacterProbabilities,
+  trainAndRecord,
+  trainWithSgd,
+} from "../lib/analysis/model_probes.ts";
+import { graphCounts } from "../lib/draw/computation_graph.ts";
 
 /**
  * Collects what the README should say; `check()` then fails once, listing every fragment that

@@ -1,5 +1,5 @@
-// Step 09 and its drawing helpers (steps/plots.ts): smoothing, PCA on matrices whose answer is
-// known, every SVG writer checked structurally, the terminal pictures, the analysis functions
+// Step 09 and its drawing helpers (lib/draw/, lib/analysis/statistics.ts): smoothing, PCA on
+// matrices whose answer is known, every SVG writer checked structurally, the terminal pictures, the analysis functions
 // on small models, and step 09's own demonstration in quick mode.
 
 import assert from "node:assert/strict";
@@ -10,38 +10,38 @@ import { createKVCache } from "../steps/05_attention.ts";
 import { gpt } from "../steps/06_gpt.ts";
 import { documentLoss, setup } from "../steps/07_training.ts";
 import {
-  attentionMap,
-  attentionShares,
   averageLoss,
-  bigramLoss,
-  cosineSimilarity,
   demo,
-  describeGraph,
-  gradientNorm,
-  graphCounts,
-  nearestNeighbours,
-  nextCharacterProbabilities,
   probeResidualStream,
   residualStreamSummary,
   splitDocuments,
-  toDot,
-  toMermaid,
-  trainAndRecord,
-  trainWithSgd,
   windowedLoss,
 } from "../steps/09_visualization.ts";
+import {
+  attentionMap,
+  attentionShares,
+  bigramLoss,
+  cosineSimilarity,
+  gradientNorm,
+  nearestNeighbours,
+  nextCharacterProbabilities,
+  trainAndRecord,
+  trainWithSgd,
+} from "../lib/analysis/model_probes.ts";
+import { describeGraph, graphCounts, toDot, toMermaid } from "../lib/draw/computation_graph.ts";
+import { exponentialSmoothing, movingAverage, pca } from "../lib/analysis/statistics.ts";
 import {
   barChartSvg,
   combineSvg,
   escapeXml,
-  exponentialSmoothing,
   graphSvg,
   heatmapSvg,
   lineChartSvg,
-  movingAverage,
   niceTicks,
-  pca,
   scatterSvg,
+  validateSvg,
+} from "../lib/draw/svg.ts";
+import {
   shade,
   sideBySide,
   sparkline,
@@ -49,10 +49,9 @@ import {
   textHeatmap,
   textLineChart,
   textScatter,
-  validateSvg,
   visibleLength,
-} from "../steps/plots.ts";
-import { Random } from "../steps/random.ts";
+} from "../lib/draw/terminal.ts";
+import { Random } from "../lib/random.ts";
 
 const close = (actual: number, expected: number, tolerance: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} vs ${expected}`);

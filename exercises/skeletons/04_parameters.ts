@@ -16,7 +16,7 @@
 
 import { Value } from "microgpt/steps/01_autograd.ts";
 import type { GPTConfig, Model } from "microgpt/steps/04_parameters.ts";
-import type { Random } from "microgpt/steps/random.ts";
+import type { Random } from "microgpt/lib/random.ts";
 
 /** `[name, rows, columns]` of every matrix, in the order above. */
 export function matrixShapes(config: GPTConfig): [string, number, number][] {

@@ -1,10 +1,12 @@
 /**
- * Pictures for steps 09 and 10: smoothing, PCA, SVG writers and terminal charts.
+ * SVG pictures for steps 09 and 10: line charts, heatmaps, scatter plots, bar charts, a graph
+ * drawing, and `combineSvg` to set several in one picture.
  *
  * This is a support module, not a lesson: the steps use it to turn numbers into something a
- * person can look at. Every function is pure. It takes numbers and returns a string (an SVG
- * document) or lines of text (a terminal chart), and it never touches the file system, so it
- * also runs in a browser and in tests. Deciding where a picture goes is the step's job.
+ * person can look at. Every function is pure. It takes numbers and returns an SVG document, and
+ * it never touches the file system, so it also runs in a browser and in tests. Deciding where a
+ * picture goes is the caller's job. Terminal drawing lives in `terminal.ts`; smoothing and PCA in
+ * `../analysis/statistics.ts`.
  *
  * The SVG writers share one frame (axes, ticks, title, legend) and one palette, the
  * Okabe-Ito colours, which stay distinct for readers with colour-blind vision.
@@ -12,156 +14,6 @@
  *
  * @module
  */
-
-// -----------------------------------------------------------------------------------------
-// Numbers: smoothing and principal component analysis.
-// -----------------------------------------------------------------------------------------
-
-/**
- * The mean of each value and the `window - 1` values before it. Near the start fewer values
- * exist, so the window is shorter there. Output has the same length as the input.
- *
- * @param values the series, for example one loss per training step
- * @param window how many values each mean covers (at least 1)
- * @returns the smoothed series
- * @example
- * ```ts
- * import { movingAverage } from "./plots.ts";
- * console.log(movingAverage([1, 2, 3, 4], 2)); // [ 1, 1.5, 2.5, 3.5 ]
- * ```
- */
-export function movingAverage(values: readonly number[], window: number): number[] {
-  if (!(Number.isInteger(window) && window >= 1)) {
-    throw new RangeError(`window must be a positive integer, got ${window}`);
-  }
-  const smoothed: number[] = [];
-  let total = 0;
-  for (let i = 0; i < values.length; i++) {
-    total += values[i];
-    if (i >= window) total -= values[i - window];
-    smoothed.push(total / Math.min(i + 1, window));
-  }
-  return smoothed;
-}
-
-/**
- * An exponential moving average with bias correction, the same trick Adam uses (step 07):
- * the running mean starts at 0, so it is divided by `1 - beta^(i+1)` to stop the first values
- * being pulled towards 0. A constant series stays constant (up to rounding).
- *
- * @param values the series
- * @param beta how much of the past to keep at each step, from 0 (none) to below 1
- * @returns the smoothed series, the same length
- * @example
- * ```ts
- * import { exponentialSmoothing } from "./plots.ts";
- * console.log(exponentialSmoothing([2, 2, 2], 0.9).map((x) => x.toFixed(6))); // [ "2.000000", "2.000000", "2.000000" ]
- * ```
- */
-export function exponentialSmoothing(values: readonly number[], beta = 0.98): number[] {
-  if (!(beta >= 0 && beta < 1)) throw new RangeError(`beta must be in [0, 1), got ${beta}`);
-  const smoothed: number[] = [];
-  let running = 0;
-  for (let i = 0; i < values.length; i++) {
-    running = beta * running + (1 - beta) * values[i];
-    smoothed.push(running / (1 - beta ** (i + 1)));
-  }
-  return smoothed;
-}
-
-/** What `pca` finds. */
-export interface PcaResult {
-  /** The mean of each column, subtracted before anything else. */
-  mean: number[];
-  /** Unit-length directions, `[components][dimensions]`, most variance first. */
-  components: number[][];
-  /** The variance of the data along each component (eigenvalues of the covariance). */
-  variances: number[];
-  /** The total variance, summed over all dimensions, to say what share each component holds. */
-  totalVariance: number;
-  /** Each row's coordinates along the components, `[rows][components]`. */
-  projected: number[][];
-}
-
-/**
- * Principal component analysis by power iteration: the directions along which the rows
- * spread the most. Multiplying any vector by the covariance matrix again and again turns it
- * towards the direction of largest variance; removing that direction from the matrix
- * (deflation) and repeating gives the next one. For a 16-dimensional embedding that is all
- * the linear algebra needed.
- *
- * The start vector is fixed, so the result is the same on every run; each component's sign is
- * chosen so that its largest entry is positive.
- *
- * @param rows the data, `[rows][dimensions]`
- * @param count how many components to find
- * @param iterations power-iteration steps per component
- * @returns mean, components, variances (population covariance, divided by the row count),
- *   total variance and projected coordinates
- * @example
- * ```ts
- * import { pca } from "./plots.ts";
- * const points = [[0, 0], [1, 2], [2, 4], [3, 6]]; // on the line y = 2x
- * const { components } = pca(points, 1);
- * console.log(components[0].map((c) => c.toFixed(3))); // [ "0.447", "0.894" ]
- * ```
- */
-export function pca(rows: readonly (readonly number[])[], count = 2, iterations = 200): PcaResult {
-  if (rows.length === 0) throw new RangeError("pca needs at least one row");
-  const dimensions = rows[0].length;
-  if (!(Number.isInteger(count) && count >= 1 && count <= dimensions)) {
-    throw new RangeError(`count must be an integer from 1 to ${dimensions}, got ${count}`);
-  }
-  const mean = Array.from(
-    { length: dimensions },
-    (_, j) => rows.reduce((sum, row) => sum + row[j], 0) / rows.length,
-  );
-  const centred = rows.map((row) => row.map((x, j) => x - mean[j]));
-  // covariance [dimensions][dimensions]
-  const covariance = Array.from(
-    { length: dimensions },
-    (_, i) =>
-      Array.from(
-        { length: dimensions },
-        (_, j) => centred.reduce((sum, row) => sum + row[i] * row[j], 0) / rows.length,
-      ),
-  );
-  const totalVariance = covariance.reduce((sum, row, i) => sum + row[i], 0);
-  const multiply = (vector: number[]) =>
-    covariance.map((row) => row.reduce((sum, c, j) => sum + c * vector[j], 0));
-  const normalise = (vector: number[]) => {
-    const length = Math.hypot(...vector);
-    return length > 0 ? vector.map((x) => x / length) : vector;
-  };
-
-  const components: number[][] = [];
-  const variances: number[] = [];
-  for (let k = 0; k < count; k++) {
-    // A fixed start that is unlikely to be orthogonal to any direction that matters.
-    let vector = normalise(Array.from({ length: dimensions }, (_, j) => 1 + Math.sin(j + 1 + k)));
-    for (let step = 0; step < iterations; step++) {
-      const next = normalise(multiply(vector));
-      if (next.every((x) => x === 0)) break; // no variance left
-      vector = next;
-    }
-    const largest = vector.reduce((best, x) => (Math.abs(x) > Math.abs(best) ? x : best), 0);
-    if (largest < 0) vector = vector.map((x) => -x);
-    const variance = Math.max(
-      0,
-      multiply(vector).reduce((sum, x, j) => sum + x * vector[j], 0),
-    );
-    components.push(vector);
-    variances.push(variance);
-    // Deflation: remove this direction's variance so the next search finds the runner-up.
-    for (let i = 0; i < dimensions; i++) {
-      for (let j = 0; j < dimensions; j++) covariance[i][j] -= variance * vector[i] * vector[j];
-    }
-  }
-  const projected = centred.map((row) =>
-    components.map((component) => row.reduce((sum, x, j) => sum + x * component[j], 0))
-  );
-  return { mean, components, variances, totalVariance, projected };
-}
 
 // -----------------------------------------------------------------------------------------
 // SVG: a shared frame, then one writer per kind of picture.
@@ -190,7 +42,7 @@ const FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Helvetica, Ari
  * @returns the text with `& < > " '` replaced by entities
  * @example
  * ```ts
- * import { escapeXml } from "./plots.ts";
+ * import { escapeXml } from "./svg.ts";
  * console.log(escapeXml("a < b & c")); // a &lt; b &amp; c
  * ```
  */
@@ -229,7 +81,7 @@ function svgDocument(width: number, height: number, title: string, body: string[
  * @returns tick values in increasing order
  * @example
  * ```ts
- * import { niceTicks } from "./plots.ts";
+ * import { niceTicks } from "./svg.ts";
  * console.log(niceTicks(0, 1, 5)); // [ 0, 0.2, 0.4, 0.6, 0.8, 1 ]
  * ```
  */
@@ -408,7 +260,7 @@ export interface LineChartOptions {
  * @returns the SVG text
  * @example
  * ```ts
- * import { lineChartSvg } from "./plots.ts";
+ * import { lineChartSvg } from "./svg.ts";
  * const svg = lineChartSvg({ title: "loss", series: [{ name: "raw", values: [3, 2.5, 2.4] }] });
  * console.log(svg.startsWith("<svg")); // true
  * ```
@@ -506,7 +358,7 @@ export function heatColor(value: number): string {
  * @returns the SVG text
  * @example
  * ```ts
- * import { heatmapSvg } from "./plots.ts";
+ * import { heatmapSvg } from "./svg.ts";
  * const panel = { title: "head 0", cells: [[1, null], [0.3, 0.7]], rowLabels: ["a", "b"], columnLabels: ["a", "b"] };
  * console.log(heatmapSvg({ title: "attention", panels: [panel] }).includes("<rect")); // true
  * ```
@@ -626,7 +478,7 @@ export interface ScatterOptions {
  * @returns the SVG text
  * @example
  * ```ts
- * import { scatterSvg } from "./plots.ts";
+ * import { scatterSvg } from "./svg.ts";
  * const svg = scatterSvg({ title: "t", points: [{ x: 0, y: 1, label: "a" }] });
  * console.log(svg.includes("<circle")); // true
  * ```
@@ -695,7 +547,7 @@ export interface BarChartOptions {
  * @returns the SVG text
  * @example
  * ```ts
- * import { barChartSvg } from "./plots.ts";
+ * import { barChartSvg } from "./svg.ts";
  * const svg = barChartSvg({ title: "t", bars: [{ label: "a", value: 0.7 }, { label: "b", value: 0.3 }] });
  * console.log(svg.includes("0.70")); // true
  * ```
@@ -765,7 +617,7 @@ export interface GraphOptions {
  * @returns the SVG text
  * @example
  * ```ts
- * import { graphSvg } from "./plots.ts";
+ * import { graphSvg } from "./svg.ts";
  * const svg = graphSvg({ title: "y = 2x", nodes: [{ id: "x", label: "x", leaf: true }, { id: "y", label: "y" }], edges: [["x", "y"]] });
  * console.log(svg.includes("marker-end")); // true
  * ```
@@ -882,7 +734,7 @@ export function graphSvg(options: GraphOptions): string {
  * @returns the SVG text
  * @example
  * ```ts
- * import { combineSvg, lineChartSvg } from "./plots.ts";
+ * import { combineSvg, lineChartSvg } from "./svg.ts";
  * const a = lineChartSvg({ title: "a", series: [{ name: "", values: [1, 2] }] });
  * console.log(combineSvg([a, a], 2, "two").match(/<svg/g)!.length); // 3
  * ```
@@ -931,7 +783,7 @@ export function combineSvg(pictures: readonly string[], columns: number, title: 
  * @returns how many elements of each kind it contains, for example `{ svg: 1, rect: 12 }`
  * @example
  * ```ts
- * import { validateSvg } from "./plots.ts";
+ * import { validateSvg } from "./svg.ts";
  * const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2" viewBox="0 0 2 2"><rect x="0" y="0" width="1" height="1"/></svg>';
  * console.log(validateSvg(svg)); // { svg: 1, rect: 1 }
  * ```
@@ -996,282 +848,4 @@ export function validateSvg(svg: string): Record<string, number> {
   if (open.length > 0) throw new Error(`<${open.at(-1)}> is never closed`);
   if (text.slice(last).trim() !== "") throw new Error("text after the closing </svg>");
   return counts;
-}
-
-// -----------------------------------------------------------------------------------------
-// Terminal pictures: lines of text, optionally coloured with ANSI escapes.
-// -----------------------------------------------------------------------------------------
-
-const SPARKS = "▁▂▃▄▅▆▇█";
-
-/**
- * A one-line chart of a series: `▁▂▄█`.
- *
- * @param values the series
- * @param range the values that map to the lowest and highest bar; defaults to the data's
- * @returns one character per value
- * @example
- * ```ts
- * import { sparkline } from "./plots.ts";
- * console.log(sparkline([0, 1, 2, 3])); // ▁▃▆█
- * ```
- */
-export function sparkline(values: readonly number[], range?: [number, number]): string {
-  const [lo, hi] = range ?? [Math.min(...values), Math.max(...values)];
-  return values.map((v) => {
-    const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
-    return SPARKS[Math.min(SPARKS.length - 1, Math.max(0, Math.round(t * (SPARKS.length - 1))))];
-  }).join("");
-}
-
-const SHADES = " .:-=+*#%@";
-
-/**
- * A character whose darkness grows with `value` from 0 to 1: ` .:-=+*#%@`.
- *
- * @example
- * ```ts
- * import { shade } from "./plots.ts";
- * console.log(shade(0) + shade(0.5) + shade(1)); // " +@"
- * ```
- */
-export function shade(value: number): string {
-  const t = Math.min(1, Math.max(0, value));
-  return SHADES[Math.round(t * (SHADES.length - 1))];
-}
-
-/** One series of a terminal line chart. */
-export interface TextSeries {
-  values: readonly number[];
-  /** The character that draws it. */
-  mark: string;
-  /** Draw the range (min to max) of the values in each column instead of their mean. */
-  band?: boolean;
-  /** Colours the marks on a terminal (for example with `styleText`); default none. */
-  paint?: (text: string) => string;
-}
-
-/**
- * A line chart in text: rows of characters with a y axis on the left. Each column covers an
- * equal share of the x range; a `band` series fills the range of its values in the column,
- * other series mark their mean. Later series draw over earlier ones.
- *
- * @param series what to draw, back to front
- * @param options size of the plot area, in characters, and an optional fixed y range
- * @returns the lines of the chart
- * @example
- * ```ts
- * import { textLineChart } from "./plots.ts";
- * console.log(textLineChart([{ values: [3, 2, 1], mark: "*" }], { width: 3, height: 3 }).length); // 5
- * ```
- */
-export function textLineChart(
-  series: readonly TextSeries[],
-  options: { width?: number; height?: number; yRange?: [number, number]; xLabel?: string } = {},
-): string[] {
-  const { width = 60, height = 12, xLabel = "" } = options;
-  const all = series.flatMap((s) => s.values.filter(Number.isFinite));
-  const [lo, hi] = options.yRange ?? [Math.min(...all), Math.max(...all)];
-  const grid: string[][] = Array.from({ length: height }, () => Array(width).fill(" "));
-  const rowOf = (v: number) =>
-    Math.min(height - 1, Math.max(0, Math.round(((hi - v) / (hi - lo || 1)) * (height - 1))));
-  for (const s of series) {
-    const length = s.values.length;
-    for (let c = 0; c < width; c++) {
-      const from = Math.floor((c * length) / width);
-      const to = Math.max(from + 1, Math.floor(((c + 1) * length) / width));
-      const chunk = s.values.slice(from, to).filter(Number.isFinite);
-      if (chunk.length === 0) continue;
-      const mark = s.paint ? s.paint(s.mark) : s.mark;
-      if (s.band) {
-        const top = rowOf(Math.max(...chunk));
-        const bottom = rowOf(Math.min(...chunk));
-        for (let r = top; r <= bottom; r++) grid[r][c] = mark;
-      } else {
-        grid[rowOf(chunk.reduce((a, b) => a + b, 0) / chunk.length)][c] = mark;
-      }
-    }
-  }
-  const labelAt = (r: number) => hi - (r / (height - 1 || 1)) * (hi - lo);
-  const lines = grid.map((row, r) => {
-    const labelled = r === 0 || r === height - 1 || r === Math.round((height - 1) / 2);
-    const label = labelled ? labelAt(r).toFixed(2).padStart(7) + " ┤" : " ".repeat(7) + " │";
-    return (label + row.join("")).trimEnd();
-  });
-  lines.push(" ".repeat(8) + "└" + "─".repeat(width));
-  const length = Math.max(...series.map((s) => s.values.length));
-  const right = String(length);
-  lines.push(
-    " ".repeat(9) + "0" + xLabel.padStart(Math.floor(width / 2)).padEnd(width - 1 - right.length) +
-      right,
-  );
-  return lines;
-}
-
-/**
- * A heatmap in text, one row per line, two characters per cell. With `color`, cells are
- * ANSI 256-colour grey backgrounds (bright = high) showing the value in percent; without,
- * they are shade characters ` .:-=+*#%@` (dense = high). `null` cells print as `·`.
- *
- * @param cells values from 0 to 1, `[rows][columns]`
- * @param rowLabels one label per row
- * @param columnLabels one label per column
- * @param color whether to use terminal colours
- * @returns the lines, a header line of column labels first
- * @example
- * ```ts
- * import { textHeatmap } from "./plots.ts";
- * console.log(textHeatmap([[1, null], [0.5, 0.5]], ["a", "b"], ["a", "b"], false).join("\n"));
- * ```
- */
-export function textHeatmap(
-  cells: readonly (readonly (number | null)[])[],
-  rowLabels: readonly string[],
-  columnLabels: readonly string[],
-  color: boolean,
-): string[] {
-  const labelWidth = Math.max(3, ...rowLabels.map((l) => l.length));
-  const cellWidth = color ? 3 : 2;
-  const header = " ".repeat(labelWidth + 1) +
-    columnLabels.map((l) => l.slice(0, cellWidth).padStart(cellWidth)).join("");
-  const lines = [header];
-  cells.forEach((row, r) => {
-    const rendered = row.map((value) => {
-      if (value === null) return " ".repeat(cellWidth - 1) + "·";
-      if (!color) return shade(value).repeat(cellWidth);
-      const grey = 232 + Math.round(Math.min(1, Math.max(0, value)) * 23);
-      const foreground = value > 0.5 ? 16 : 250;
-      const percent = Math.min(99, Math.round(value * 100));
-      return `\x1b[48;5;${grey}m\x1b[38;5;${foreground}m${String(percent).padStart(3)}\x1b[0m`;
-    });
-    lines.push((rowLabels[r] ?? "").padStart(labelWidth) + " " + rendered.join(""));
-  });
-  return lines;
-}
-
-/**
- * A scatter plot in text: each point's label printed at its place on a character grid, with
- * a frame. When two labels land on the same spot, the later one moves to the nearest free cell
- * on the same row.
- *
- * @param points coordinates and labels
- * @param options grid size and an optional painter per point (for colour on a terminal)
- * @returns the lines of the plot
- * @example
- * ```ts
- * import { textScatter } from "./plots.ts";
- * console.log(textScatter([{ x: 0, y: 0, label: "a" }, { x: 1, y: 1, label: "b" }], { width: 4, height: 2 }));
- * ```
- */
-export function textScatter(
-  points: readonly ScatterPoint[],
-  options: {
-    width?: number;
-    height?: number;
-    paint?: (point: ScatterPoint) => (s: string) => string;
-  } = {},
-): string[] {
-  const { width = 48, height = 16, paint } = options;
-  const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  const grid: string[][] = Array.from({ length: height }, () => Array(width).fill(" "));
-  for (const point of points) {
-    const r = Math.round(((y1 - point.y) / (y1 - y0 || 1)) * (height - 1));
-    let c = Math.round(((point.x - x0) / (x1 - x0 || 1)) * (width - 1));
-    for (let shift = 0; shift < width; shift++) {
-      const right = c + shift, left = c - shift;
-      if (right < width && grid[r][right] === " ") {
-        c = right;
-        break;
-      }
-      if (left >= 0 && grid[r][left] === " ") {
-        c = left;
-        break;
-      }
-    }
-    grid[r][c] = paint ? paint(point)(point.label) : point.label;
-  }
-  return [
-    "┌" + "─".repeat(width) + "┐",
-    ...grid.map((row) => "│" + row.join("") + "│"),
-    "└" + "─".repeat(width) + "┘",
-  ];
-}
-
-/**
- * Horizontal bars in text: `label  value  ██████`.
- *
- * @param bars labels and values (non-negative)
- * @param options bar length for the largest value, number format, optional painter per bar
- * @returns one line per bar
- * @example
- * ```ts
- * import { textBars } from "./plots.ts";
- * console.log(textBars([{ label: "a", value: 1 }, { label: "b", value: 0.5 }], { width: 4 }));
- * // [ "a  1.000  ████", "b  0.500  ██" ]
- * ```
- */
-export function textBars(
-  bars: readonly Bar[],
-  options: {
-    width?: number;
-    format?: (v: number) => string;
-    paint?: (bar: Bar, s: string) => string;
-  } = {},
-): string[] {
-  const { width = 40, format = (v: number) => v.toFixed(3), paint } = options;
-  const largest = Math.max(...bars.map((b) => b.value), 1e-12);
-  const labelWidth = Math.max(...bars.map((b) => b.label.length));
-  return bars.map((bar) => {
-    const eighths = Math.round((Math.max(0, bar.value) / largest) * width * 8);
-    const partial = eighths % 8 ? "▏▎▍▌▋▊▉"[(eighths % 8) - 1] : "";
-    const drawn = "█".repeat(Math.floor(eighths / 8)) + partial;
-    return `${bar.label.padEnd(labelWidth)}  ${format(bar.value)}  ${
-      paint ? paint(bar, drawn) : drawn
-    }`;
-  });
-}
-
-/**
- * How many columns a line takes on a terminal: its length without ANSI colour escapes.
- *
- * @example
- * ```ts
- * import { visibleLength } from "./plots.ts";
- * console.log(visibleLength("\x1b[1mab\x1b[0m")); // 2
- * ```
- */
-export function visibleLength(line: string): number {
-  // deno-lint-ignore no-control-regex
-  return line.replace(/\x1b\[[0-9;]*m/g, "").length;
-}
-
-/**
- * Places blocks of lines next to each other, padding each block to its widest line (colour
- * escapes do not count towards the width).
- *
- * @param blocks each block is a list of lines
- * @param gap spaces between blocks
- * @returns the combined lines
- * @example
- * ```ts
- * import { sideBySide } from "./plots.ts";
- * console.log(sideBySide([["a", "bb"], ["c"]], 1)); // [ "a  c", "bb" ]
- * ```
- */
-export function sideBySide(blocks: readonly (readonly string[])[], gap = 3): string[] {
-  const widths = blocks.map((block) => Math.max(0, ...block.map(visibleLength)));
-  const height = Math.max(0, ...blocks.map((block) => block.length));
-  const lines: string[] = [];
-  for (let r = 0; r < height; r++) {
-    const parts = blocks.map((block, i) => {
-      const line = block[r] ?? "";
-      return i === blocks.length - 1
-        ? line
-        : line + " ".repeat(widths[i] - visibleLength(line) + gap);
-    });
-    lines.push(parts.join("").trimEnd());
-  }
-  return lines;
 }

@@ -18,14 +18,14 @@
  * tensor's type, shape and byte range, then the raw little-endian numbers.
  *
  * Nothing here touches the file system, so it also runs in a browser; `cli/checkpoint_io.ts`
- * reads and writes the files. Run it: `deno run steps/checkpoint.ts`. Builds on: steps 02, 04,
+ * reads and writes the files. Run it: `deno run lib/checkpoint.ts`. Builds on: steps 02, 04,
  * 07 and the generator in `random.ts`.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { type Tokenizer, tokenizerFromChars } from "./02_tokenizer.ts";
+import { type Tokenizer, tokenizerFromChars } from "../steps/02_tokenizer.ts";
 import {
   type GPTConfig,
   matrixShapes,
@@ -33,10 +33,16 @@ import {
   modelFromWeights,
   parameterCount,
   validateConfig,
-} from "./04_parameters.ts";
-import { createKVCache } from "./05_attention.ts";
-import { gpt } from "./06_gpt.ts";
-import { type AdamOptions, type AdamState, defaultAdam, setup, train } from "./07_training.ts";
+} from "../steps/04_parameters.ts";
+import { createKVCache } from "../steps/05_attention.ts";
+import { gpt } from "../steps/06_gpt.ts";
+import {
+  type AdamOptions,
+  type AdamState,
+  defaultAdam,
+  setup,
+  train,
+} from "../steps/07_training.ts";
 import { Random, type RandomState } from "./random.ts";
 
 /** The `format` field of every checkpoint, so that any other JSON file is recognised as such. */
@@ -96,7 +102,7 @@ export interface Checkpoint extends TrainedModel {
  * @example
  * ```ts
  * import { checkpointToJson } from "./checkpoint.ts";
- * import { createAdamState, defaultAdam, setup } from "./07_training.ts";
+ * import { createAdamState, defaultAdam, setup } from "../steps/07_training.ts";
  * const { docs, tokenizer, model, rng } = setup("emma\nava", 42);
  * const adamState = createAdamState(model.params.length);
  * const text = checkpointToJson({
@@ -449,7 +455,7 @@ const bytesPerNumber: Record<SafetensorsDtype, number> = { F32: 4, F64: 8 };
  * @example
  * ```ts
  * import { toSafetensors } from "./checkpoint.ts";
- * import { setup } from "./07_training.ts";
+ * import { setup } from "../steps/07_training.ts";
  * const { model, tokenizer } = setup("emma\nava", 42);
  * const bytes = toSafetensors({ model, tokenizer }, { dtype: "F32" });
  * const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
@@ -503,7 +509,7 @@ export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions
  * @example
  * ```ts
  * import { fromSafetensors, toSafetensors } from "./checkpoint.ts";
- * import { setup } from "./07_training.ts";
+ * import { setup } from "../steps/07_training.ts";
  * const { model, tokenizer } = setup("emma\nava", 42);
  * const loaded = fromSafetensors(toSafetensors({ model, tokenizer }, { dtype: "F64" }));
  * console.log(loaded.model.params[0].data === model.params[0].data); // true

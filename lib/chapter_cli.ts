@@ -1,0 +1,278 @@
+/**
+ * The command line of chapters 09 and 10: their flags, the check of the `--out` folder before
+ * any training, and saving the pictures. None of this is a lesson; it lives here so that the
+ * chapters read as chapters. Errors are `CliError`s from `cli/common.ts`, which `run` prints as
+ * one line with exit status 2, like every `deno task` command.
+ *
+ * Pictures are written only where the script already has permission. It asks with `querySync`,
+ * never `request`: a learner running a chapter is never stopped by a prompt. A plain
+ * `deno run steps/09_visualization.ts` (no permission at all) prints everything and says once
+ * that the pictures were not written, and how to write them.
+ *
+ * @module
+ */
+
+import {
+  CliError,
+  type FlagSpec,
+  parseFlags,
+  readTextFile,
+  run,
+  writeFileAtomic,
+} from "../cli/common.ts";
+import { bundledNames, createTokenizer, encode, loadDocuments } from "../steps/02_tokenizer.ts";
+import type { VisualizationOptions } from "./report/inside_the_model.ts";
+import type { ExperimentOptions, ProgressReport } from "./experiments/sweep.ts";
+
+/** Where a chapter's pictures go, decided before any training starts. */
+export interface PictureTarget {
+  /** The folder (`--out`, default `out`). */
+  folder: string;
+  /** False when the script may not write there: the pictures are only printed. */
+  writable: boolean;
+  /** The chapter's path, for the command that grants permission. */
+  script: string;
+  /** True when `--out` was given on the command line. */
+  explicit: boolean;
+}
+
+/**
+ * Parses a chapter's flags, or prints its usage for `--help`. An unknown flag or a missing value
+ * is a `CliError` that says to try `--help`.
+ *
+ * @param args the command-line arguments
+ * @param spec the chapter's flags (`--help` is added)
+ * @param usage what `--help` prints
+ * @returns the flags, or `undefined` when `--help` was asked for (and printed)
+ * @example
+ * ```ts
+ * import { chapterFlags } from "./chapter_cli.ts";
+ * console.log(chapterFlags(["--out", "pictures"], { out: { type: "string" } }, "")); // { out: "pictures" }
+ * ```
+ */
+export function chapterFlags(
+  args: string[],
+  spec: FlagSpec,
+  usage: string,
+): Record<string, string | boolean | undefined> | undefined {
+  const flags = parseFlags(args, { ...spec, help: { type: "boolean", short: "h" } });
+  if (!flags.help) return flags;
+  console.log(usage);
+  return undefined;
+}
+
+/** What the system said, on one line and without Deno's "(os error N): call 'path'" tail. */
+const reason = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error)).split("\n")[0]
+    .replace(/ \(os error \d+\).*$/, "");
+
+/**
+ * Checks the `--out` folder before any work: it is named, it is (or can be made) a folder, the
+ * script has write permission for it, and the system lets it write there. The folder is created
+ * when it is missing. Without write permission and without an explicit `--out`, the pictures
+ * are only printed (`writable: false`); with an explicit `--out` that cannot be written, it is
+ * refused.
+ *
+ * @param folder the `--out` value, or `undefined` for the default `out`
+ * @param script the chapter's path, for the messages
+ * @returns where the pictures go
+ * @throws {CliError} one line with the fix, when the folder cannot be used
+ * @example
+ * ```ts
+ * import { pictureTarget } from "./chapter_cli.ts";
+ * try {
+ *   pictureTarget("", "steps/09_visualization.ts");
+ * } catch (error) {
+ *   console.log((error as Error).message); // --out is empty; name a folder, for example --out out
+ * }
+ * ```
+ */
+export function pictureTarget(folder: string | undefined, script: string): PictureTarget {
+  const explicit = folder !== undefined;
+  const target = { folder: folder ?? "out", writable: false, script, explicit };
+  if (target.folder.trim() === "") {
+    throw new CliError("--out is empty; name a folder, for example --out out");
+  }
+  const path = target.folder;
+  if (Deno.permissions.querySync({ name: "write", path }).state !== "granted") {
+    if (!explicit) return target;
+    throw new CliError(
+      `no permission to write to ${path}; run: deno run --allow-write=${path} ${script} --out ${path}`,
+    );
+  }
+  try {
+    Deno.mkdirSync(path, { recursive: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) {
+      throw new CliError(`--out ${path} is a file, not a folder; name a folder, e.g. --out out`);
+    }
+    throw new CliError(`cannot make the folder ${path}: ${reason(error)}; choose another --out`);
+  }
+  // Permission from Deno is not the whole story: a read-only folder or one owned by another
+  // user refuses too. One empty file, made and removed, asks the system itself.
+  try {
+    Deno.removeSync(Deno.makeTempFileSync({ dir: path, prefix: ".write-check-" }));
+  } catch (error) {
+    throw new CliError(`cannot write to ${path}: ${reason(error)}; choose another --out`);
+  }
+  return { ...target, writable: true };
+}
+
+/**
+ * Writes the pictures to the target folder, or, when it is not writable, says once that they
+ * were not written and how to write them. Each file is written atomically where the script may
+ * also read the folder (a rename needs both), so an interrupted run or a full disk leaves
+ * neither a half-written picture nor a temporary file; with write permission only, each file is
+ * written in place and removed again if the write fails.
+ *
+ * @param pictures file name to contents
+ * @param target where they go, from `pictureTarget`
+ * @param print where the summary line goes
+ * @throws {CliError} one line when a file cannot be written
+ */
+export function savePictures(
+  pictures: ReadonlyMap<string, string>,
+  target: PictureTarget,
+  print: (line: string) => void = console.log,
+): void {
+  const { folder, script } = target;
+  const names = [...pictures.keys()].join(", ");
+  if (!target.writable) {
+    const flag = target.explicit ? ` --out ${folder}` : "";
+    print(
+      `\n${pictures.size} pictures not written (no write permission): ${names}.\n` +
+        `(to write them to ${folder}/, run: deno run --allow-write=${folder} ${script}${flag})`,
+    );
+    return;
+  }
+  const canRename = Deno.permissions.querySync({ name: "read", path: folder }).state === "granted";
+  for (const [name, text] of pictures) {
+    const path = `${folder}/${name}`;
+    if (canRename) {
+      writeFileAtomic(path, text);
+      continue;
+    }
+    try {
+      Deno.writeTextFileSync(path, text);
+    } catch (error) {
+      try {
+        Deno.removeSync(path);
+      } catch {
+        // never created: nothing to remove
+      }
+      throw new CliError(`cannot write ${path}: ${reason(error)}`);
+    }
+  }
+  print(
+    `\nWrote ${pictures.size} pictures to ${folder}/: ${names}; open the .svg files in a browser.`,
+  );
+}
+
+/**
+ * `deno run steps/09_visualization.ts [--out DIR]`: checks `--out` before any training, runs
+ * the demonstration, saves the pictures (or says once why not).
+ *
+ * @param demo the chapter's demonstration
+ */
+export async function visualizationMain(
+  demo: (print: (line: string) => void, options: VisualizationOptions) => Map<string, string>,
+): Promise<void> {
+  const script = "steps/09_visualization.ts";
+  await run((args, io) => {
+    const flags = chapterFlags(
+      args,
+      { out: { type: "string" } },
+      `Usage: deno run [--allow-write=DIR] ${script} [--out DIR]\n\n` +
+        "  --out DIR   where to write the SVG, DOT and Mermaid files (default out)\n" +
+        "Without write permission for out/ the pictures are printed only.",
+    );
+    if (!flags) return;
+    const target = pictureTarget(flags.out as string | undefined, script);
+    savePictures(demo(io.out, { color: io.tty && !Deno.noColor }), target, io.out);
+  });
+}
+
+/** What `--data` and `--names` give the demonstration, checked before any training. */
+function experimentInputs(
+  flags: Record<string, string | boolean | undefined>,
+  script: string,
+): { data?: { name: string; text: string }; names?: string[] } {
+  let data: { name: string; text: string } | undefined;
+  if (typeof flags.data === "string") {
+    const path = flags.data;
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+      throw new CliError(
+        `--data needs permission to read ${path}: run deno run --allow-read ${script} --data ${path}`,
+      );
+    }
+    const text = readTextFile(path);
+    const count = loadDocuments(text).length;
+    if (count < 20) {
+      throw new CliError(
+        `${path} has ${count} documents; experiments need at least 20 (one per line)`,
+      );
+    }
+    data = { name: path.split("/").at(-1)!, text };
+  }
+  let names: string[] | undefined;
+  if (typeof flags.names === "string") {
+    names = flags.names.split(",").map((name) => name.trim()).filter((name) => name.length > 0);
+    if (names.length === 0) {
+      throw new CliError("--names needs at least one name, for example --names emma,zoe");
+    }
+    const tokenizer = createTokenizer(loadDocuments(bundledNames)); // the vocabulary only
+    for (const name of names) {
+      try {
+        encode(tokenizer, name, `--names "${name}"`);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+    }
+  }
+  return { data, names };
+}
+
+/**
+ * `deno run steps/10_experiments.ts [--full] [--data PATH] [--names a,b,c] [--out DIR]`: reads
+ * and checks `--data` and `--names`, checks `--out`, all before any training, then runs the
+ * sweep with a progress line on stderr and saves the pictures.
+ *
+ * @param demo the chapter's demonstration
+ */
+export async function experimentsMain(
+  demo: (print: (line: string) => void, options: ExperimentOptions) => Map<string, string>,
+): Promise<void> {
+  const script = "steps/10_experiments.ts";
+  await run((args, io) => {
+    const flags = chapterFlags(
+      args,
+      {
+        full: { type: "boolean" },
+        data: { type: "string" },
+        names: { type: "string" },
+        out: { type: "string" },
+      },
+      `Usage: deno run [--allow-read] [--allow-write=DIR] ${script} [flags]\n\n` +
+        "  --full         the whole sweep: 2,000 steps, 3 seeds, more settings (a few minutes)\n" +
+        "  --data PATH    also train on this file, one document per line (needs --allow-read)\n" +
+        "  --names a,b,c  score these names with the trained model\n" +
+        "  --out DIR      where to write the SVG files (default out; needs --allow-write=DIR)",
+    );
+    if (!flags) return;
+    const inputs = experimentInputs(flags, script);
+    const target = pictureTarget(flags.out as string | undefined, script);
+    const progress = (report: ProgressReport) => {
+      const where = `[${report.run}/${report.runs}] ${report.label}`;
+      const last = report.run === report.runs && report.done === report.total;
+      if (io.statusTty) {
+        io.status(
+          last
+            ? ""
+            : `${where}: step ${report.done}/${report.total} loss ${report.loss.toFixed(3)}`,
+        );
+      } else if (report.done === report.total) io.err(`${where}: done`);
+    };
+    const options = { full: flags.full === true, color: io.tty && !Deno.noColor, progress };
+    savePictures(demo(io.out, { ...options, ...inputs }), target, io.out);
+  });
+}
