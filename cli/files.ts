@@ -291,6 +291,7 @@ function outputProblem(
   path: string,
   flag: string,
   inputs: readonly NamedPath[],
+  createFolder = false,
 ): string | undefined {
   const folder = folderOf(path);
   const temporary = temporaryFor(path, "XXXXXXXX");
@@ -321,10 +322,9 @@ function outputProblem(
     try {
       if (!Deno.statSync(folder).isDirectory) return `${folder} is not a folder; check the path`;
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        return `its directory does not exist; create it (mkdir -p ${folder})`;
-      }
-      return explainFileError(error, folder);
+      if (!(error instanceof Deno.errors.NotFound)) return explainFileError(error, folder);
+      if (!createFolder) return `its directory does not exist; create it (mkdir -p ${folder})`;
+      checkOutputFolder(folder, flag, { create: true });
     }
     return undefined;
   }
@@ -349,10 +349,21 @@ function outputProblem(
   return undefined;
 }
 
+/** How `checkOutputFile` checks one output. */
+export interface OutputOptions {
+  /** The run's input files, which the output must never be. */
+  inputs?: readonly NamedPath[];
+  /** Create the folder (and its parents) when it is missing, instead of refusing. */
+  createFolder?: boolean;
+  /** Builds the error to throw (default: `CliError`). */
+  makeError?: MakeError;
+}
+
 /**
  * Checks, before any long work, that `path` can be saved to with `writeFileAtomic`: Deno's
  * write permission covers it and the temporary file beside it, and read permission covers its
- * folder (the rename needs it); the folder exists; the path is a regular file or absent (a
+ * folder (the rename needs it); the folder exists (or, with `createFolder`, is created); the
+ * path is a regular file or absent (a
  * symbolic link, device, FIFO or folder would be replaced by a save, so they are refused); a
  * read-only file is refused rather than replaced; the path is none of `inputs`, through any
  * path or link (same device and inode). A trial write of the temporary file then asks the
@@ -360,8 +371,7 @@ function outputProblem(
  *
  * @param path the output file
  * @param flag the flag it came from, for the message (`--out`)
- * @param inputs the run's input files, which an output must never be
- * @param makeError builds the error to throw (default: `CliError`)
+ * @param options the run's inputs, whether to create a missing folder, the error to throw
  * @throws one line naming the flag, the path and the fix
  * @example
  * ```ts
@@ -370,20 +380,17 @@ function outputProblem(
  * Deno.writeTextFileSync(`${dir}/names.txt`, "emma\n");
  * checkOutputFile(`${dir}/model.json`, "--out"); // fine: nothing thrown
  * try {
- *   checkOutputFile(`${dir}/names.txt`, "--out", [{ flag: "--data", path: `${dir}/names.txt` }]);
+ *   const inputs = [{ flag: "--data", path: `${dir}/names.txt` }];
+ *   checkOutputFile(`${dir}/names.txt`, "--out", { inputs });
  * } catch (error) {
  *   console.log((error as Error).message.includes("same file as --data")); // true
  * }
  * ```
  */
-export function checkOutputFile(
-  path: string,
-  flag: string,
-  inputs: readonly NamedPath[] = [],
-  makeError: MakeError = cliError,
-): void {
+export function checkOutputFile(path: string, flag: string, options: OutputOptions = {}): void {
+  const makeError = options.makeError ?? cliError;
   if (path === "") throw makeError(`${flag} needs a file path`);
-  const problem = outputProblem(path, flag, inputs);
+  const problem = outputProblem(path, flag, options.inputs ?? [], options.createFolder);
   if (problem !== undefined) throw makeError(`cannot write ${path} (${flag}): ${problem}`);
   // Only the operating system knows whether the folder takes a new file: try it.
   const trial = temporaryFor(path);

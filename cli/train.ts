@@ -268,7 +268,9 @@ export function main(args: string[], io: Io): void {
   const started = performance.now();
   const { resumePath, outPath } = options;
   // Before anything runs: a save that cannot happen, or would replace the data, is refused now.
-  if (outPath !== undefined) checkOutputFile(outPath, "--out", trainingInputs(options.dataPath));
+  if (outPath !== undefined) {
+    checkOutputFile(outPath, "--out", { inputs: trainingInputs(options.dataPath) });
+  }
   const resumed = resumePath === undefined
     ? undefined
     : loadCheckpoint(resumePath, options.maxBytes);
