@@ -72,7 +72,7 @@ function granted(name: "read" | "write", path: string): boolean {
  *
  * @param error what the file operation threw
  * @param path the path it was about
- * @returns for example `the operating system refused (permission denied); check ...`
+ * @returns for example `the operating system refused access (...); check the mode and ...`
  * @example
  * ```ts
  * import { explainFileError } from "./files.ts";
@@ -92,8 +92,8 @@ export function explainFileError(error: unknown, path: string): string {
     return `Deno's ${kind} permission is not granted; run with --allow-${kind}`;
   }
   if (error instanceof Deno.errors.PermissionDenied) {
-    return `the operating system refused (permission denied; ${message}); check the mode and ` +
-      `owner of ${path} and its folder (ls -ld), or choose another path`;
+    return `the operating system refused access (${message}); check the mode and owner of ` +
+      `${path} and its folder (ls -ld), or choose another path`;
   }
   if (error instanceof Deno.errors.NotADirectory) {
     return "a part of the path is a file, not a folder; check the path";
@@ -398,7 +398,7 @@ export function checkOutputFile(path: string, flag: string, options: OutputOptio
     Deno.openSync(trial, { write: true, createNew: true, mode: 0o600 }).close();
     Deno.removeSync(trial);
   } catch (error) {
-    throw makeError(`cannot write ${path} (${flag}): ${explainFileError(error, folderOf(path))}`);
+    throw makeError(`cannot write ${path} (${flag}): ${explainFileError(error, path)}`);
   }
 }
 
