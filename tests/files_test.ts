@@ -4,6 +4,7 @@
 // a crashed save left; permission problems say their real cause, and never prompt.
 
 import assert from "node:assert/strict";
+import readme from "../README.md" with { type: "text" };
 import { main as benchMain } from "../cli/bench.ts";
 import { loadCheckpoint, saveCheckpoint } from "../cli/checkpoint_io.ts";
 import { main as evalMain } from "../cli/eval.ts";
@@ -24,11 +25,13 @@ Deno.test("explainFileError tells Deno's permissions from the operating system's
   const cases: [Error, RegExp][] = [
     [new Deno.errors.NotFound("x"), /^no such file or folder; check the path$/],
     [
-      new Deno.errors.NotCapable('Requires write access to "m.json", run again with --allow-write'),
+      new Deno.errors.NotCapable(
+        'Requires write access to "model.json", run again with --allow-write',
+      ),
       /^Deno's write permission is not granted; run with --allow-write$/,
     ],
     [
-      new Deno.errors.NotCapable('Requires read access to "m.json"'),
+      new Deno.errors.NotCapable('Requires read access to "model.json"'),
       /^Deno's read permission is not granted; run with --allow-read$/,
     ],
     [
@@ -366,25 +369,25 @@ Deno.test({
         [
           [],
           "train",
-          ["--out", "m.json", ...longRun],
+          ["--out", "model.json", ...longRun],
           /Deno's write permission is not granted; run with --allow-write/,
         ],
         [
-          ["--allow-write=m.json"],
+          ["--allow-write=model.json"],
           "train",
-          ["--out", "m.json", ...longRun],
-          /--allow-write covers the file but not the temporary file saved beside it first \(\.m\.json\.tmp-X+\); allow its folder: --allow-write=\./,
+          ["--out", "model.json", ...longRun],
+          /--allow-write covers the file but not the temporary file saved beside it first \(\.model\.json\.tmp-X+\); allow its folder: --allow-write=\./,
         ],
         [
           ["--allow-write=."],
           "train",
-          ["--out", "m.json", ...longRun],
+          ["--out", "model.json", ...longRun],
           /Deno needs read permission for that; run with --allow-read=\. too/,
         ],
         [
           [],
           "sample",
-          ["--model", "m.json"],
+          ["--model", "model.json"],
           /Deno's read permission is not granted; run with --allow-read/,
         ],
         [
@@ -394,8 +397,10 @@ Deno.test({
           /Deno's write permission is not granted; run with --allow-write \(or --allow-write=b\)/,
         ],
       ];
+      const texts: string[] = [];
       for (const [flags, command, args, pattern] of cases) {
         const { code, text } = await inTerminal(dir, flags, command, args);
+        texts.push(text);
         assert.equal(code, 2, text);
         assert.match(text, /^error: /, text);
         assert.match(text, pattern);
@@ -403,6 +408,9 @@ Deno.test({
         assert.doesNotMatch(text, /Deno requests|Allow\?/, "no prompt");
       }
       assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing written");
+      for (const text of texts.slice(0, 2)) {
+        assert.ok(readme.includes(text), `README.md quotes the message as printed: ${text}`);
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -452,11 +460,11 @@ Deno.test({
         }).output();
         return { code, text: new TextDecoder().decode(stderr).trim() };
       };
-      const out = await asNobody([...longRun, "--out", "m.json"]);
+      const out = await asNobody([...longRun, "--out", "model.json"]);
       assert.equal(out.code, 2, out.text);
       assert.match(
         out.text,
-        /^error: cannot write m.json \(--out\): the operating system refused access \(Permission denied/,
+        /^error: cannot write model.json \(--out\): the operating system refused access \(Permission denied/,
       );
       const data = await asNobody(["--data", "secret.txt"]);
       assert.equal(data.code, 2, data.text);
