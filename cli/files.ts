@@ -251,11 +251,14 @@ export interface NamedPath {
  * The name of a temporary file for saving `path`: hidden, beside it, saying what it belongs
  * to, `.model.json.tmp-1a2b3c4d` for `model.json`.
  */
-function temporaryFor(path: string, suffix?: string): string {
-  const random = suffix ??
-    Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0"))
-      .join("");
-  return beside(path, `.${nameOf(path)}.tmp-${random}`);
+function temporaryFor(path: string, suffix = randomHex()): string {
+  return beside(path, `.${nameOf(path)}.tmp-${suffix}`);
+}
+
+/** Eight random hex digits, so that temporary names never collide. */
+function randomHex(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** The path of the file called `name` in the folder of `path`, spelled the way `path` is. */
@@ -392,21 +395,31 @@ export function checkOutputFile(path: string, flag: string, options: OutputOptio
   if (path === "") throw makeError(`${flag} needs a file path`);
   const problem = outputProblem(path, flag, options.inputs ?? [], options.createFolder);
   if (problem !== undefined) throw makeError(`cannot write ${path} (${flag}): ${problem}`);
-  // Only the operating system knows whether the folder takes a new file: try it.
-  const trial = temporaryFor(path);
+  const refused = trialWrite(temporaryFor(path), path);
+  if (refused !== undefined) throw makeError(`cannot write ${path} (${flag}): ${refused}`);
+}
+
+/**
+ * Only the operating system knows whether a folder takes a new file (a read-only disk, a
+ * folder of another user): creates `trial` and removes it at once. Returns what went wrong,
+ * in words about `path`, or `undefined`.
+ */
+function trialWrite(trial: string, path: string): string | undefined {
   try {
     Deno.openSync(trial, { write: true, createNew: true, mode: 0o600 }).close();
     Deno.removeSync(trial);
+    return undefined;
   } catch (error) {
-    throw makeError(`cannot write ${path} (${flag}): ${explainFileError(error, path)}`);
+    return explainFileError(error, path);
   }
 }
 
 /**
  * Checks, before any long work, that a command can write files into the folder `path`:
  * Deno's write and read permissions cover it, and it is a folder (or, with `create`, it is
- * created, with its parents). A file in the way, a missing folder or an unwritable one is a
- * one-line error naming the flag and the fix.
+ * created, with its parents); a trial file, created and removed at once, asks the operating
+ * system. A file in the way, a missing folder or an unwritable one is a one-line error naming
+ * the flag and the fix.
  *
  * @param path the output folder
  * @param flag the flag it came from, for the message (`--out`)
@@ -453,6 +466,11 @@ export function checkOutputFolder(
   } else if (!info.isDirectory) {
     throw refuse("it is a file, not a folder; give a folder path");
   }
+  const refused = trialWrite(
+    `${path.replace(/[/\\]+$/, "")}/.write-check.tmp-${randomHex()}`,
+    path,
+  );
+  if (refused !== undefined) throw refuse(refused);
 }
 
 // ---------------------------------------------------------------------------------------------
