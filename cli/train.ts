@@ -404,14 +404,18 @@ export function main(args: string[], io: Io): void {
 
   if (options.samples > 0) {
     io.out(`\n${bold(`samples at temperature ${options.temperature}`)}`);
-    const samples = Array.from(
-      { length: options.samples },
-      () => generate(model, tokenizer, rng, { temperature: options.temperature }),
-    );
-    const known = foundIn(docs, samples);
-    for (const [i, sample] of samples.entries()) {
-      const mark = known.has(sample) ? paint("dim", "  (in the data)", io.tty) : "";
-      io.out(`  ${String(i + 1).padStart(3)}  ${sample}${mark}`);
+    // Drawn in batches, each looked up in the data in one pass over the documents: a set of
+    // millions of documents would take more memory than training does.
+    for (let first = 0; first < options.samples; first += sampleBatch) {
+      const batch = Array.from(
+        { length: Math.min(sampleBatch, options.samples - first) },
+        () => generate(model, tokenizer, rng, { temperature: options.temperature }),
+      );
+      const known = foundIn(docs, batch);
+      for (const [i, sample] of batch.entries()) {
+        const mark = known.has(sample) ? paint("dim", "  (in the data)", io.tty) : "";
+        io.out(`  ${String(first + i + 1).padStart(3)}  ${sample}${mark}`);
+      }
     }
     io.out(`\n${bold("other temperatures")}`);
     for (const temperature of [0.1, 1.0, 1.5]) {
@@ -555,6 +559,9 @@ export function countAtLeast(docs: readonly string[], length: number): number {
   for (const doc of docs) if (doc.length >= length && [...doc].length >= length) count++;
   return count;
 }
+
+/** How many samples train draws before it looks them up in the data and prints them. */
+const sampleBatch = 1000;
 
 /**
  * Which of `samples` are documents of the training data: one pass over the data, looking
