@@ -536,11 +536,13 @@ export function lossTable(
 /** The bundled names' file, which `--out` must not replace either. */
 const bundledFile = new URL("../data/names.txt", import.meta.url);
 
-/** The files a training run reads, which no output may be. */
+/** The files no output of a training run may be: its data, and the project's own. */
 function trainingInputs(dataPath: string | undefined): NamedPath[] {
-  if (dataPath !== undefined) return [{ flag: "--data", path: dataPath }];
-  if (bundledFile.protocol !== "file:") return [];
-  return [{ flag: "the bundled data", path: decodeURIComponent(bundledFile.pathname) }];
+  const inputs = dataPath === undefined ? [] : [{ flag: "--data", path: dataPath }];
+  if (bundledFile.protocol === "file:") {
+    inputs.push({ flag: "the bundled data", path: decodeURIComponent(bundledFile.pathname) });
+  }
+  return inputs;
 }
 
 /**

@@ -115,9 +115,14 @@ Deno.test({
       }
       assert.equal(Deno.readTextFileSync(data), "emma\nava\nmia\n", "the data file is untouched");
       assert.ok(Deno.lstatSync(`${dir}/link.txt`).isSymlink, "the link is still a link");
-      // The bundled names are the data when --data is absent: they are protected too.
+      // The bundled names are the project's own data: protected with or without --data.
       const bundled = new URL("../data/names.txt", import.meta.url).pathname;
       refusedBeforeWork(trainMain, [...longRun, "--out", bundled], /same file as the bundled data/);
+      refusedBeforeWork(
+        trainMain,
+        [...longRun, "--data", data, "--out", bundled],
+        /same file as the bundled data/,
+      );
     }),
 });
 
