@@ -489,3 +489,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "after kill -9 during --save-every, the checkpoint loads and the next save clears the rest",
+  ignore: !canUseFiles || Deno.permissions.querySync({ name: "run" }).state !== "granted" ||
+    Deno.build.os === "windows",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "microgpt-kill-test-" });
+    const path = `${dir}/model.json`;
+    const train = new URL("../cli/train.ts", import.meta.url).pathname;
+    const names = () => [...Deno.readDirSync(dir)].map((entry) => entry.name);
+    const leftovers = () => names().filter((name) => name.includes(".tmp-"));
+    const saved = () => names().includes("model.json"); // a save after the first
+    try {
+      // A wide model saved after every step: its temporary file is there for tens of
+      // milliseconds at a time. Kill the run as soon as one is seen (and try again in the rare
+      // case that the save ended in between).
+      for (let attempt = 0; attempt < 10 && leftovers().length === 0; attempt++) {
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "--allow-read", "--allow-write", train, "--steps", "100000"]
+            .concat(["--save-every", "1", "--samples", "0", "--n-embd", "64", "--out", path]),
+          stdout: "null",
+          stderr: "null",
+        }).spawn();
+        const saving = () => leftovers().length > 0 && saved();
+        for (let waited = 0; !saving() && waited < 30_000; waited += 2) await delay(2);
+        child.kill("SIGKILL");
+        await child.status;
+      }
+      const left = leftovers();
+      assert.equal(left.length, 1, "a kill during a save leaves its temporary file");
+      assert.match(left[0], /^\.model\.json\.tmp-[0-9a-f]{8}$/, "named after its target");
+      assert.ok(loadCheckpoint(path).step >= 1, "the checkpoint itself always loads");
+      runCommand(trainMain, ["--steps", "2", "--samples", "0", "--out", path]);
+      assert.deepEqual(leftovers(), [], "the next save removed it");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
