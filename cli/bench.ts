@@ -31,6 +31,7 @@ import {
 import { generate } from "../steps/08_generation.ts";
 import { withChainForms } from "../bench/chain_forms.ts";
 import {
+  checkOutputFile,
   CliError,
   formatNumber,
   type Io,
@@ -259,12 +260,9 @@ export function main(args: string[], io: Io): BenchReport | undefined {
     io.out(help);
     return undefined;
   }
-  // Fail now, not after a minute of measuring, if the figures cannot be written.
-  if (Deno.permissions.querySync({ name: "write", path: options.jsonPath }).state !== "granted") {
-    throw new CliError(
-      `cannot write ${options.jsonPath}: permission denied; run with --allow-write`,
-    );
-  }
+  // Fail now, not after a minute of measuring, if the figures cannot be written. A missing
+  // folder is created, as `out/` is on a first run.
+  checkOutputFile(options.jsonPath, "--json", { createFolder: true });
   const { steps, repeat, baselineRuns } = options;
   const memory = new MemoryPeak();
   memory.sample();
@@ -389,8 +387,6 @@ export function main(args: string[], io: Io): BenchReport | undefined {
     lastLoss: losses[losses.length - 1],
   };
   printReport(report, io);
-  const slash = options.jsonPath.lastIndexOf("/");
-  if (slash > 0) Deno.mkdirSync(options.jsonPath.slice(0, slash), { recursive: true });
   writeFileAtomic(options.jsonPath, JSON.stringify(report, null, 2) + "\n");
   io.out(`\nwrote ${options.jsonPath}`);
   return report;

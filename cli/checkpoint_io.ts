@@ -20,7 +20,7 @@ import {
   toSafetensors,
   type TrainedModel,
 } from "../lib/checkpoint.ts";
-import { writeFileAtomic } from "./common.ts";
+import { readInputFile, writeFileAtomic } from "./files.ts";
 
 /** A failed save is reported like any other unusable checkpoint. */
 const toCheckpointError = (message: string) => new CheckpointError(message);
@@ -53,6 +53,7 @@ export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
  * Loads a JSON checkpoint, checking all of it (see `checkpointFromJson`).
  *
  * @param path the checkpoint file
+ * @param maxBytes refuse a larger file, before reading it (default 100 MB)
  * @returns the model, its vocabulary and its training state
  * @throws {CheckpointError} for a missing, unreadable, damaged or inconsistent file
  * @example
@@ -70,14 +71,14 @@ export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
  * console.log(step, generate(model, tokenizer, rng, { temperature: 0.5 }).length > 0); // 0 true
  * ```
  */
-export function loadCheckpoint(path: string): Checkpoint {
+export function loadCheckpoint(path: string, maxBytes?: number): Checkpoint {
   if (isSafetensorsPath(path)) {
     throw new CheckpointError(
       `${path}: a safetensors file holds only the weights, not the training state; ` +
         `resume from a .json checkpoint`,
     );
   }
-  return checkpointFromJson(decodeText(readBytes(path), path), path);
+  return checkpointFromJson(decodeText(readBytes(path, maxBytes), path), path);
 }
 
 /**
@@ -109,6 +110,7 @@ export function saveSafetensors(
  * the name ends in `.safetensors`.
  *
  * @param path the file
+ * @param maxBytes refuse a larger file, before reading it (default 100 MB)
  * @returns a `Checkpoint` for JSON (use `"rng" in loaded` to tell), a `TrainedModel` otherwise
  * @throws {CheckpointError} for a missing, unreadable, damaged or inconsistent file
  * @example
@@ -121,8 +123,8 @@ export function saveSafetensors(
  * console.log(loaded.model.params.length, "rng" in loaded); // 160 false
  * ```
  */
-export function loadModel(path: string): TrainedModel | Checkpoint {
-  const bytes = readBytes(path);
+export function loadModel(path: string, maxBytes?: number): TrainedModel | Checkpoint {
+  const bytes = readBytes(path, maxBytes);
   if (isSafetensorsPath(path)) return fromSafetensors(bytes, path);
   return checkpointFromJson(decodeText(bytes, path), path);
 }
@@ -142,24 +144,19 @@ export function isSafetensorsPath(path: string): boolean {
   return path.toLowerCase().endsWith(".safetensors");
 }
 
-/** A file's bytes, with the usual problems as one-line errors that say what to do. */
-function readBytes(path: string): Uint8Array {
-  try {
-    return Deno.readFileSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new CheckpointError(
-        `${path}: no such file; check the path, or train one with deno task train --out ${path}`,
-      );
-    }
-    if (error instanceof Deno.errors.IsADirectory) {
-      throw new CheckpointError(`${path}: is a directory; give a checkpoint file`);
-    }
-    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-      throw new CheckpointError(`${path}: permission denied; run with --allow-read`);
-    }
-    throw new CheckpointError(`${path}: cannot read it (${(error as Error).message})`);
-  }
+/**
+ * A model file's bytes, with the usual problems as one-line errors that say what to do; a
+ * folder, a device, a FIFO or a file above `maxBytes` is refused before reading (see
+ * `readInputFile`).
+ */
+function readBytes(path: string, maxBytes?: number): Uint8Array {
+  return readInputFile(path, {
+    lead: "",
+    maxBytes,
+    expected: "a checkpoint file",
+    missingHint: `, or train one with deno task train --out ${path}`,
+    makeError: (message) => new CheckpointError(message),
+  });
 }
 
 /** Bytes as UTF-8 text; anything else is not a checkpoint. */

@@ -10,11 +10,18 @@
  */
 
 import { parseArgs, styleText } from "node:util";
+import { CliError } from "./errors.ts";
+import { defaultMaxBytes, maxMaxBytes, readInputFile } from "./files.ts";
 
-/** A user mistake: printed as one line `error: <message>`, exit status 2. */
-export class CliError extends Error {
-  override name = "CliError";
-}
+export { CliError } from "./errors.ts";
+export {
+  checkOutputFile,
+  checkOutputFolder,
+  defaultMaxBytes,
+  maxMaxBytes,
+  readInputFile,
+  writeFileAtomic,
+} from "./files.ts";
 
 /** Where a command writes. Tests pass their own to capture the output. */
 export interface Io {
@@ -160,32 +167,38 @@ export function parseFlags(
 }
 
 /**
- * Reads a UTF-8 text file of documents, with one-line errors for the usual problems.
+ * Reads a UTF-8 text file of documents, with one-line errors for the usual problems (see
+ * `readInputFile`: a folder, a device, a FIFO or a file above `maxBytes` is refused before
+ * reading).
  *
  * @param path the file to read
+ * @param maxBytes the largest file accepted
  * @returns its text
  */
-export function readTextFile(path: string): string {
-  let bytes: Uint8Array;
-  try {
-    bytes = Deno.readFileSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new CliError(`cannot read ${path}: no such file; check the path`);
-    }
-    if (error instanceof Deno.errors.IsADirectory) {
-      throw new CliError(`cannot read ${path}: it is a directory; give a text file`);
-    }
-    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-      throw new CliError(`cannot read ${path}: permission denied; run with --allow-read`);
-    }
-    throw new CliError(`cannot read ${path}: ${(error as Error).message}`);
-  }
+export function readTextFile(path: string, maxBytes?: number): string {
+  const bytes = readInputFile(path, { maxBytes, expected: "a text file" });
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new CliError(`${path} is not valid UTF-8 text; save it as UTF-8, one document per line`);
   }
+}
+
+/**
+ * Reads `--max-bytes`, the size limit of input files, or the default (100 MB).
+ *
+ * @param text the flag's value, if given
+ * @returns the limit in bytes
+ * @example
+ * ```ts
+ * import { parseMaxBytes } from "./common.ts";
+ * console.log(parseMaxBytes(undefined), parseMaxBytes("2000")); // 100000000 2000
+ * ```
+ */
+export function parseMaxBytes(text: string | undefined): number {
+  return text === undefined
+    ? defaultMaxBytes
+    : parseNumber("max-bytes", text, { min: 1, max: maxMaxBytes, integer: true });
 }
 
 /**
@@ -275,56 +288,4 @@ export function describeShape(
 ): string {
   const layers = `${config.nLayer} layer${config.nLayer > 1 ? "s" : ""}`;
   return `${layers}, n_embd ${config.nEmbd}, ${config.nHead} heads, block size ${config.blockSize}`;
-}
-
-/**
- * Writes a file so that `path` always holds either its old content or all of the new: write a
- * temporary file in the same directory (a rename cannot move a file across disks), flush it to
- * disk, then rename it over `path`. On any failure the temporary file is removed and a
- * one-line error names the path and the fix.
- *
- * @param path the file to write; its directory must exist
- * @param data the contents, as text (UTF-8) or bytes
- * @param makeError builds the error to throw from a one-line message (default: `CliError`)
- * @example
- * ```ts
- * import { writeFileAtomic } from "./common.ts";
- * const path = `${Deno.makeTempDirSync()}/figures.json`;
- * writeFileAtomic(path, '{"steps": 1000}\n');
- * console.log(Deno.readTextFileSync(path)); // {"steps": 1000}
- * ```
- */
-export function writeFileAtomic(
-  path: string,
-  data: string | Uint8Array,
-  makeError: (message: string) => Error = (message) => new CliError(message),
-): void {
-  const bytes = typeof data === "string" ? encoder.encode(data) : data;
-  const random = crypto.getRandomValues(new Uint8Array(4));
-  const suffix = Array.from(random, (byte) => byte.toString(16).padStart(2, "0")).join("");
-  const temporary = `${path}.tmp-${suffix}`;
-  try {
-    const file = Deno.openSync(temporary, { write: true, createNew: true });
-    try {
-      let written = 0;
-      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-      file.syncSync(); // on disk before the rename makes it the file
-    } finally {
-      file.close();
-    }
-    Deno.renameSync(temporary, path);
-  } catch (error) {
-    try {
-      Deno.removeSync(temporary);
-    } catch {
-      // It was never created, or is already gone: nothing to clean up.
-    }
-    if (error instanceof Deno.errors.NotFound) {
-      throw makeError(`cannot write ${path}: its directory does not exist; create it`);
-    }
-    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-      throw makeError(`cannot write ${path}: permission denied; run with --allow-write`);
-    }
-    throw makeError(`cannot write ${path}: ${(error as Error).message.split("\n")[0]}`);
-  }
 }

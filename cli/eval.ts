@@ -22,6 +22,7 @@ import {
   type Io,
   paint,
   parseFlags,
+  parseMaxBytes,
   Progress,
   readTextFile,
   run,
@@ -33,6 +34,8 @@ Usage: deno task eval --model PATH [--data PATH]
 
   --model PATH   a checkpoint (.json) or a safetensors export (.safetensors)
   --data PATH    a UTF-8 text file, one document per line (default: bundled names)
+  --max-bytes N  refuse --model and --data files larger than N bytes
+                 (default 100000000, at most 500000000)
   -h, --help     show this help
 
 Prints the mean loss per predicted character (in nats, as training reports it) and the
@@ -66,6 +69,7 @@ export function main(args: string[], io: Io): void {
   const flags = parseFlags(args, {
     model: { type: "string" },
     data: { type: "string" },
+    "max-bytes": { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) {
@@ -78,8 +82,9 @@ export function main(args: string[], io: Io): void {
   if (flags.data === "") throw new CliError("--data needs a file path");
   const modelPath = flags.model as string;
   const dataPath = flags.data as string | undefined;
-  const { model, tokenizer } = loadModel(modelPath);
-  const text = dataPath === undefined ? bundledNames : readTextFile(dataPath);
+  const maxBytes = parseMaxBytes(flags["max-bytes"] as string | undefined);
+  const { model, tokenizer } = loadModel(modelPath, maxBytes);
+  const text = dataPath === undefined ? bundledNames : readTextFile(dataPath, maxBytes);
   const source = dataPath ?? "data/names.txt (bundled)";
 
   // One document per non-empty line, trimmed as in training, remembering each one's line.

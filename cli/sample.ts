@@ -23,6 +23,7 @@ import {
   type Io,
   paint,
   parseFlags,
+  parseMaxBytes,
   parseNumber,
   run,
 } from "./common.ts";
@@ -40,6 +41,7 @@ Usage: deno task sample --model PATH [flags]
                      safetensors)
   --prefix TEXT      only names that start with TEXT
   --show-probs       under each name, the likeliest tokens at every draw, as bars
+  --max-bytes N      refuse a --model file larger than N bytes (default 100000000)
   -h, --help         show this help
 
 Piped, it prints one name per line.`;
@@ -60,6 +62,8 @@ export interface SampleCommandOptions {
   prefix: string;
   /** Whether to show the distribution at every draw. */
   showProbs: boolean;
+  /** The largest model file read (`--max-bytes`). */
+  maxBytes: number;
 }
 
 /**
@@ -83,6 +87,7 @@ export function parseSampleArgs(args: string[]): SampleCommandOptions | "help" {
     seed: { type: "string" },
     prefix: { type: "string" },
     "show-probs": { type: "boolean" },
+    "max-bytes": { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return "help";
@@ -103,6 +108,7 @@ export function parseSampleArgs(args: string[]): SampleCommandOptions | "help" {
     }),
     prefix: (flags.prefix as string | undefined) ?? "",
     showProbs: flags["show-probs"] === true,
+    maxBytes: parseMaxBytes(flags["max-bytes"] as string | undefined),
   };
 }
 
@@ -143,7 +149,7 @@ export function main(args: string[], io: Io): void {
     io.out(help);
     return;
   }
-  const loaded = loadModel(options.modelPath);
+  const loaded = loadModel(options.modelPath, options.maxBytes);
   checkAgainstModel(options, loaded);
   const { model, tokenizer } = loaded;
   // The checkpoint's own generator continues where training left it; a seed starts afresh.

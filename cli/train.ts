@@ -16,11 +16,13 @@ import {
   saveSafetensors,
 } from "./checkpoint_io.ts";
 import type { Checkpoint, SafetensorsDtype } from "../lib/checkpoint.ts";
-import { bundledNames, loadDocuments } from "../steps/02_tokenizer.ts";
+import type { NamedPath } from "./files.ts";
+import { bundledNames } from "../steps/02_tokenizer.ts";
 import { defaultConfig, type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
 import { createAdamState, defaultAdam, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
 import {
+  checkOutputFile,
   CliError,
   describeShape,
   formatNumber,
@@ -28,6 +30,7 @@ import {
   type Io,
   paint,
   parseFlags,
+  parseMaxBytes,
   parseNumber,
   Progress,
   readTextFile,
@@ -59,7 +62,12 @@ Keeping what you trained:
                      the checkpoint's, and --data must be the file it was trained on
   --format F         json or safetensors (default: from the --out name)
   --dtype D          number type of safetensors: f32 (default) or f64 (exact)
+  --max-bytes N      refuse --data and --resume files larger than N bytes
+                     (default 100000000, at most 500000000)
   -h, --help         show this help
+
+--out is checked before training starts: its folder must exist, it must be a
+regular file or absent, writable, and not the --data file.
 
 Progress goes to stderr (a live line on a terminal, a line every 10% when piped);
 results go to stdout.`;
@@ -85,6 +93,8 @@ export interface TrainCommandOptions {
   stopAt?: number;
   /** The checkpoint to continue (`--resume`). */
   resumePath?: string;
+  /** The largest input file read (`--max-bytes`). */
+  maxBytes: number;
   /** The flags the user typed, to tell a value given from a default when resuming. */
   given: ReadonlySet<string>;
 }
@@ -113,6 +123,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     resume: { type: "string" },
     format: { type: "string" },
     dtype: { type: "string" },
+    "max-bytes": { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return "help";
@@ -157,6 +168,12 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
       "--stop-at without --out would throw the training away; add --out model.json",
     );
   }
+  if (stopAt !== undefined && format === "safetensors") {
+    throw new CliError(
+      `--stop-at saves a run to continue with --resume, but ${outPath} would hold only the ` +
+        `weights; use --out model.json, and export to safetensors once the run has finished`,
+    );
+  }
   return {
     steps: number("steps", 1000, whole(10_000_000)),
     learningRate: number("lr", defaultAdam.learningRate, { min: 0, max: 10, minInclusive: false }),
@@ -171,6 +188,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     saveEvery,
     stopAt,
     resumePath: flags.resume as string | undefined,
+    maxBytes: parseMaxBytes(flags["max-bytes"] as string | undefined),
     given: new Set(Object.keys(flags).filter((flag) => flags[flag] !== undefined)),
   };
 }
@@ -249,12 +267,22 @@ export function main(args: string[], io: Io): void {
   }
   const started = performance.now();
   const { resumePath, outPath } = options;
-  const resumed = resumePath === undefined ? undefined : loadCheckpoint(resumePath);
+  // Before anything runs: a save that cannot happen, or would replace the data, is refused now.
+  if (outPath !== undefined) {
+    checkOutputFile(outPath, "--out", { inputs: trainingInputs(options.dataPath) });
+  }
+  const resumed = resumePath === undefined
+    ? undefined
+    : loadCheckpoint(resumePath, options.maxBytes);
   if (resumed !== undefined) checkResumeFlags(options, resumed, resumePath!);
 
-  const text = options.dataPath === undefined ? bundledNames : readTextFile(options.dataPath);
+  const text = options.dataPath === undefined
+    ? bundledNames
+    : readTextFile(options.dataPath, options.maxBytes);
   const source = options.dataPath ?? "data/names.txt (bundled)";
-  if (loadDocuments(text).length === 0) {
+  // The documents are the lines with something besides white space (`\s` is what `trim`
+  // removes); testing for one is faster than splitting a large file twice.
+  if (!/\S/.test(text)) {
     throw new CliError(`${source} has no documents (no non-empty lines); give one per line`);
   }
   // A resumed run is prepared exactly like the original (same data, same seed: the same
@@ -303,7 +331,7 @@ export function main(args: string[], io: Io): void {
         `${from}${then}`,
     );
   }
-  const tooLong = docs.filter((doc) => [...doc].length >= config.blockSize).length;
+  const tooLong = countAtLeast(docs, config.blockSize);
   if (tooLong > 0) {
     io.err(
       `note: ${formatNumber(tooLong)} documents do not fit the block size ${config.blockSize}; ` +
@@ -376,11 +404,18 @@ export function main(args: string[], io: Io): void {
 
   if (options.samples > 0) {
     io.out(`\n${bold(`samples at temperature ${options.temperature}`)}`);
-    const known = new Set(docs);
-    for (let i = 0; i < options.samples; i++) {
-      const sample = generate(model, tokenizer, rng, { temperature: options.temperature });
-      const mark = known.has(sample) ? paint("dim", "  (in the data)", io.tty) : "";
-      io.out(`  ${String(i + 1).padStart(3)}  ${sample}${mark}`);
+    // Drawn in batches, each looked up in the data in one pass over the documents: a set of
+    // millions of documents would take more memory than training does.
+    for (let first = 0; first < options.samples; first += sampleBatch) {
+      const batch = Array.from(
+        { length: Math.min(sampleBatch, options.samples - first) },
+        () => generate(model, tokenizer, rng, { temperature: options.temperature }),
+      );
+      const known = foundIn(docs, batch);
+      for (const [i, sample] of batch.entries()) {
+        const mark = known.has(sample) ? paint("dim", "  (in the data)", io.tty) : "";
+        io.out(`  ${String(first + i + 1).padStart(3)}  ${sample}${mark}`);
+      }
     }
     io.out(`\n${bold("other temperatures")}`);
     for (const temperature of [0.1, 1.0, 1.5]) {
@@ -496,6 +531,49 @@ export function lossTable(
     } = ${uniform.toFixed(4)})`,
   );
   return lines;
+}
+
+/** The bundled names' file, which `--out` must not replace either. */
+const bundledFile = new URL("../data/names.txt", import.meta.url);
+
+/** The files no output of a training run may be: its data, and the project's own. */
+function trainingInputs(dataPath: string | undefined): NamedPath[] {
+  const inputs = dataPath === undefined ? [] : [{ flag: "--data", path: dataPath }];
+  if (bundledFile.protocol === "file:") {
+    inputs.push({ flag: "the bundled data", path: decodeURIComponent(bundledFile.pathname) });
+  }
+  return inputs;
+}
+
+/**
+ * How many documents have at least `length` characters (code points). A document's UTF-16
+ * length is never below its number of code points, so only the few long enough by that
+ * measure are spread into characters: a file of millions of names is counted at once.
+ *
+ * @example
+ * ```ts
+ * import { countAtLeast } from "./train.ts";
+ * console.log(countAtLeast(["emma", "zoë", "😀😀"], 3)); // 2
+ * ```
+ */
+export function countAtLeast(docs: readonly string[], length: number): number {
+  let count = 0;
+  for (const doc of docs) if (doc.length >= length && [...doc].length >= length) count++;
+  return count;
+}
+
+/** How many samples train draws before it looks them up in the data and prints them. */
+const sampleBatch = 1000;
+
+/**
+ * Which of `samples` are documents of the training data: one pass over the data, looking
+ * each document up among the few samples (not a set of millions of documents).
+ */
+function foundIn(docs: readonly string[], samples: readonly string[]): Set<string> {
+  const wanted = new Set(samples);
+  const found = new Set<string>();
+  for (const doc of docs) if (wanted.has(doc)) found.add(doc);
+  return found;
 }
 
 /** A config without its vocabulary size: what `setup` takes, as the data decides the rest. */

@@ -23,6 +23,13 @@ export function capture(tty = false): Io & { lines: string[]; errors: string[] }
   };
 }
 
+/** Runs a command in-process and returns what it printed. */
+export function runCommand(main: Main, args: string[], tty = false): ReturnType<typeof capture> {
+  const io = capture(tty);
+  main(args, io);
+  return io;
+}
+
 /**
  * Asserts that `args` are rejected with a one-line error matching `pattern`: a `CliError` for
  * a bad flag, a `CheckpointError` for a bad file (both exit with status 2).

@@ -7,14 +7,7 @@ import assert from "node:assert/strict";
 import { main as evalMain } from "../cli/eval.ts";
 import { main as sampleMain, parseSampleArgs } from "../cli/sample.ts";
 import { main as trainMain, parseTrainArgs } from "../cli/train.ts";
-import { capture, filesAllowed, inTempDir, type Main, rejects } from "./cli_helpers.ts";
-
-/** Runs a command and returns what it printed. */
-function runCommand(main: Main, args: string[], tty = false) {
-  const io = capture(tty);
-  main(args, io);
-  return io;
-}
+import { filesAllowed, inTempDir, rejects, runCommand } from "./cli_helpers.ts";
 
 Deno.test("sample: unknown flags, a missing --model and bad numbers are one-line errors", () => {
   rejects(sampleMain, ["--model", "m.json", "--bogus"], /Unknown option '--bogus'.*--help/);
