@@ -216,16 +216,17 @@ export function largestGap(ours: Matrices, theirs: Matrices, relative: boolean):
   let worst = 0;
   for (const [name, matrix] of Object.entries(ours)) {
     const other = theirs[name];
+    if (other?.length !== matrix.length) return Infinity;
     let difference = 0;
     let largest = 0;
     for (const [r, row] of matrix.entries()) {
-      if (other?.[r]?.length !== row.length) return Infinity;
+      if (other[r]?.length !== row.length) return Infinity;
       for (const [c, value] of row.entries()) {
         difference = Math.max(difference, Math.abs(value - other[r][c]));
         largest = Math.max(largest, Math.abs(value));
       }
     }
-    if (other.length !== matrix.length || Number.isNaN(difference)) return Infinity;
+    if (Number.isNaN(difference)) return Infinity;
     worst = Math.max(worst, relative && largest > 0 ? difference / largest : difference);
   }
   return worst;
