@@ -18,7 +18,12 @@
  * @module
  */
 
-import { loadModel, saveCheckpoint, saveSafetensors } from "../cli/checkpoint_io.ts";
+import {
+  isSafetensorsPath,
+  loadModel,
+  saveCheckpoint,
+  saveSafetensors,
+} from "../cli/checkpoint_io.ts";
 import {
   CliError,
   formatNumber,
@@ -31,7 +36,7 @@ import {
 import type { Value } from "../steps/01_autograd.ts";
 import { bundledNames, type Tokenizer } from "../steps/02_tokenizer.ts";
 import type { Model } from "../steps/04_parameters.ts";
-import { createAdamState, defaultAdam, setup, train } from "../steps/07_training.ts";
+import { createAdamState, defaultAdam, type Setup, setup, train } from "../steps/07_training.ts";
 
 const help = `Check that our GPT and its PyTorch twin compute the same numbers.
 
@@ -264,6 +269,37 @@ export function compareRuns(ours: Run, theirs: Run): Gaps {
 }
 
 /**
+ * Saves a fresh model for the twin with our own writers, by the path's extension: a JSON
+ * checkpoint at step 0 of the 1,000-step schedule, or the weights alone as safetensors F64
+ * (exact doubles; F32 would round every weight).
+ *
+ * @param path where to write: `*.json` or `*.safetensors`
+ * @param fresh a run prepared by `setup` (step 07), before any training
+ * @example
+ * ```ts
+ * import { saveFreshModel } from "./compare.ts";
+ * import { setup } from "../steps/07_training.ts";
+ * saveFreshModel(`${Deno.makeTempDirSync()}/model.safetensors`, setup("emma\nava", 42));
+ * ```
+ */
+export function saveFreshModel(path: string, fresh: Setup): void {
+  const { docs, tokenizer, model, rng } = fresh;
+  if (!isSafetensorsPath(path)) {
+    saveCheckpoint(path, {
+      model,
+      tokenizer,
+      rng,
+      adam: defaultAdam,
+      adamState: createAdamState(model.params.length),
+      seed: 42,
+      step: 0,
+      steps: scheduleSteps,
+      documentCount: docs.length,
+    });
+  } else saveSafetensors(path, { model, tokenizer }, { dtype: "F64" });
+}
+
+/**
  * Our training speed on the loop the twin times: `timedSteps` steps, step `s` on
  * `docs[s % docs.length]`, schedule as long as the run.
  */
@@ -288,24 +324,13 @@ async function compare(
   format: "json" | "safetensors",
   io: Io,
 ): Promise<boolean> {
-  const { docs: shuffled, tokenizer, model, rng } = setup(bundledNames, 42);
-  const docs = shuffled.slice(0, docCount);
+  const fresh = setup(bundledNames, 42);
+  const { tokenizer, model } = fresh;
+  const docs = fresh.docs.slice(0, docCount);
   const dir = Deno.makeTempDirSync({ prefix: "microgpt-compare-" });
   try {
     const modelPath = `${dir}/model.${format}`;
-    if (format === "json") {
-      saveCheckpoint(modelPath, {
-        model,
-        tokenizer,
-        rng,
-        adam: defaultAdam,
-        adamState: createAdamState(model.params.length),
-        seed: 42,
-        step: 0,
-        steps: scheduleSteps,
-        documentCount: shuffled.length,
-      });
-    } else saveSafetensors(modelPath, { model, tokenizer }, { dtype: "F64" });
+    saveFreshModel(modelPath, fresh);
     const docsPath = `${dir}/docs.txt`;
     Deno.writeTextFileSync(docsPath, docs.join("\n") + "\n");
 

@@ -4,7 +4,6 @@
 // need no Python.
 
 import assert from "node:assert/strict";
-import { saveCheckpoint, saveSafetensors } from "../cli/checkpoint_io.ts";
 import { CliError } from "../cli/common.ts";
 import {
   compareRuns,
@@ -14,9 +13,10 @@ import {
   type Run,
   runOurs,
   runTwin,
+  saveFreshModel,
   tolerance,
 } from "../compare/compare.ts";
-import { createAdamState, defaultAdam, setup } from "../steps/07_training.ts";
+import { setup } from "../steps/07_training.ts";
 import { capture, filesAllowed } from "./cli_helpers.ts";
 
 const canRun = filesAllowed("tests/compare_test.ts", "the comparisons with PyTorch") &&
@@ -48,24 +48,13 @@ async function runCompare(args: string[]) {
 
 /** Four names, a fresh model saved as `file` in a temporary directory, and both runs of it. */
 async function bothRuns(file: "model.json" | "model.safetensors", perturb = 0) {
-  const { docs: shuffled, tokenizer, model, rng } = setup("emma\nolivia\nava\nisabella\nmia", 42);
-  const docs = shuffled.slice(0, 4);
+  const fresh = setup("emma\nolivia\nava\nisabella\nmia", 42);
+  const { tokenizer, model } = fresh;
+  const docs = fresh.docs.slice(0, 4);
   const dir = Deno.makeTempDirSync({ prefix: "microgpt-compare-test-" });
   try {
     const modelPath = `${dir}/${file}`;
-    if (file === "model.json") {
-      saveCheckpoint(modelPath, {
-        model,
-        tokenizer,
-        rng,
-        adam: defaultAdam,
-        adamState: createAdamState(model.params.length),
-        seed: 42,
-        step: 0,
-        steps: 1000,
-        documentCount: shuffled.length,
-      });
-    } else saveSafetensors(modelPath, { model, tokenizer }, { dtype: "F64" });
+    saveFreshModel(modelPath, fresh);
     Deno.writeTextFileSync(`${dir}/docs.txt`, docs.join("\n"));
     model.stateDict["layer0.attn_wq"][2][3].data += perturb; // after saving: only ours changes
     const theirs = await runTwin(torch!.python, modelPath, `${dir}/docs.txt`, 1000);
