@@ -43,7 +43,7 @@ const help = `Check that our GPT and its PyTorch twin compute the same numbers.
 Usage: deno task compare [flags]
 
   --docs N          names to train on, one step each, compared step by step (default 8)
-  --timed-steps N   then time this many steps of each implementation; 0 skips (default 200)
+  --timed-steps N   then time this many steps of each implementation; 0 skips (default 1000)
   --format F        how the weights reach PyTorch: safetensors (F64) or json (default
                     safetensors)
   --python PATH     the Python to use (default: the first of python3, /usr/bin/python3
@@ -375,11 +375,14 @@ async function compare(
 
     if (timedSteps > 0) {
       const ourSpeed = timeOurs(loadModel(modelPath).model, tokenizer, docs, timedSteps);
-      const speed = (perSecond: number) => `${formatNumber(perSecond)} steps/s`;
+      const torchSpeed = theirs.stepsPerSecond ?? NaN;
+      const [faster, ratio] = ourSpeed >= torchSpeed
+        ? ["ours", ourSpeed / torchSpeed]
+        : ["PyTorch", torchSpeed / ourSpeed];
       io.out(
         `speed, ${formatNumber(timedSteps)} training steps on these names: ours ` +
-          `${speed(ourSpeed)}, PyTorch ${speed(theirs.stepsPerSecond ?? NaN)} ` +
-          `(${(theirs.stepsPerSecond! / ourSpeed).toFixed(1)}x)`,
+          `${formatNumber(ourSpeed)} steps/s, PyTorch ${formatNumber(torchSpeed)} steps/s ` +
+          `(${faster} ${ratio.toFixed(1)} times as fast)`,
       );
     }
     const agree = Object.values(largest).every((gap) => gap < tolerance);
@@ -422,7 +425,7 @@ export async function main(args: string[], io: Io): Promise<boolean> {
     max: 100,
     integer: true,
   });
-  const timedSteps = parseNumber("timed-steps", (flags["timed-steps"] as string) ?? "200", {
+  const timedSteps = parseNumber("timed-steps", (flags["timed-steps"] as string) ?? "1000", {
     min: 0,
     max: 100_000,
     integer: true,
