@@ -26,6 +26,7 @@ import {
 } from "../cli/checkpoint_io.ts";
 import {
   CliError,
+  describeShape,
   formatNumber,
   type Io,
   paint,
@@ -35,7 +36,7 @@ import {
 } from "../cli/common.ts";
 import type { Value } from "../steps/01_autograd.ts";
 import { bundledNames, type Tokenizer } from "../steps/02_tokenizer.ts";
-import type { Model } from "../steps/04_parameters.ts";
+import { defaultConfig, type GPTConfig, type Model } from "../steps/04_parameters.ts";
 import { createAdamState, defaultAdam, type Setup, setup, train } from "../steps/07_training.ts";
 
 const help = `Check that our GPT and its PyTorch twin compute the same numbers.
@@ -44,6 +45,9 @@ Usage: deno task compare [flags]
 
   --docs N          names to train on, one step each, compared step by step (default 8)
   --timed-steps N   then time this many steps of each implementation; 0 skips (default 1000)
+  --n-embd N        width of the model (default 16, as microgpt); PyTorch overtakes
+                    our scalars as it grows
+  --n-layer N       transformer layers (default 1)
   --format F        how the weights reach PyTorch: safetensors (F64) or json (default
                     safetensors)
   --python PATH     the Python to use (default: the first of python3, /usr/bin/python3
@@ -319,12 +323,13 @@ const showGap = (gap: number) => (gap === 0 ? "0" : gap.toExponential(1));
  */
 async function compare(
   found: TorchPython,
+  shape: Omit<GPTConfig, "vocabSize">,
   docCount: number,
   timedSteps: number,
   format: "json" | "safetensors",
   io: Io,
 ): Promise<boolean> {
-  const fresh = setup(bundledNames, 42);
+  const fresh = setup(bundledNames, 42, shape);
   const { tokenizer, model } = fresh;
   const docs = fresh.docs.slice(0, docCount);
   const dir = Deno.makeTempDirSync({ prefix: "microgpt-compare-" });
@@ -336,10 +341,9 @@ async function compare(
 
     const skipped = found.skipped.length > 0 ? `; ${found.skipped.join(", ")} has no torch` : "";
     io.out(
-      `Our GPT and its PyTorch twin: the same weights (${
-        format === "json" ? "JSON checkpoint" : "safetensors F64"
-      }), ` +
-        `the first ${docs.length} steps of the ${scheduleSteps}-step schedule.`,
+      `Our GPT (${describeShape(model.config)}) and its PyTorch twin, from the same ` +
+        `${format === "json" ? "JSON checkpoint" : "safetensors F64 file"}: the first ` +
+        `${docs.length} steps of the ${scheduleSteps}-step schedule.`,
     );
     io.out(`PyTorch ${found.torch} (${found.python}${skipped}), float64 throughout.\n`);
     const theirs = await runTwin(found.python, modelPath, docsPath, scheduleSteps, timedSteps);
@@ -401,6 +405,9 @@ async function compare(
   }
 }
 
+/** A whole-number flag's range. */
+const wholeNumber = (min: number, max: number) => ({ min, max, integer: true });
+
 /**
  * The compare command. Returns whether every gap is below `tolerance`.
  *
@@ -411,6 +418,8 @@ async function compare(
 export async function main(args: string[], io: Io): Promise<boolean> {
   const flags = parseFlags(args, {
     docs: { type: "string" },
+    "n-embd": { type: "string" },
+    "n-layer": { type: "string" },
     "timed-steps": { type: "string" },
     format: { type: "string" },
     python: { type: "string" },
@@ -420,16 +429,22 @@ export async function main(args: string[], io: Io): Promise<boolean> {
     io.out(help);
     return true;
   }
-  const docCount = parseNumber("docs", (flags.docs as string) ?? "8", {
-    min: 1,
-    max: 100,
-    integer: true,
-  });
-  const timedSteps = parseNumber("timed-steps", (flags["timed-steps"] as string) ?? "1000", {
-    min: 0,
-    max: 100_000,
-    integer: true,
-  });
+  const docCount = parseNumber("docs", (flags.docs as string) ?? "8", wholeNumber(1, 100));
+  const timedSteps = parseNumber(
+    "timed-steps",
+    (flags["timed-steps"] as string) ?? "1000",
+    wholeNumber(0, 100_000),
+  );
+  const shape = {
+    ...defaultConfig,
+    nEmbd: parseNumber("n-embd", (flags["n-embd"] as string) ?? "16", wholeNumber(4, 512)),
+    nLayer: parseNumber("n-layer", (flags["n-layer"] as string) ?? "1", wholeNumber(1, 8)),
+  };
+  if (shape.nEmbd % shape.nHead !== 0) {
+    throw new CliError(
+      `--n-embd must be a multiple of ${shape.nHead} (the heads), got ${shape.nEmbd}`,
+    );
+  }
   const format = (flags.format as string) ?? "safetensors";
   if (format !== "safetensors" && format !== "json") {
     throw new CliError(`--format must be safetensors or json, got "${format}"`);
@@ -444,7 +459,7 @@ export async function main(args: string[], io: Io): Promise<boolean> {
         "apt-get install python3-torch python3-numpy (Debian, Ubuntu) or pip install torch numpy",
     );
   }
-  return await compare(found, docCount, timedSteps, format, io);
+  return await compare(found, shape, docCount, timedSteps, format, io);
 }
 
 if (import.meta.main) {

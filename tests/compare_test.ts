@@ -100,8 +100,11 @@ Deno.test({
   name: "deno task compare prints both losses, the gaps and both speeds, and exits 0",
   ignore: !torch,
   fn: async () => {
-    const { code, stdout, stderr } = await runCompare(["--docs", "2", "--timed-steps", "5"]);
+    // Two layers, so that the twin's names for every layer's matrices are checked too.
+    const args = ["--docs", "2", "--timed-steps", "5", "--n-layer", "2", "--n-embd", "8"];
+    const { code, stdout, stderr } = await runCompare(args);
     assert.equal(code, 0, `exit 0 when the implementations agree; stderr: ${stderr}`);
+    assert.match(stdout, /^Our GPT \(2 layers, n_embd 8, 4 heads, block size 16\)/);
     assert.match(stdout, /loss \(ours\)\s+loss \(PyTorch\)/);
     assert.match(stdout, /^ {3}2 {2}\S+ +\d\.\d{15} {2}\d\.\d{15} /m, "one row per step");
     assert.match(stdout, /largest gaps: loss \S+ \(relative\), gradient \S+/);
@@ -128,6 +131,8 @@ Deno.test("compare rejects bad flags with one line before starting any Python", 
     const [args, pattern] of [
       [["--format", "onnx"], /--format must be safetensors or json, got "onnx"/],
       [["--docs", "0"], /--docs must be from 1 to 100/],
+      [["--n-embd", "30"], /--n-embd must be a multiple of 4 \(the heads\), got 30/],
+      [["--n-layer", "9"], /--n-layer must be from 1 to 8/],
       [["--timed-steps=-1"], /--timed-steps must be from 0 to 100000/],
       [["--steps", "5"], /Unknown option '--steps' \(see --help\)/],
     ] as const
