@@ -19,6 +19,7 @@ import * as visualization from "../steps/09_visualization.ts";
 import * as experiments from "../steps/10_experiments.ts";
 import * as plots from "../steps/plots.ts";
 import * as random from "../steps/random.ts";
+import * as compare from "../compare/compare.ts";
 
 const notebook: Notebook = JSON.parse(notebookText);
 const codeCells = notebook.cells.filter((cell) => cell.cell_type === "code");
@@ -39,6 +40,7 @@ const modules: Record<string, Record<string, unknown>> = {
   "../steps/10_experiments.ts": experiments,
   "../steps/plots.ts": plots,
   "../steps/random.ts": random,
+  "../compare/compare.ts": compare,
 };
 
 Deno.test("the notebook is stored without outputs", () => {
