@@ -9,10 +9,11 @@ losses, gradients and updated weights agree to 1e-10.
 Nothing here is translated from our code: it is the textbook PyTorch GPT (nanoGPT's shape) cut
 down to microgpt's choices: RMSNorm without a gain, no biases, ReLU, one name per step.
 
-Run it on its own:
+Run it on its own, on any model our `deno task train` saved (F64 safetensors are exact, F32 are
+rounded), and a file of names to train on, one step each:
 
-    deno task train --steps 0 --out out/fresh.json       # or any checkpoint / F64 safetensors
-    python3 compare/pytorch_gpt.py out/fresh.json names.txt --steps 1000
+    deno task train --steps 100 --out out/model.safetensors --dtype f64
+    python3 compare/pytorch_gpt.py out/model.safetensors names.txt --timed-steps 1000
 
 Needs torch and numpy: `apt-get install python3-torch python3-numpy` on Debian and Ubuntu,
 `pip install torch numpy` elsewhere.
@@ -41,14 +42,23 @@ torch.set_default_dtype(torch.float64)
 
 
 def load_weights(path):
-    """Returns (config, vocabulary, {name: tensor}) from a JSON checkpoint or a safetensors file."""
+    """Returns (config, vocabulary, {name: tensor}) from a JSON checkpoint or safetensors file."""
+    try:
+        return read_weights(path)
+    except (json.JSONDecodeError, KeyError, struct.error) as error:
+        raise ValueError(f"{path}: not a microgpt checkpoint or safetensors file: {error}")
+
+
+def read_weights(path):
     if path.endswith(".safetensors"):
         with open(path, "rb") as file:
             data = file.read()
         # safetensors: 8 bytes of header length, a JSON header, then raw little-endian numbers.
         (header_length,) = struct.unpack("<Q", data[:8])
         header = json.loads(data[8 : 8 + header_length])
-        metadata = header.pop("__metadata__")
+        metadata = header.pop("__metadata__", {})
+        if metadata.get("format") != "microgpt":
+            raise ValueError(f"{path}: no microgpt metadata; export it with deno task train")
         body = data[8 + header_length :]
         numpy_type = {"F64": "<f8", "F32": "<f4"}
         weights = {}
@@ -64,7 +74,7 @@ def load_weights(path):
 
 
 def torch_name(name):
-    """Our matrix name as a key of the state dict below: `layer0.attn_wq` -> `layer.0.attn_wq.weight`."""
+    """Our matrix name as a state dict key: `layer0.attn_wq` -> `layer.0.attn_wq.weight`."""
     if name.startswith("layer"):
         index, rest = name[len("layer") :].split(".", 1)
         return f"layer.{index}.{rest}.weight"
@@ -133,7 +143,7 @@ class GPT(nn.Module):
 
 
 def document_loss(model, tokens):
-    """Mean cross-entropy of predicting each next token of [BOS, ...name, BOS] (first block only)."""
+    """Mean cross-entropy of each next token of [BOS, ...name, BOS] (the first block only)."""
     n = min(model.block_size, len(tokens) - 1)
     return F.cross_entropy(model(tokens[:n]), tokens[1 : n + 1])
 
@@ -165,18 +175,19 @@ def train(model, docs, steps, stop=None, on_step=None):
 
 
 def build_model(config, weights):
-    model = GPT(config["vocabSize"], config["nLayer"], config["nEmbd"], config["nHead"], config["blockSize"])
+    shape = (config[key] for key in ("vocabSize", "nLayer", "nEmbd", "nHead", "blockSize"))
+    model = GPT(*shape)
     model.load_state_dict({torch_name(name): tensor for name, tensor in weights.items()})
     return model
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Train microgpt's model in PyTorch, one name per step.")
+    parser = argparse.ArgumentParser(description="Train microgpt's model in PyTorch.")
     parser.add_argument("model", help="a microgpt checkpoint (.json) or safetensors export")
     parser.add_argument("docs", help="a UTF-8 text file, one name per line, in training order")
     parser.add_argument("--steps", type=int, default=1000, help="schedule length (default 1000)")
     parser.add_argument("--timed-steps", type=int, default=0, help="then time this many steps")
-    parser.add_argument("--json", action="store_true", help="print losses, gradients, weights as JSON")
+    parser.add_argument("--json", action="store_true", help="print every step's numbers as JSON")
     args = parser.parse_args()
 
     config, vocabulary, weights = load_weights(args.model)
@@ -184,14 +195,16 @@ def main():
     ids = {char: i for i, char in enumerate(vocabulary)}
     with open(args.docs, encoding="utf-8") as file:
         names = [line.strip() for line in file if line.strip()]
+    if not names:
+        raise ValueError(f"{args.docs} has no names; give one name per line")
     unknown = sorted({char for name in names for char in name if char not in ids})
     if unknown:
-        sys.exit(f"error: {args.docs} has characters outside the model's vocabulary: {unknown}")
+        raise ValueError(f"{args.docs} has characters outside the model's vocabulary: {unknown}")
     docs = [torch.tensor([bos] + [ids[c] for c in name] + [bos]) for name in names]
 
     model = build_model(config, weights)
     named = [(name, dict(model.named_parameters())[torch_name(name)]) for name in weights]
-    report = {"python": sys.executable, "torch": torch.__version__, "losses": [], "gradients": [], "weights": []}
+    report = {"torch": torch.__version__, "losses": [], "gradients": [], "weights": []}
 
     def record(step, loss):
         report["losses"].append(loss)
@@ -215,4 +228,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (OSError, ValueError, KeyError) as error:  # a missing or foreign file: one line, exit 2
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
