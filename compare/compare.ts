@@ -317,6 +317,50 @@ function timeOurs(model: Model, tokenizer: Tokenizer, docs: string[], timedSteps
 const showGap = (gap: number) => (gap === 0 ? "0" : gap.toExponential(1));
 
 /**
+ * Prints the two runs step by step with their gaps, then the largest of each gap.
+ *
+ * @returns the largest gap of each kind
+ */
+function printComparison(io: Io, docs: string[], ours: Run, theirs: Run, gaps: Gaps) {
+  const width = Math.max(4, ...docs.map((doc) => doc.length));
+  const row = (cells: string[]) => cells.join("  ");
+  io.out(paint(
+    "bold",
+    row([
+      "step",
+      "name".padEnd(width),
+      "loss (ours)".padEnd(17),
+      "loss (PyTorch)".padEnd(17),
+      "loss gap",
+      "gradient gap",
+      "weight gap",
+    ]),
+    io.tty,
+  ));
+  for (const [step, doc] of docs.entries()) {
+    io.out(row([
+      String(step + 1).padStart(4),
+      doc.padEnd(width),
+      ours.losses[step].toFixed(15),
+      theirs.losses[step].toFixed(15),
+      showGap(gaps.loss[step]).padStart(8),
+      showGap(gaps.gradient[step]).padStart(12),
+      showGap(gaps.weight[step]).padStart(10),
+    ]));
+  }
+  const largest = {
+    loss: Math.max(...gaps.loss),
+    gradient: Math.max(...gaps.gradient),
+    weight: Math.max(...gaps.weight),
+  };
+  const indent = " ".repeat("largest gaps: ".length);
+  io.out(`\nlargest gaps: loss     ${showGap(largest.loss)} (relative)`);
+  io.out(`${indent}gradient ${showGap(largest.gradient)} (relative to each matrix's largest)`);
+  io.out(`${indent}weight   ${showGap(largest.weight)} (absolute, after each Adam step)`);
+  return largest;
+}
+
+/**
  * Saves a fresh model, runs both implementations on it and prints the comparison.
  *
  * @returns true when every gap is below `tolerance`
@@ -339,43 +383,14 @@ async function compare(
     const docsPath = `${dir}/docs.txt`;
     Deno.writeTextFileSync(docsPath, docs.join("\n") + "\n");
 
+    const file = format === "json" ? "JSON checkpoint" : "safetensors F64 file";
     const skipped = found.skipped.length > 0 ? `; ${found.skipped.join(", ")} has no torch` : "";
-    io.out(
-      `Our GPT (${describeShape(model.config)}) and its PyTorch twin, from the same ` +
-        `${format === "json" ? "JSON checkpoint" : "safetensors F64 file"}: the first ` +
-        `${docs.length} steps of the ${scheduleSteps}-step schedule.`,
-    );
-    io.out(`PyTorch ${found.torch} (${found.python}${skipped}), float64 throughout.\n`);
+    io.out(`Our GPT and its PyTorch twin: ${describeShape(model.config)}, float64.`);
+    io.out(`PyTorch ${found.torch} (${found.python}${skipped}) reads our weights from a ${file}.`);
+    io.out(`Both train the first ${docs.length} steps of the ${scheduleSteps}-step schedule:\n`);
     const theirs = await runTwin(found.python, modelPath, docsPath, scheduleSteps, timedSteps);
     const ours = runOurs(model, tokenizer, docs, scheduleSteps);
-    const gaps = compareRuns(ours, theirs);
-
-    const bold = (text: string) => paint("bold", text, io.tty);
-    const width = Math.max(4, ...docs.map((doc) => doc.length));
-    io.out(bold(
-      `step  ${"name".padEnd(width)}  ${"loss (ours)".padEnd(17)}  ${"loss (PyTorch)".padEnd(17)}` +
-        "  loss gap  gradient gap  weight gap",
-    ));
-    for (const [step, doc] of docs.entries()) {
-      io.out(
-        `${String(step + 1).padStart(4)}  ${doc.padEnd(width)}  ` +
-          `${ours.losses[step].toFixed(15)}  ${theirs.losses[step].toFixed(15)}  ` +
-          `${showGap(gaps.loss[step]).padStart(8)}  ${
-            showGap(gaps.gradient[step]).padStart(12)
-          }  ` +
-          `${showGap(gaps.weight[step]).padStart(10)}`,
-      );
-    }
-    const largest = {
-      loss: Math.max(...gaps.loss),
-      gradient: Math.max(...gaps.gradient),
-      weight: Math.max(...gaps.weight),
-    };
-    io.out(
-      `\nlargest gaps: loss ${showGap(largest.loss)} (relative), gradient ` +
-        `${showGap(largest.gradient)} (relative to each matrix's largest), weight ` +
-        `${showGap(largest.weight)} (absolute, after each Adam step)`,
-    );
+    const largest = printComparison(io, docs, ours, theirs, compareRuns(ours, theirs));
 
     if (timedSteps > 0) {
       const ourSpeed = timeOurs(loadModel(modelPath).model, tokenizer, docs, timedSteps);
@@ -390,15 +405,10 @@ async function compare(
       );
     }
     const agree = Object.values(largest).every((gap) => gap < tolerance);
-    io.out(
-      agree
-        ? paint(
-          "green",
-          `every gap is below ${tolerance}: the two compute the same numbers`,
-          io.tty,
-        )
-        : paint("red", `a gap is ${tolerance} or more: the implementations disagree`, io.tty),
-    );
+    const verdict = agree
+      ? `every gap is below ${tolerance}: the two compute the same numbers`
+      : `a gap is ${tolerance} or more: the implementations disagree`;
+    io.out(paint(agree ? "green" : "red", verdict, io.tty));
     return agree;
   } finally {
     Deno.removeSync(dir, { recursive: true });

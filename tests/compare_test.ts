@@ -104,10 +104,13 @@ Deno.test({
     const args = ["--docs", "2", "--timed-steps", "5", "--n-layer", "2", "--n-embd", "8"];
     const { code, stdout, stderr } = await runCompare(args);
     assert.equal(code, 0, `exit 0 when the implementations agree; stderr: ${stderr}`);
-    assert.match(stdout, /^Our GPT \(2 layers, n_embd 8, 4 heads, block size 16\)/);
+    assert.match(stdout, /^Our GPT and its PyTorch twin: 2 layers, n_embd 8, 4 heads, block/);
     assert.match(stdout, /loss \(ours\)\s+loss \(PyTorch\)/);
     assert.match(stdout, /^ {3}2 {2}\S+ +\d\.\d{15} {2}\d\.\d{15} /m, "one row per step");
-    assert.match(stdout, /largest gaps: loss \S+ \(relative\), gradient \S+/);
+    assert.match(
+      stdout,
+      /largest gaps: loss +\S+ \(relative\)\n +gradient \S+ .*\n +weight +\S+ /,
+    );
     assert.match(stdout, /ours [\d,]+ steps\/s, PyTorch [\d,]+ steps\/s/);
     assert.match(stdout, /every gap is below 1e-10/);
   },
