@@ -6,6 +6,9 @@ every position of a name at once, a causal mask instead of a cache, torch's auto
 `torch.optim.Adam`. `deno task compare` runs both on the same weights and names and checks that
 losses, gradients and updated weights agree to 1e-10.
 
+It trains as microgpt does: step s on name s, Adam with lr 0.01 decaying linearly over `--steps`,
+betas 0.85 and 0.99, eps 1e-8, starting fresh (a checkpoint's saved Adam state is not used).
+
 Nothing here is translated from our code: it is the textbook PyTorch GPT (nanoGPT's shape) cut
 down to microgpt's choices: RMSNorm without a gain, no biases, ReLU, one name per step.
 
