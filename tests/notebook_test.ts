@@ -24,6 +24,7 @@ import * as computationGraph from "../lib/draw/computation_graph.ts";
 import * as svg from "../lib/draw/svg.ts";
 import * as terminal from "../lib/draw/terminal.ts";
 import * as random from "../lib/random.ts";
+import * as compare from "../compare/compare.ts";
 
 const notebook: Notebook = JSON.parse(notebookText);
 const codeCells = notebook.cells.filter((cell) => cell.cell_type === "code");
@@ -49,6 +50,7 @@ const modules: Record<string, Record<string, unknown>> = {
   "../lib/draw/svg.ts": svg,
   "../lib/draw/terminal.ts": terminal,
   "../lib/random.ts": random,
+  "../compare/compare.ts": compare,
 };
 
 Deno.test("the notebook is stored without outputs", () => {
