@@ -62,8 +62,11 @@ export {
   type Setup,
   setup,
   type StepAnatomy,
+  type StepMemory,
+  stepMemory,
   type StepReport,
   train,
+  TrainingDivergedError,
   type TrainOptions,
   type TrainResult,
 } from "./steps/07_training.ts";

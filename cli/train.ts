@@ -16,9 +16,17 @@ import {
   saveSafetensors,
 } from "./checkpoint_io.ts";
 import type { Checkpoint, SafetensorsDtype } from "../steps/checkpoint.ts";
-import { bundledNames, loadDocuments } from "../steps/02_tokenizer.ts";
+import { getHeapStatistics } from "node:v8";
+import { bundledNames, createTokenizer, loadDocuments } from "../steps/02_tokenizer.ts";
 import { defaultConfig, type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
-import { createAdamState, defaultAdam, setup, train } from "../steps/07_training.ts";
+import {
+  createAdamState,
+  defaultAdam,
+  setup,
+  stepMemory,
+  train,
+  TrainingDivergedError,
+} from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
 import {
   CliError,
@@ -261,6 +269,7 @@ export function main(args: string[], io: Io): void {
   // shuffled order), and then takes the checkpoint's weights, Adam state and generator.
   const seed = resumed?.seed ?? options.seed;
   const shape = resumed === undefined ? options.shape : shapeOf(resumed.model.config);
+  checkMemory(shape, text);
   const fresh = setup(text, seed, shape);
   const { docs } = fresh;
   if (resumed !== undefined) {
@@ -312,6 +321,7 @@ export function main(args: string[], io: Io): void {
   }
 
   // Saving: the full checkpoint, or the weights alone as safetensors.
+  let lastSaved: number | undefined;
   const save = (step: number) => {
     const checkpoint: Checkpoint = {
       model,
@@ -329,29 +339,45 @@ export function main(args: string[], io: Io): void {
       const metadata = { seed: String(seed), step: String(step), steps: String(steps) };
       saveSafetensors(outPath!, checkpoint, { dtype: options.dtype, metadata });
     }
+    lastSaved = step;
   };
 
   const progress = new Progress(io, Math.max(1, stopStep - startStep));
   const recent: number[] = []; // the last 100 steps' losses, for the progress line
   const trainStarted = performance.now();
-  const { losses } = train(model, tokenizer, docs, {
-    steps,
-    adam,
-    startStep,
-    stopStep,
-    adamState,
-    onStep: ({ step, loss, doc, learningRate }) => {
-      const done = step + 1;
-      recent.push(loss);
-      if (recent.length > 100) recent.shift();
-      progress.update(done - startStep, loss, progressDetail(doc, loss, recent, learningRate));
-      if (options.saveEvery !== undefined && done % options.saveEvery === 0 && done < stopStep) {
-        save(done);
-        if (io.statusTty) io.status("");
-        io.err(`saved ${outPath} at step ${formatNumber(done)}`);
+  let losses: number[];
+  try {
+    ({ losses } = train(model, tokenizer, docs, {
+      steps,
+      adam,
+      startStep,
+      stopStep,
+      adamState,
+      onStep: ({ step, loss, doc, learningRate }) => {
+        const done = step + 1;
+        recent.push(loss);
+        if (recent.length > 100) recent.shift();
+        progress.update(done - startStep, loss, progressDetail(doc, loss, recent, learningRate));
+        if (options.saveEvery !== undefined && done % options.saveEvery === 0 && done < stopStep) {
+          save(done);
+          if (io.statusTty) io.status("");
+          io.err(`saved ${outPath} at step ${formatNumber(done)}`);
+        }
+      },
+    }));
+  } catch (error) {
+    if (!(error instanceof TrainingDivergedError)) throw error;
+    if (io.statusTty) io.status("");
+    // The model is still as the last finite step left it: keep that, if its weights are finite.
+    if (outPath !== undefined) {
+      try {
+        save(error.step);
+      } catch {
+        // The weights were already Infinity or NaN: keep the last save, if any.
       }
-    },
-  });
+    }
+    throw new CliError(divergedMessage(error, adam.learningRate, outPath, lastSaved));
+  }
   const trainSeconds = (performance.now() - trainStarted) / 1000;
 
   if (losses.length === 0) {
@@ -496,6 +522,60 @@ export function lossTable(
     } = ${uniform.toFixed(4)})`,
   );
   return lines;
+}
+
+/**
+ * The one line for a run that diverged: where, the fix, and which checkpoint is kept.
+ *
+ * @param error what `train` threw
+ * @param learningRate the run's learning rate, to suggest a lower one
+ * @param outPath the `--out` file, if any
+ * @param lastSaved the step of the last save to `outPath`, if any
+ * @returns the message
+ * @example
+ * ```ts
+ * import { divergedMessage } from "./train.ts";
+ * import { TrainingDivergedError } from "../steps/07_training.ts";
+ * console.log(divergedMessage(new TrainingDivergedError(1, Infinity, [3.46]), 1, undefined, undefined));
+ * // training diverged at step 2 (loss Infinity); try a lower --lr, e.g. 0.01
+ * ```
+ */
+export function divergedMessage(
+  error: TrainingDivergedError,
+  learningRate: number,
+  outPath: string | undefined,
+  lastSaved: number | undefined,
+): string {
+  const lower = learningRate > 0.01 ? 0.01 : Number((learningRate / 10).toPrecision(2));
+  const message = `${error.message}; try a lower --lr, e.g. ${lower}`;
+  if (outPath === undefined) return message;
+  if (lastSaved === undefined) return `${message}; nothing was saved to ${outPath}`;
+  return `${message}; ${outPath} keeps the model after step ${
+    formatNumber(lastSaved)
+  }, the last finite one`;
+}
+
+/**
+ * Refuses, before anything is built, a shape whose training step would not fit in memory:
+ * `stepMemory` counts the autograd graph of the longest document, and V8 stops the process
+ * with an out-of-memory crash (after minutes) when its heap limit is reached.
+ */
+function checkMemory(shape: Omit<GPTConfig, "vocabSize">, text: string): void {
+  const docs = loadDocuments(text);
+  const vocabSize = createTokenizer(docs).vocabSize;
+  const longest = docs.reduce((most, doc) => Math.max(most, [...doc].length), 0);
+  const { bytes } = stepMemory({ ...shape, vocabSize }, longest + 1);
+  const limit = getHeapStatistics().heap_size_limit;
+  const inUse = Deno.memoryUsage().heapUsed;
+  if (bytes + inUse <= limit) return;
+  const gb = (n: number) => `${formatNumber(n / 1e9, 1)} GB`;
+  throw new CliError(
+    `this shape needs about ${gb(bytes)} per training step (${describeShape(shape)}), more ` +
+      `than the ${gb(limit - inUse)} this process may use; choose a smaller --n-embd, --n-layer ` +
+      `or --block-size, or raise the limit with deno run --v8-flags=--max-old-space-size=${
+        Math.ceil((bytes + inUse) / 1e6 * 1.2)
+      }`,
+  );
 }
 
 /** A config without its vocabulary size: what `setup` takes, as the data decides the rest. */
