@@ -53,6 +53,7 @@ export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
  * Loads a JSON checkpoint, checking all of it (see `checkpointFromJson`).
  *
  * @param path the checkpoint file
+ * @param onNote called with a note for a file saved without a checksum
  * @returns the model, its vocabulary and its training state
  * @throws {CheckpointError} for a missing, unreadable, damaged or inconsistent file
  * @example
@@ -70,14 +71,14 @@ export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
  * console.log(step, generate(model, tokenizer, rng, { temperature: 0.5 }).length > 0); // 0 true
  * ```
  */
-export function loadCheckpoint(path: string): Checkpoint {
+export function loadCheckpoint(path: string, onNote?: (note: string) => void): Checkpoint {
   if (isSafetensorsPath(path)) {
     throw new CheckpointError(
       `${path}: a safetensors file holds only the weights, not the training state; ` +
         `resume from a .json checkpoint`,
     );
   }
-  return checkpointFromJson(decodeText(readBytes(path), path), path);
+  return checkpointFromJson(decodeText(readBytes(path), path), path, onNote);
 }
 
 /**
@@ -109,6 +110,7 @@ export function saveSafetensors(
  * the name ends in `.safetensors`.
  *
  * @param path the file
+ * @param onNote called with a note for a file saved without a checksum
  * @returns a `Checkpoint` for JSON (use `"rng" in loaded` to tell), a `TrainedModel` otherwise
  * @throws {CheckpointError} for a missing, unreadable, damaged or inconsistent file
  * @example
@@ -121,10 +123,13 @@ export function saveSafetensors(
  * console.log(loaded.model.params.length, "rng" in loaded); // 160 false
  * ```
  */
-export function loadModel(path: string): TrainedModel | Checkpoint {
+export function loadModel(
+  path: string,
+  onNote?: (note: string) => void,
+): TrainedModel | Checkpoint {
   const bytes = readBytes(path);
-  if (isSafetensorsPath(path)) return fromSafetensors(bytes, path);
-  return checkpointFromJson(decodeText(bytes, path), path);
+  if (isSafetensorsPath(path)) return fromSafetensors(bytes, path, onNote);
+  return checkpointFromJson(decodeText(bytes, path), path, onNote);
 }
 
 /**

@@ -143,7 +143,7 @@ export function main(args: string[], io: Io): void {
     io.out(help);
     return;
   }
-  const loaded = loadModel(options.modelPath);
+  const loaded = loadModel(options.modelPath, (note) => io.err(`note: ${note}`));
   checkAgainstModel(options, loaded);
   const { model, tokenizer } = loaded;
   // The checkpoint's own generator continues where training left it; a seed starts afresh.

@@ -257,7 +257,9 @@ export function main(args: string[], io: Io): void {
   }
   const started = performance.now();
   const { resumePath, outPath } = options;
-  const resumed = resumePath === undefined ? undefined : loadCheckpoint(resumePath);
+  const resumed = resumePath === undefined
+    ? undefined
+    : loadCheckpoint(resumePath, (note) => io.err(`note: ${note}`));
   if (resumed !== undefined) checkResumeFlags(options, resumed, resumePath!);
 
   const text = options.dataPath === undefined ? bundledNames : readTextFile(options.dataPath);
