@@ -37,7 +37,7 @@ import {
 import type { Vector } from "./03_components.ts";
 import { defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
 import type { Variant } from "./06_gpt.ts";
-import { defaultAdam, documentLoss, setup, train } from "./07_training.ts";
+import { defaultAdam, documentLoss, setup, train, TrainingDivergedError } from "./07_training.ts";
 import { generate } from "./08_generation.ts";
 import { averageLoss, savePictures, splitDocuments } from "./09_visualization.ts";
 import {
@@ -221,13 +221,21 @@ export function runExperiment(
   seeds.forEach((seed, seedIndex) => {
     const run = setup(dataset.text, seed, shape);
     const training = run.docs.filter((doc) => !heldOut.has(doc));
-    const { losses } = train(run.model, run.tokenizer, training, {
-      steps,
-      adam,
-      variant: config.variant,
-      onStep: onStep ? ({ step, loss }) => onStep(seedIndex, step, loss) : undefined,
-    });
-    validationLosses.push(averageLoss(run.model, run.tokenizer, scored, config.variant));
+    let losses: number[];
+    try {
+      ({ losses } = train(run.model, run.tokenizer, training, {
+        steps,
+        adam,
+        variant: config.variant,
+        onStep: onStep ? ({ step, loss }) => onStep(seedIndex, step, loss) : undefined,
+      }));
+      validationLosses.push(averageLoss(run.model, run.tokenizer, scored, config.variant));
+    } catch (error) {
+      // `train` stops at the first loss that is not finite: this seed diverged.
+      if (!(error instanceof TrainingDivergedError)) throw error;
+      losses = [...error.losses];
+      validationLosses.push(NaN);
+    }
     first ??= { losses, model: run.model, tokenizer: run.tokenizer };
   });
   // A learning rate that is too high can blow a run up to NaN weights. That is a result, not a
@@ -702,8 +710,8 @@ export function demo(
   );
   if (tooHigh.diverged > 0) {
     print(
-      `  At 0.1, ${tooHigh.diverged} of ${seeds.length} runs blew up: their weights became NaN ` +
-        "and never recovered.",
+      `  At 0.1, ${tooHigh.diverged} of ${seeds.length} runs blew up: their loss became Infinity ` +
+        "or NaN, and training stopped there.",
     );
   }
   print(
