@@ -34,6 +34,7 @@ import {
   formatNumber,
   formatSeconds,
   type Io,
+  OutputClosed,
   paint,
   parseFlags,
   parseNumber,
@@ -257,6 +258,9 @@ export function main(args: string[], io: Io): void {
   }
   const started = performance.now();
   const { resumePath, outPath } = options;
+  // With --out the file is what the run is for: a reader that closes stdout (`| head`) ends
+  // the printing, not the training.
+  if (outPath !== undefined) io = printingStopsWhenClosed(io);
   const resumed = resumePath === undefined
     ? undefined
     : loadCheckpoint(resumePath, (note) => io.err(`note: ${note}`));
@@ -381,6 +385,10 @@ export function main(args: string[], io: Io): void {
     throw new CliError(divergedMessage(error, adam.learningRate, outPath, lastSaved));
   }
   const trainSeconds = (performance.now() - trainStarted) / 1000;
+  // Saved before anything more is printed, so that a reader who closed stdout (`| head`)
+  // does not cost the training; and before sampling, so the saved generator is where sampling
+  // starts: `deno task sample --model` then prints the same names as this run.
+  if (outPath !== undefined) save(stopStep);
 
   if (losses.length === 0) {
     io.out(
@@ -392,10 +400,7 @@ export function main(args: string[], io: Io): void {
     for (const line of lossTable(losses, startStep, uniform)) io.out(`            ${line}`);
   }
 
-  // Saved before sampling, so the saved generator is where sampling starts: `deno task sample
-  // --model` then prints the same names as this run.
   if (outPath !== undefined) {
-    save(stopStep);
     const what = options.format === "json"
       ? `checkpoint at step ${formatNumber(stopStep)} of ${formatNumber(steps)}`
       : `weights as safetensors, ${options.dtype}`;
@@ -578,6 +583,21 @@ function checkMemory(shape: Omit<GPTConfig, "vocabSize">, text: string): void {
         Math.ceil((bytes + inUse) / 1e6 * 1.2)
       }`,
   );
+}
+
+/** `io`, whose `out` stops printing, without stopping the command, once stdout is closed. */
+function printingStopsWhenClosed(io: Io): Io {
+  let closed = false;
+  const out = (line: string) => {
+    if (closed) return;
+    try {
+      io.out(line);
+    } catch (error) {
+      if (!(error instanceof OutputClosed)) throw error;
+      closed = true;
+    }
+  };
+  return { ...io, out };
 }
 
 /** A config without its vocabulary size: what `setup` takes, as the data decides the rest. */

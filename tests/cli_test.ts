@@ -4,6 +4,7 @@
 // --allow-write (granted by `deno task test`) and is skipped, saying so, without them.
 
 import assert from "node:assert/strict";
+import { loadCheckpoint } from "../cli/checkpoint_io.ts";
 import { main as evalMain } from "../cli/eval.ts";
 import { main as sampleMain, parseSampleArgs } from "../cli/sample.ts";
 import { main as trainMain, parseTrainArgs } from "../cli/train.ts";
@@ -434,6 +435,13 @@ Deno.test({
         `(timeout 300 ${sample} --samples 100000; echo "status $?" >&2) | head -2 > /dev/null`,
       );
       assert.equal(closed.stderr, "status 0\n", "it stops by itself, quietly (124: timed out)");
+      // With --out, the saved file is what the run is for: a closed stdout does not stop it.
+      const kept = `${dir}/kept.json`;
+      const train = `${command("train.ts")} --steps 3 --samples 0 --out "${kept}"`;
+      await shell(
+        `(${train} | head -1) 2>/dev/null`.replace("--allow-read", "--allow-read --allow-write"),
+      );
+      assert.equal(loadCheckpoint(kept).step, 3);
       for (const run of [`${sample} --samples 3`, `${command("train.ts")} --steps 2 --samples 1`]) {
         const full = await shell(`${run} > /dev/full`);
         assert.equal(full.code, 2, run);
