@@ -372,11 +372,11 @@ export interface StepMemory {
 }
 
 /**
- * Bytes per graph node and per parameter, measured with Deno 2.9.6 (V8 heap after a full
- * garbage collection, before and after building one step's graph and its topological order,
- * for 9 shapes from the default to n_embd 512 with 512 heads and block size 256): 150 to 185
- * bytes per node (more with longer blocks, whose attention keeps arrays of past values) and
- * 138 to 155 per parameter. The estimate rounds both up.
+ * Bytes per graph node and per parameter, as measured by `scripts/step_memory.ts` with Deno
+ * 2.9.6 (the V8 heap after a full garbage collection, before and after building a model and
+ * one step's graph, for 9 shapes up to 4 layers, n_embd 512, 512 heads or block size 256):
+ * 150 to 185 bytes per node (more with longer blocks, whose attention keeps arrays of past
+ * values) and 138 to 155 per parameter, Adam's state included. The estimate rounds both up.
  */
 const bytesPerNode = 200;
 const bytesPerParameter = 160;
