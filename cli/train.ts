@@ -374,8 +374,9 @@ export function main(args: string[], io: Io): void {
   } catch (error) {
     if (!(error instanceof TrainingDivergedError)) throw error;
     if (io.statusTty) io.status("");
-    // The model is still as the last finite step left it: keep that, if its weights are finite.
-    if (outPath !== undefined) {
+    // The model is still as the last finite step left it: keep that, if this run took a step
+    // and its weights are finite (an untrained model is not worth replacing a file for).
+    if (outPath !== undefined && error.step > startStep) {
       try {
         save(error.step);
       } catch {

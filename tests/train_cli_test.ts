@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import { loadCheckpoint } from "../cli/checkpoint_io.ts";
-import { lossTable, main, parseTrainArgs } from "../cli/train.ts";
+import { divergedMessage, lossTable, main, parseTrainArgs } from "../cli/train.ts";
+import { TrainingDivergedError } from "../steps/07_training.ts";
 import { capture, filesAllowed, inTempDir, rejects as rejectsWith } from "./cli_helpers.ts";
 
 /** Asserts that the train command rejects `args` with a one-line error matching `pattern`. */
@@ -142,6 +143,18 @@ Deno.test({
       assert.equal(kept.step, 1);
       assert.ok(kept.model.params.every((p) => Number.isFinite(p.data)));
     }),
+});
+
+Deno.test("the divergence message suggests a lower rate and says what was kept", () => {
+  const error = new TrainingDivergedError(0, NaN, []);
+  assert.equal(
+    divergedMessage(error, 0.005, "m.json", undefined),
+    "training diverged at step 1 (loss NaN); try a lower --lr, e.g. 0.0005; nothing was saved to m.json",
+  );
+  assert.match(
+    divergedMessage(error, 0.3, "m.json", 40),
+    /e\.g\. 0\.01; m\.json keeps the model after step 40/,
+  );
 });
 
 Deno.test("the loss table draws Infinity and NaN without crashing", () => {
