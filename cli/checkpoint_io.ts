@@ -54,6 +54,7 @@ export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
  *
  * @param path the checkpoint file
  * @param maxBytes refuse a larger file, before reading it (default 100 MB)
+ * @param onNote called with a note for a file saved without a checksum
  * @returns the model, its vocabulary and its training state
  * @throws {CheckpointError} for a missing, unreadable, damaged or inconsistent file
  * @example
@@ -71,14 +72,18 @@ export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
  * console.log(step, generate(model, tokenizer, rng, { temperature: 0.5 }).length > 0); // 0 true
  * ```
  */
-export function loadCheckpoint(path: string, maxBytes?: number): Checkpoint {
+export function loadCheckpoint(
+  path: string,
+  maxBytes?: number,
+  onNote?: (note: string) => void,
+): Checkpoint {
   if (isSafetensorsPath(path)) {
     throw new CheckpointError(
       `${path}: a safetensors file holds only the weights, not the training state; ` +
         `resume from a .json checkpoint`,
     );
   }
-  return checkpointFromJson(decodeText(readBytes(path, maxBytes), path), path);
+  return checkpointFromJson(decodeText(readBytes(path, maxBytes), path), path, onNote);
 }
 
 /**
@@ -111,6 +116,7 @@ export function saveSafetensors(
  *
  * @param path the file
  * @param maxBytes refuse a larger file, before reading it (default 100 MB)
+ * @param onNote called with a note for a file saved without a checksum
  * @returns a `Checkpoint` for JSON (use `"rng" in loaded` to tell), a `TrainedModel` otherwise
  * @throws {CheckpointError} for a missing, unreadable, damaged or inconsistent file
  * @example
@@ -123,10 +129,14 @@ export function saveSafetensors(
  * console.log(loaded.model.params.length, "rng" in loaded); // 160 false
  * ```
  */
-export function loadModel(path: string, maxBytes?: number): TrainedModel | Checkpoint {
+export function loadModel(
+  path: string,
+  maxBytes?: number,
+  onNote?: (note: string) => void,
+): TrainedModel | Checkpoint {
   const bytes = readBytes(path, maxBytes);
-  if (isSafetensorsPath(path)) return fromSafetensors(bytes, path);
-  return checkpointFromJson(decodeText(bytes, path), path);
+  if (isSafetensorsPath(path)) return fromSafetensors(bytes, path, onNote);
+  return checkpointFromJson(decodeText(bytes, path), path, onNote);
 }
 
 /**

@@ -54,10 +54,34 @@ function fitLine(line: string): string {
   return chars.length < columns ? line : `${chars.slice(0, Math.max(0, columns - 2)).join("")}…`;
 }
 
+/**
+ * Stdout was closed by its reader (`| head -2`): there is no one left to write for, so the
+ * command stops at once and exits quietly, as `cat` and `grep` do.
+ */
+export class OutputClosed extends Error {
+  override name = "OutputClosed";
+}
+
+/**
+ * Writes a line to stdout. `console.log` would ignore a closed pipe and keep the command
+ * working for nobody, and turns a full disk into a stack trace; this stops with
+ * `OutputClosed` or a one-line `CliError`.
+ */
+function writeLine(line: string): void {
+  const bytes = encoder.encode(line + "\n");
+  try {
+    let written = 0;
+    while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) throw new OutputClosed("stdout was closed");
+    throw new CliError(`cannot write to stdout: ${(error as Error).message.split("\n")[0]}`);
+  }
+}
+
 /** The real terminal, or a pipe. */
 export function consoleIo(): Io {
   return {
-    out: (line) => console.log(line),
+    out: writeLine,
     err: (line) => console.error(line),
     status: (line) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${fitLine(line)}`)),
     tty: Deno.stdout.isTerminal(),
@@ -202,9 +226,10 @@ export function parseMaxBytes(text: string | undefined): number {
 }
 
 /**
- * Runs a command's `main` and turns its outcome into an exit status: 0 on success, 2 with a
- * one-line `error:` message for a `CliError` (or a `RangeError` from the library, which is also
- * the user's input), 1 with the stack for anything else (a bug).
+ * Runs a command's `main` and turns its outcome into an exit status: 0 on success (or when the
+ * reader of stdout closed it), 2 with a one-line `error:` message for a `CliError` (or a
+ * `RangeError` from the library, which is also the user's input), 1 with the stack for
+ * anything else (a bug).
  */
 export async function run(main: (args: string[], io: Io) => Promise<void> | void): Promise<never> {
   const io = consoleIo();
@@ -212,6 +237,7 @@ export async function run(main: (args: string[], io: Io) => Promise<void> | void
     await main(Deno.args, io);
     Deno.exit(0);
   } catch (error) {
+    if (error instanceof OutputClosed) Deno.exit(0);
     if (error instanceof CliError || error instanceof RangeError) {
       io.err(`${paint("red", "error:", Deno.stderr.isTerminal())} ${error.message}`);
       Deno.exit(2);

@@ -83,7 +83,7 @@ export function main(args: string[], io: Io): void {
   const modelPath = flags.model as string;
   const dataPath = flags.data as string | undefined;
   const maxBytes = parseMaxBytes(flags["max-bytes"] as string | undefined);
-  const { model, tokenizer } = loadModel(modelPath, maxBytes);
+  const { model, tokenizer } = loadModel(modelPath, maxBytes, (note) => io.err(`note: ${note}`));
   const text = dataPath === undefined ? bundledNames : readTextFile(dataPath, maxBytes);
   const source = dataPath ?? "data/names.txt (bundled)";
 
@@ -96,7 +96,14 @@ export function main(args: string[], io: Io): void {
       const ids = encode(tokenizer, doc, `line ${index + 1} of ${source}`);
       documents.push([tokenizer.bos, ...ids, tokenizer.bos]);
     } catch (error) {
-      throw new CliError((error as Error).message);
+      // encode counts columns in the trimmed document; the user's line may start with spaces
+      // (whitespace is one UTF-16 unit per character, so the length difference counts them).
+      const skipped = line.length - line.trimStart().length;
+      const message = (error as Error).message.replace(
+        /at column (\d+)/,
+        (_, column) => `at column ${Number(column) + skipped}`,
+      );
+      throw new CliError(message);
     }
   }
   if (documents.length === 0) {

@@ -149,7 +149,7 @@ export function main(args: string[], io: Io): void {
     io.out(help);
     return;
   }
-  const loaded = loadModel(options.modelPath, options.maxBytes);
+  const loaded = loadModel(options.modelPath, options.maxBytes, (note) => io.err(`note: ${note}`));
   checkAgainstModel(options, loaded);
   const { model, tokenizer } = loaded;
   // The checkpoint's own generator continues where training left it; a seed starts afresh.

@@ -17,9 +17,17 @@ import {
 } from "./checkpoint_io.ts";
 import type { Checkpoint, SafetensorsDtype } from "../lib/checkpoint.ts";
 import type { NamedPath } from "./files.ts";
+import { getHeapStatistics } from "node:v8";
 import { bundledNames } from "../steps/02_tokenizer.ts";
 import { defaultConfig, type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
-import { createAdamState, defaultAdam, setup, train } from "../steps/07_training.ts";
+import {
+  createAdamState,
+  defaultAdam,
+  setup,
+  stepMemory,
+  train,
+  TrainingDivergedError,
+} from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
 import {
   checkOutputFile,
@@ -28,6 +36,7 @@ import {
   formatNumber,
   formatSeconds,
   type Io,
+  OutputClosed,
   paint,
   parseFlags,
   parseMaxBytes,
@@ -271,9 +280,12 @@ export function main(args: string[], io: Io): void {
   if (outPath !== undefined) {
     checkOutputFile(outPath, "--out", { inputs: trainingInputs(options.dataPath) });
   }
+  // With --out the file is what the run is for: a reader that closes stdout (`| head`) ends
+  // the printing, not the training.
+  if (outPath !== undefined) io = printingStopsWhenClosed(io);
   const resumed = resumePath === undefined
     ? undefined
-    : loadCheckpoint(resumePath, options.maxBytes);
+    : loadCheckpoint(resumePath, options.maxBytes, (note) => io.err(`note: ${note}`));
   if (resumed !== undefined) checkResumeFlags(options, resumed, resumePath!);
 
   const text = options.dataPath === undefined
@@ -289,6 +301,7 @@ export function main(args: string[], io: Io): void {
   // shuffled order), and then takes the checkpoint's weights, Adam state and generator.
   const seed = resumed?.seed ?? options.seed;
   const shape = resumed === undefined ? options.shape : shapeOf(resumed.model.config);
+  checkMemory(shape, text);
   const fresh = setup(text, seed, shape);
   const { docs } = fresh;
   if (resumed !== undefined) {
@@ -340,6 +353,7 @@ export function main(args: string[], io: Io): void {
   }
 
   // Saving: the full checkpoint, or the weights alone as safetensors.
+  let lastSaved: number | undefined;
   const save = (step: number) => {
     const checkpoint: Checkpoint = {
       model,
@@ -357,30 +371,51 @@ export function main(args: string[], io: Io): void {
       const metadata = { seed: String(seed), step: String(step), steps: String(steps) };
       saveSafetensors(outPath!, checkpoint, { dtype: options.dtype, metadata });
     }
+    lastSaved = step;
   };
 
   const progress = new Progress(io, Math.max(1, stopStep - startStep));
   const recent: number[] = []; // the last 100 steps' losses, for the progress line
   const trainStarted = performance.now();
-  const { losses } = train(model, tokenizer, docs, {
-    steps,
-    adam,
-    startStep,
-    stopStep,
-    adamState,
-    onStep: ({ step, loss, doc, learningRate }) => {
-      const done = step + 1;
-      recent.push(loss);
-      if (recent.length > 100) recent.shift();
-      progress.update(done - startStep, loss, progressDetail(doc, loss, recent, learningRate));
-      if (options.saveEvery !== undefined && done % options.saveEvery === 0 && done < stopStep) {
-        save(done);
-        if (io.statusTty) io.status("");
-        io.err(`saved ${outPath} at step ${formatNumber(done)}`);
+  let losses: number[];
+  try {
+    ({ losses } = train(model, tokenizer, docs, {
+      steps,
+      adam,
+      startStep,
+      stopStep,
+      adamState,
+      onStep: ({ step, loss, doc, learningRate }) => {
+        const done = step + 1;
+        recent.push(loss);
+        if (recent.length > 100) recent.shift();
+        progress.update(done - startStep, loss, progressDetail(doc, loss, recent, learningRate));
+        if (options.saveEvery !== undefined && done % options.saveEvery === 0 && done < stopStep) {
+          save(done);
+          if (io.statusTty) io.status("");
+          io.err(`saved ${outPath} at step ${formatNumber(done)}`);
+        }
+      },
+    }));
+  } catch (error) {
+    if (!(error instanceof TrainingDivergedError)) throw error;
+    if (io.statusTty) io.status("");
+    // The model is still as the last finite step left it: keep that, if this run took a step
+    // and its weights are finite (an untrained model is not worth replacing a file for).
+    if (outPath !== undefined && error.step > startStep) {
+      try {
+        save(error.step);
+      } catch {
+        // The weights were already Infinity or NaN: keep the last save, if any.
       }
-    },
-  });
+    }
+    throw new CliError(divergedMessage(error, adam.learningRate, outPath, lastSaved));
+  }
   const trainSeconds = (performance.now() - trainStarted) / 1000;
+  // Saved before anything more is printed, so that a reader who closed stdout (`| head`)
+  // does not cost the training; and before sampling, so the saved generator is where sampling
+  // starts: `deno task sample --model` then prints the same names as this run.
+  if (outPath !== undefined) save(stopStep);
 
   if (losses.length === 0) {
     io.out(
@@ -392,10 +427,7 @@ export function main(args: string[], io: Io): void {
     for (const line of lossTable(losses, startStep, uniform)) io.out(`            ${line}`);
   }
 
-  // Saved before sampling, so the saved generator is where sampling starts: `deno task sample
-  // --model` then prints the same names as this run.
   if (outPath !== undefined) {
-    save(stopStep);
     const what = options.format === "json"
       ? `checkpoint at step ${formatNumber(stopStep)} of ${formatNumber(steps)}`
       : `weights as safetensors, ${options.dtype}`;
@@ -574,6 +606,92 @@ function foundIn(docs: readonly string[], samples: readonly string[]): Set<strin
   const found = new Set<string>();
   for (const doc of docs) if (wanted.has(doc)) found.add(doc);
   return found;
+}
+
+/**
+ * The one line for a run that diverged: where, the fix, and which checkpoint is kept.
+ *
+ * @param error what `train` threw
+ * @param learningRate the run's learning rate, to suggest a lower one
+ * @param outPath the `--out` file, if any
+ * @param lastSaved the step of the last save to `outPath`, if any
+ * @returns the message
+ * @example
+ * ```ts
+ * import { divergedMessage } from "./train.ts";
+ * import { TrainingDivergedError } from "../steps/07_training.ts";
+ * console.log(divergedMessage(new TrainingDivergedError(1, Infinity, [3.46]), 1, undefined, undefined));
+ * // training diverged at step 2 (loss Infinity); try a lower --lr, e.g. 0.01
+ * ```
+ */
+export function divergedMessage(
+  error: TrainingDivergedError,
+  learningRate: number,
+  outPath: string | undefined,
+  lastSaved: number | undefined,
+): string {
+  const lower = learningRate > 0.01 ? 0.01 : Number((learningRate / 10).toPrecision(2));
+  const message = `${error.message}; try a lower --lr, e.g. ${lower}`;
+  if (outPath === undefined) return message;
+  if (lastSaved === undefined) return `${message}; nothing was saved to ${outPath}`;
+  return `${message}; ${outPath} keeps the model after step ${
+    formatNumber(lastSaved)
+  }, the last finite one`;
+}
+
+/**
+ * Refuses, before anything is built, a shape whose training step would not fit in memory:
+ * `stepMemory` counts the autograd graph of one document, and V8 stops the process with an
+ * out-of-memory crash (after minutes) when its heap limit is reached. The estimate takes the
+ * longest document the shape allows (`blockSize` positions) and counts the vocabulary as the
+ * text's distinct UTF-16 code units: one pass over the text, so a large file is not split into
+ * documents a second time before `setup` does it.
+ */
+function checkMemory(shape: Omit<GPTConfig, "vocabSize">, text: string): void {
+  const { bytes } = stepMemory(
+    { ...shape, vocabSize: distinctCodeUnits(text) + 1 },
+    shape.blockSize,
+  );
+  const limit = getHeapStatistics().heap_size_limit;
+  const inUse = Deno.memoryUsage().heapUsed;
+  if (bytes + inUse <= limit) return;
+  const gb = (n: number) => `${formatNumber(n / 1e9, 1)} GB`;
+  throw new CliError(
+    `this shape needs about ${gb(bytes)} per training step (${describeShape(shape)}), more ` +
+      `than the ${gb(limit - inUse)} this process may use; choose a smaller --n-embd, --n-layer ` +
+      `or --block-size, or raise the limit with deno run --v8-flags=--max-old-space-size=${
+        Math.ceil((bytes + inUse) / 1e6 * 1.2)
+      }`,
+  );
+}
+
+/** How many different UTF-16 code units `text` holds, line breaks not counted. */
+function distinctCodeUnits(text: string): number {
+  const seen = new Uint8Array(65536);
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (seen[unit] === 0 && unit !== 10 && unit !== 13) {
+      seen[unit] = 1;
+      count++;
+    }
+  }
+  return count;
+}
+
+/** `io`, whose `out` stops printing, without stopping the command, once stdout is closed. */
+function printingStopsWhenClosed(io: Io): Io {
+  let closed = false;
+  const out = (line: string) => {
+    if (closed) return;
+    try {
+      io.out(line);
+    } catch (error) {
+      if (!(error instanceof OutputClosed)) throw error;
+      closed = true;
+    }
+  };
+  return { ...io, out };
 }
 
 /** A config without its vocabulary size: what `setup` takes, as the data decides the rest. */

@@ -11,6 +11,11 @@
  *   (`step` of `steps`, since the learning rate decays over the whole schedule), Adam's
  *   running means `m` and `v` (step 07), and the random generator's state (for sampling).
  *
+ * Both formats carry a checksum (CRC-32) of the numbers, checked on load: a flipped bit in a
+ * weight still reads as a number, so without it a damaged file would load as a different
+ * model with no message. Values that read well but cannot be a trained model (a weight of
+ * 1e308, a negative Adam `v`, a generator state of zeros) are refused too.
+ *
  * Two formats. A JSON checkpoint keeps all of it; JSON numbers turn back into exactly the same
  * doubles, so a resumed run matches a straight one bit for bit. A safetensors file keeps only
  * the weights (with the config and vocabulary in its metadata), in the simple binary layout
@@ -113,24 +118,39 @@ export interface Checkpoint extends TrainedModel {
  * ```
  */
 export function checkpointToJson(checkpoint: Checkpoint): string {
-  const { model, tokenizer, adamState } = checkpoint;
+  const { model, adamState } = checkpoint;
   checkTrainedModel(checkpoint, "cannot save the checkpoint");
+  // What loading would refuse is refused here, so that a saved file always loads again.
+  const fail: Fail = (problem) => {
+    throw new CheckpointError(`cannot save the checkpoint: ${problem}`);
+  };
+  readSchedule(checkpoint as unknown as Record<string, unknown>, fail);
+  readAdam(checkpoint.adam, fail);
   const count = model.params.length;
   for (const [name, values] of [["m", adamState.m], ["v", adamState.v]] as const) {
     if (values.length !== count) {
-      throw new CheckpointError(
-        `cannot save the checkpoint: Adam's ${name} has ${values.length} values for ${count} parameters`,
-      );
+      fail(`Adam's ${name} has ${values.length} values for ${count} parameters`);
     }
     const bad = values.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0) {
-      throw new CheckpointError(
-        `cannot save the checkpoint: Adam's ${name}[${bad}] is ${values[bad]}; ` +
-          `training diverged, try a lower learning rate`,
+      fail(
+        `Adam's ${name}[${bad}] is ${values[bad]}; training diverged, try a lower learning rate`,
       );
     }
   }
-  const file = {
+  checkMoments(adamState, fail);
+  checkRandomState(checkpoint.rng.getState(), fail);
+  const body = checkpointBody(checkpoint);
+  return formatJson({ ...body, checksum: checksumOf(formatJson(body)) }) + "\n";
+}
+
+/**
+ * Everything a checkpoint file holds but its checksum, in one fixed order. Loading rebuilds
+ * it from what it read and compares checksums, so the two must be made by this one function.
+ */
+function checkpointBody(checkpoint: Checkpoint): Record<string, unknown> {
+  const { model, tokenizer, adamState, adam } = checkpoint;
+  return {
     format: checkpointFormat,
     version: checkpointVersion,
     config: canonicalConfig(model.config),
@@ -139,12 +159,61 @@ export function checkpointToJson(checkpoint: Checkpoint): string {
     step: checkpoint.step,
     steps: checkpoint.steps,
     documentCount: checkpoint.documentCount,
-    adam: checkpoint.adam,
+    adam: {
+      learningRate: adam.learningRate,
+      beta1: adam.beta1,
+      beta2: adam.beta2,
+      eps: adam.eps,
+    },
     weights: weightMatrices(model),
     adamState: { m: Array.from(adamState.m), v: Array.from(adamState.v) },
     random: checkpoint.rng.getState(),
   };
-  return formatJson(file) + "\n";
+}
+
+/**
+ * A CRC-32 of text or bytes (the checksum of zip and PNG), as `crc32:` and 8 hex digits. It
+ * catches every flipped bit, and any other damage but for a chance of 1 in 4 billion.
+ *
+ * @param data what to check
+ * @returns for example `crc32:cbf43926` for the text `123456789`
+ */
+function checksumOf(data: string | Uint8Array): string {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return `crc32:${((crc ^ 0xffffffff) >>> 0).toString(16).padStart(8, "0")}`;
+}
+
+/** The CRC-32 remainder of each byte value (polynomial 0xEDB88320, as zip uses). */
+const crcTable = Uint32Array.from({ length: 256 }, (_, byte) => {
+  let c = byte;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+/** Compares a file's checksum with the one its contents give, or notes that it has none. */
+function verifyChecksum(
+  stored: unknown,
+  actual: () => string,
+  source: string,
+  fail: Fail,
+  onNote?: (note: string) => void,
+): void {
+  if (stored === undefined) {
+    onNote?.(
+      `${source} has no checksum (saved by an older microgpt), so damage to its numbers ` +
+        `cannot be detected; save it again to add one`,
+    );
+    return;
+  }
+  const expected = actual();
+  if (stored !== expected) {
+    fail(
+      `the checksum ${JSON.stringify(stored)} does not match the contents (${expected}); the ` +
+        `file was damaged or edited, save it again from training`,
+    );
+  }
 }
 
 /** The config with its fields in one fixed order, so equal models give byte-equal files. */
@@ -177,7 +246,7 @@ function checkTrainedModel({ model, tokenizer }: TrainedModel, context: string):
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
         const value = model.stateDict[name][r][c].data;
-        if (!Number.isFinite(value)) {
+        if (!(Math.abs(value) <= largestWeight)) {
           throw new CheckpointError(
             `${context}: weight ${name}[${r}][${c}] is ${value}; ` +
               `training diverged, try a lower learning rate`,
@@ -185,6 +254,34 @@ function checkTrainedModel({ model, tokenizer }: TrainedModel, context: string):
         }
       }
     }
+  }
+}
+
+/**
+ * The largest weight a checkpoint may hold. Trained weights stay near 1 (below 100 even at
+ * learning rate 1); one of 1e308 multiplies to Infinity in the first layer and every loss is
+ * NaN. A million is far beyond the first and far below the second.
+ */
+const largestWeight = 1e6;
+
+/** Adam's `v` is a running mean of squares: a negative one makes `sqrt(v)` NaN. */
+function checkMoments(adamState: AdamState, fail: Fail): void {
+  const bad = adamState.v.findIndex((x) => x < 0);
+  if (bad >= 0) {
+    fail(`adamState.v[${bad}] is ${adamState.v[bad]}; a mean of squares is never negative`);
+  }
+}
+
+/**
+ * The Mersenne Twister uses only the top bit of its first word, and from a state whose used
+ * bits are all zero it draws zeros forever (every name would be "aaaa...").
+ */
+function checkRandomState(state: RandomState, fail: Fail): void {
+  const { words } = state;
+  if ((words[0] & 0x80000000) === 0 && words.every((w, i) => i === 0 || w === 0)) {
+    fail(
+      "random: the generator's words are all zero, a state it can never leave; the file is damaged",
+    );
   }
 }
 
@@ -233,15 +330,26 @@ function readInteger(value: unknown, name: string, min: number, max: number, fai
   return value as number;
 }
 
-/** A list of exactly `length` finite numbers. */
-function readNumbers(value: unknown, name: string, length: number, fail: Fail): number[] {
+/** A list of exactly `length` finite numbers, none beyond ±`limit`. */
+function readNumbers(
+  value: unknown,
+  name: string,
+  length: number,
+  fail: Fail,
+  limit = Number.MAX_VALUE,
+): number[] {
   if (!Array.isArray(value)) fail(`${name} must be a list of numbers`);
   const list = value as unknown[];
   if (list.length !== length) {
     fail(`${name} has ${list.length} numbers; the config needs ${length}`);
   }
-  const bad = list.findIndex((x) => typeof x !== "number" || !Number.isFinite(x));
-  if (bad >= 0) fail(`${name}[${bad}] is ${JSON.stringify(list[bad])}, not a finite number`);
+  const bad = list.findIndex((x) => typeof x !== "number" || !(Math.abs(x) <= limit));
+  if (bad >= 0) {
+    const what = typeof list[bad] === "number" && Number.isFinite(list[bad])
+      ? `beyond ±${limit.toLocaleString("en-US")}, not a trained weight`
+      : "not a finite number";
+    fail(`${name}[${bad}] is ${JSON.stringify(list[bad])}, ${what}`);
+  }
   return list as number[];
 }
 
@@ -289,6 +397,20 @@ function modelFromList(config: GPTConfig, weights: readonly number[]): Model {
   return modelFromWeights(config, () => weights[next++]);
 }
 
+/** The run's seed, where its schedule stands, and how many documents it trains on. */
+function readSchedule(record: Record<string, unknown>, fail: Fail) {
+  const field = (name: string, min: number, max: number) =>
+    readInteger(required(record, name, fail), name, min, max, fail);
+  const seed = field("seed", 0, Number.MAX_SAFE_INTEGER);
+  const steps = field("steps", 1, 1e9);
+  return {
+    seed,
+    steps,
+    step: field("step", 0, steps),
+    documentCount: field("documentCount", 1, 1e9),
+  };
+}
+
 /** Adam's settings: a positive learning rate, betas in [0, 1), a positive eps. */
 function readAdam(value: unknown, fail: Fail): AdamOptions {
   if (!isRecord(value)) fail("adam must be an object");
@@ -314,6 +436,8 @@ function readAdam(value: unknown, fail: Fail): AdamOptions {
  *
  * @param text the JSON text
  * @param source where it came from (a path), to start error messages with
+ * @param onNote called with a note for a file that can be used but not fully checked (one
+ *   saved before checkpoints had a checksum)
  * @returns the model, its vocabulary and its training state
  * @throws {CheckpointError} for text that is not a usable checkpoint
  * @example
@@ -327,7 +451,11 @@ function readAdam(value: unknown, fail: Fail): AdamOptions {
  * }
  * ```
  */
-export function checkpointFromJson(text: string, source = "checkpoint"): Checkpoint {
+export function checkpointFromJson(
+  text: string,
+  source = "checkpoint",
+  onNote?: (note: string) => void,
+): Checkpoint {
   const fail: Fail = (problem) => {
     throw new CheckpointError(`${source}: ${problem}`);
   };
@@ -357,22 +485,7 @@ export function checkpointFromJson(text: string, source = "checkpoint"): Checkpo
 
   const config = readConfig(required(record, "config", fail), fail);
   const tokenizer = readVocabulary(required(record, "vocabulary", fail), config, fail);
-  const seed = readInteger(
-    required(record, "seed", fail),
-    "seed",
-    0,
-    Number.MAX_SAFE_INTEGER,
-    fail,
-  );
-  const steps = readInteger(required(record, "steps", fail), "steps", 1, 1e9, fail);
-  const step = readInteger(required(record, "step", fail), "step", 0, steps, fail);
-  const documentCount = readInteger(
-    required(record, "documentCount", fail),
-    "documentCount",
-    1,
-    1e9,
-    fail,
-  );
+  const { seed, step, steps, documentCount } = readSchedule(record, fail);
   const adam = readAdam(required(record, "adam", fail), fail);
 
   // The weights: exactly the matrices of step 04 for this config, each of its exact shape.
@@ -392,7 +505,9 @@ export function checkpointFromJson(text: string, source = "checkpoint"): Checkpo
     if (list.length !== rows) {
       fail(`weights.${name} has ${list.length} rows; the config needs ${rows}`);
     }
-    list.forEach((row, r) => flat.push(...readNumbers(row, `weights.${name}[${r}]`, cols, fail)));
+    list.forEach((row, r) =>
+      flat.push(...readNumbers(row, `weights.${name}[${r}]`, cols, fail, largestWeight))
+    );
   }
   const model = modelFromList(config, flat);
 
@@ -404,6 +519,7 @@ export function checkpointFromJson(text: string, source = "checkpoint"): Checkpo
     m: Float64Array.from(readNumbers(m, "adamState.m", count, fail)),
     v: Float64Array.from(readNumbers(v, "adamState.v", count, fail)),
   };
+  checkMoments(adamState, fail);
 
   const random = required(record, "random", fail);
   if (!isRecord(random)) fail("random must be an object with words, index and gaussNext");
@@ -413,7 +529,11 @@ export function checkpointFromJson(text: string, source = "checkpoint"): Checkpo
   } catch (error) {
     fail(`random: ${(error as Error).message}`);
   }
-  return { model, tokenizer, seed, step, steps, documentCount, adam, adamState, rng };
+  checkRandomState(rng.getState(), fail);
+  const checkpoint = { model, tokenizer, seed, step, steps, documentCount, adam, adamState, rng };
+  const actual = () => checksumOf(formatJson(checkpointBody(checkpoint)));
+  verifyChecksum(record.checksum, actual, source, fail, onNote);
+  return checkpoint;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,12 +588,20 @@ export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions
   if (!(dtype in bytesPerNumber)) throw new RangeError(`dtype must be F32 or F64, got ${dtype}`);
   checkTrainedModel(trained, "cannot export safetensors");
   const size = bytesPerNumber[dtype];
+  // The tensors first, so that the header can carry their checksum.
+  const data = new Uint8Array(model.params.length * size);
+  const dataView = new DataView(data.buffer);
+  model.params.forEach((param, i) => {
+    if (dtype === "F32") dataView.setFloat32(i * size, param.data, true);
+    else dataView.setFloat64(i * size, param.data, true);
+  });
   const header: Record<string, unknown> = {
     __metadata__: {
       ...options.metadata,
       format: "microgpt",
       config: JSON.stringify(canonicalConfig(model.config)),
       vocabulary: JSON.stringify(tokenizer.chars),
+      checksum: checksumOf(data),
     },
   };
   let offset = 0;
@@ -484,17 +612,11 @@ export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = Math.ceil(json.length / 8) * 8;
-  const bytes = new Uint8Array(8 + headerLength + offset);
-  const view = new DataView(bytes.buffer);
-  view.setBigUint64(0, BigInt(headerLength), true);
+  const bytes = new Uint8Array(8 + headerLength + data.length);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(headerLength), true);
   bytes.fill(0x20, 8, 8 + headerLength); // spaces: the padding after the JSON
   bytes.set(json, 8);
-  let position = 8 + headerLength;
-  for (const param of model.params) {
-    if (dtype === "F32") view.setFloat32(position, param.data, true);
-    else view.setFloat64(position, param.data, true);
-    position += size;
-  }
+  bytes.set(data, 8 + headerLength);
   return bytes;
 }
 
@@ -504,6 +626,7 @@ export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions
  *
  * @param bytes the file's bytes
  * @param source where they came from, to start error messages with
+ * @param onNote called with a note for a file without a checksum (older, or another writer's)
  * @returns the model and its vocabulary (F32 weights come back rounded to float32)
  * @throws {CheckpointError} for bytes that are not a usable safetensors export
  * @example
@@ -515,7 +638,11 @@ export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions
  * console.log(loaded.model.params[0].data === model.params[0].data); // true
  * ```
  */
-export function fromSafetensors(bytes: Uint8Array, source = "safetensors"): TrainedModel {
+export function fromSafetensors(
+  bytes: Uint8Array,
+  source = "safetensors",
+  onNote?: (note: string) => void,
+): TrainedModel {
   const fail: Fail = (problem) => {
     throw new CheckpointError(`${source}: ${problem}`);
   };
@@ -555,6 +682,7 @@ export function fromSafetensors(bytes: Uint8Array, source = "safetensors"): Trai
 
   const dataLength = bytes.length - dataStart;
   const flat: number[] = [];
+  const ranges: { name: string; begin: number; end: number }[] = [];
   for (const [name, rows, cols] of matrixShapes(config)) {
     const entry = entries[name];
     if (!isRecord(entry)) fail(`tensor ${name} is missing`);
@@ -576,12 +704,26 @@ export function fromSafetensors(bytes: Uint8Array, source = "safetensors"): Trai
           `${rows * cols * size} bytes within the ${dataLength} bytes of data`,
       );
     }
+    // Each tensor needs bytes of its own: two that share bytes would be one matrix twice.
+    const shared = ranges.find((other) => begin < other.end && other.begin < end);
+    if (shared !== undefined) {
+      fail(
+        `tensor ${name} (bytes ${begin} to ${end}) overlaps tensor ${shared.name} (bytes ` +
+          `${shared.begin} to ${shared.end}); each tensor needs bytes of its own`,
+      );
+    }
+    ranges.push({ name, begin, end });
     for (let at = dataStart + begin; at < dataStart + end; at += size) {
       const value = size === 4 ? view.getFloat32(at, true) : view.getFloat64(at, true);
-      if (!Number.isFinite(value)) fail(`tensor ${name} holds ${value}, not a finite number`);
+      if (!(Math.abs(value) <= largestWeight)) {
+        const what = Number.isFinite(value) ? "not a trained weight" : "not a finite number";
+        fail(`tensor ${name} holds ${value}, ${what}`);
+      }
       flat.push(value);
     }
   }
+  const stored = (metadata as Record<string, unknown>).checksum;
+  verifyChecksum(stored, () => checksumOf(bytes.subarray(dataStart)), source, fail, onNote);
   return { model: modelFromList(config, flat), tokenizer };
 }
 

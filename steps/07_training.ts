@@ -28,7 +28,13 @@ import {
   withBos,
 } from "./02_tokenizer.ts";
 import { softmax } from "./03_components.ts";
-import { createModel, defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
+import {
+  createModel,
+  defaultConfig,
+  type GPTConfig,
+  type Model,
+  parameterCount,
+} from "./04_parameters.ts";
 import { createKVCache } from "./05_attention.ts";
 import { gpt, type Variant } from "./06_gpt.ts";
 import { Random } from "../lib/random.ts";
@@ -54,6 +60,15 @@ import { Random } from "../lib/random.ts";
 export function documentLoss(model: Model, tokens: readonly number[], variant?: Variant): Value {
   const n = Math.min(model.config.blockSize, tokens.length - 1);
   if (n < 1) throw new RangeError("a document needs at least two tokens (BOS, BOS)");
+  // Every token scored must be one the model has a probability for; `gpt` checks the inputs.
+  const bad = tokens.findIndex((t) =>
+    !(Number.isInteger(t) && t >= 0 && t < model.config.vocabSize)
+  );
+  if (bad >= 0 && bad <= n) {
+    throw new RangeError(
+      `tokens[${bad}] is ${tokens[bad]}, outside the vocabulary 0..${model.config.vocabSize - 1}`,
+    );
+  }
   const cache = createKVCache(model.config.nLayer);
   const losses: Value[] = [];
   for (let position = 0; position < n; position++) {
@@ -211,6 +226,33 @@ export interface TrainResult {
 }
 
 /**
+ * Training stopped because a step's loss was not a finite number: the run diverged. It is a
+ * `RangeError` because its usual cause is an argument, a learning rate too large.
+ *
+ * @example
+ * ```ts
+ * import { setup, train, TrainingDivergedError } from "./07_training.ts";
+ * const { docs, tokenizer, model } = setup("emma\nava\nmia", 42);
+ * try {
+ *   train(model, tokenizer, docs, { steps: 50, adam: { learningRate: 1e6, beta1: 0.85, beta2: 0.99, eps: 1e-8 } });
+ * } catch (error) {
+ *   console.log(error instanceof TrainingDivergedError); // true
+ * }
+ * ```
+ */
+export class TrainingDivergedError extends RangeError {
+  override name = "TrainingDivergedError";
+  /**
+   * @param step the 0-based step whose loss was not finite (the message counts from 1)
+   * @param loss that loss: Infinity or NaN
+   * @param losses the finite losses of the steps before it, in this call of `train`
+   */
+  constructor(readonly step: number, readonly loss: number, readonly losses: readonly number[]) {
+    super(`training diverged at step ${step + 1} (loss ${loss})`);
+  }
+}
+
+/**
  * The training loop of the reference: step `s` trains on document `s mod docs.length` (one
  * document per step), with learning rate `lr * (1 - s / steps)`.
  *
@@ -219,6 +261,8 @@ export interface TrainResult {
  * @param docs the training documents, in training order
  * @param options schedule, optimizer and callbacks
  * @returns the per-step losses and the optimizer state
+ * @throws {TrainingDivergedError} at the first step whose loss is Infinity or NaN
+ * @throws {RangeError} for a schedule, optimizer setting or Adam state that cannot work
  * @example
  * ```ts
  * import { train } from "./07_training.ts";
@@ -239,22 +283,17 @@ export function train(
 ): TrainResult {
   const { steps, startStep = 0, stopStep = steps, variant, beforeUpdate, onStep } = options;
   const adam = options.adam ?? defaultAdam;
-  if (!Number.isInteger(steps) || steps < 1) {
-    throw new RangeError(`steps must be a positive integer, got ${steps}`);
-  }
-  if (!(Number.isInteger(startStep) && startStep >= 0 && startStep <= stopStep)) {
-    throw new RangeError(`startStep must be an integer from 0 to ${stopStep}, got ${startStep}`);
-  }
-  if (!(Number.isInteger(stopStep) && stopStep <= steps)) {
-    throw new RangeError(`stopStep must be an integer up to ${steps}, got ${stopStep}`);
-  }
-  if (docs.length === 0) throw new RangeError("there are no documents to train on");
   const adamState = options.adamState ?? createAdamState(model.params.length);
+  checkTrainArguments(model, docs, { ...options, startStep, stopStep, adam, adamState });
   const parts = { documentLoss, adamStep, learningRateAt, ...options.parts };
   const losses: number[] = [];
   for (let step = startStep; step < stopStep; step++) {
     const doc = docs[step % docs.length];
     const loss = parts.documentLoss(model, withBos(tokenizer, doc), variant);
+    // A loss of Infinity or NaN means the weights have blown up, usually because the learning
+    // rate is too large. Every later step would train on NaN, so stop here, before the update:
+    // the model and Adam's state are still those the last finite step left.
+    if (!Number.isFinite(loss.data)) throw new TrainingDivergedError(step, loss.data, losses);
     loss.backward();
     beforeUpdate?.(step, model);
     const learningRate = parts.learningRateAt(adam.learningRate, step, steps);
@@ -347,6 +386,58 @@ export function anatomyOfStep(
     gradientNorms,
     learningRate: report!.learningRate,
     lossAfter: documentLoss(model, tokens).data,
+  };
+}
+
+/** What one training step of a shape holds in memory at its peak, as `stepMemory` estimates. */
+export interface StepMemory {
+  /** Inner nodes of the step's autograd graph: everything `backward()` walks. */
+  graphNodes: number;
+  /** The parameters, each a `Value` with Adam's `m` and `v` beside it. */
+  parameters: number;
+  /** The estimated peak, in bytes. */
+  bytes: number;
+}
+
+/**
+ * Bytes per graph node and per parameter, as measured by `scripts/step_memory.ts` with Deno
+ * 2.9.6 (the V8 heap after a full garbage collection, before and after building a model and
+ * one step's graph, for 9 shapes up to 4 layers, n_embd 512, 512 heads or block size 256):
+ * 150 to 185 bytes per node (more with longer blocks, whose attention keeps arrays of past
+ * values) and 138 to 155 per parameter, Adam's state included. The estimate rounds both up.
+ */
+const bytesPerNode = 200;
+const bytesPerParameter = 160;
+
+/**
+ * Estimates the memory of one training step before building it, by counting the graph that
+ * `documentLoss` builds for a document of `positions` predictions. Per position: the embedding
+ * sum and its rmsnorm (`2 nEmbd + 4` nodes); per layer two rmsnorms, q, k, v, the attention
+ * output, two residual sums and the MLP (`18 nEmbd + 8`), and per head `5 p + 6` for the scores
+ * over the `p + 1` positions so far; then `lm_head`, softmax and `-log` (`3 vocabSize + 4`).
+ * The count is exact (the tests compare it with `topologicalOrder`); bytes are measured.
+ *
+ * @param config the model's shape
+ * @param positions how many predictions the longest document makes (at most `blockSize`)
+ * @returns the node count, the parameter count and the estimated bytes
+ * @example
+ * ```ts
+ * import { stepMemory } from "./07_training.ts";
+ * const config = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 };
+ * console.log(stepMemory(config, 16).graphNodes); // 9458
+ * ```
+ */
+export function stepMemory(config: GPTConfig, positions: number): StepMemory {
+  const { vocabSize, nLayer, nEmbd, nHead } = config;
+  const n = Math.min(positions, config.blockSize);
+  const perPosition = 2 * nEmbd + 4 + nLayer * (18 * nEmbd + 8 + 6 * nHead) + 3 * vocabSize + 4;
+  // The attention scores grow with the position: sum over p of 5 p per head and layer.
+  const graphNodes = n * perPosition + nLayer * nHead * 5 * n * (n - 1) / 2 + 2;
+  const parameters = parameterCount(config);
+  return {
+    graphNodes,
+    parameters,
+    bytes: graphNodes * bytesPerNode + parameters * bytesPerParameter,
   };
 }
 
@@ -590,7 +681,7 @@ export function demo(print: (line: string) => void = console.log): void {
   for (let from = 0; from < steps; from += 100) {
     const chunk = losses.slice(from, from + 100);
     const mean = chunk.reduce((a, b) => a + b, 0) / chunk.length;
-    const bar = "#".repeat(Math.round(mean * 12));
+    const bar = Number.isFinite(mean) ? "#".repeat(Math.round(mean * 12)) : "";
     print(
       `  steps ${String(from + 1).padStart(4)}-${from + chunk.length}: ${mean.toFixed(4)} ${bar}`,
     );
@@ -599,6 +690,23 @@ export function demo(print: (line: string) => void = console.log): void {
     `\nLoss on 200 names never trained on: ${before.toFixed(4)} before, ${after.toFixed(4)} after.`,
   );
   print("Each step sees one name, so a single step's loss is noisy; held-out loss is not.");
+
+  // Too large a learning rate: Adam moves every weight by about the learning rate at each step,
+  // so at lr 1 the logits grow until a probability rounds to 0 and its -log is Infinity. From
+  // there every number would be NaN; `train` stops at the first loss that is not finite.
+  const wild = setup(bundledNames, 42);
+  let diverged: TrainingDivergedError | undefined;
+  try {
+    train(wild.model, wild.tokenizer, wild.docs, {
+      steps,
+      adam: { ...defaultAdam, learningRate: 1 },
+    });
+  } catch (error) {
+    if (!(error instanceof TrainingDivergedError)) throw error;
+    diverged = error;
+  }
+  print(`With learning rate 1 instead of 0.01: ${diverged?.message}, and train() stops there.`);
+  assert.ok(diverged !== undefined && diverged.losses.every(Number.isFinite), "lr 1 diverges");
 
   assert.ok(losses.every(Number.isFinite), "every loss is finite");
   assert.ok(Math.abs(before - uniform) < 0.2, "the untrained model is close to uniform");
@@ -609,6 +717,57 @@ export function demo(print: (line: string) => void = console.log): void {
   checkTrainingLoop({ documentLoss, adamStep, learningRateAt });
   print("\nAll step 07 checks passed.");
   print("Practise: write the loss and Adam yourself and check them with `deno task exercise 07`.");
+}
+
+/**
+ * What `train` checks before the first step, so that a bad argument is one clear error and not
+ * a run of NaN: a schedule that fits together, an Adam state with one `m` and `v` per
+ * parameter, and Adam settings that keep its arithmetic finite (with beta1 = 1 the bias
+ * correction `1 - beta1^t` is 0, and Adam divides by it).
+ */
+function checkTrainArguments(
+  model: Model,
+  docs: readonly string[],
+  options: TrainOptions & {
+    startStep: number;
+    stopStep: number;
+    adam: AdamOptions;
+    adamState: AdamState;
+  },
+): void {
+  const { steps, startStep, stopStep, adam, adamState } = options;
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new RangeError(`steps must be a positive integer, got ${steps}`);
+  }
+  if (!(Number.isInteger(startStep) && startStep >= 0 && startStep <= stopStep)) {
+    throw new RangeError(`startStep must be an integer from 0 to ${stopStep}, got ${startStep}`);
+  }
+  if (!(Number.isInteger(stopStep) && stopStep <= steps)) {
+    throw new RangeError(`stopStep must be an integer up to ${steps}, got ${stopStep}`);
+  }
+  if (docs.length === 0) throw new RangeError("there are no documents to train on");
+  const count = model.params.length;
+  for (const name of ["m", "v"] as const) {
+    if (adamState[name]?.length !== count) {
+      throw new RangeError(
+        `adamState.${name} has ${
+          adamState[name]?.length
+        } values; the model has ${count} parameters`,
+      );
+    }
+  }
+  const { learningRate, beta1, beta2, eps } = adam;
+  if (!(learningRate >= 0 && Number.isFinite(learningRate))) {
+    throw new RangeError(`adam.learningRate must be a finite number >= 0, got ${learningRate}`);
+  }
+  for (const [name, beta] of [["beta1", beta1], ["beta2", beta2]] as const) {
+    if (!(beta >= 0 && beta < 1)) {
+      throw new RangeError(`adam.${name} must be from 0 up to (not including) 1, got ${beta}`);
+    }
+  }
+  if (!(eps > 0 && Number.isFinite(eps))) {
+    throw new RangeError(`adam.eps must be a positive number, got ${eps}`);
+  }
 }
 
 if (import.meta.main) demo();

@@ -40,6 +40,13 @@ export interface GenerateOptions {
  * The probabilities of the next token: `softmax(logits / temperature)`, step 03's softmax. The
  * division is a multiplication by `1 / temperature`, as in the reference.
  *
+ * A very low temperature overflows that: at `1e-308`, `1 / temperature` is Infinity, a logit
+ * times it too, and softmax of Infinity is NaN. Softmax only depends on the differences of its
+ * inputs, so the same probabilities are `exp((logit - max) / temperature)`, normalised: every
+ * exponent is at most 0, so nothing overflows, and as the temperature falls the distribution
+ * becomes all on the likeliest token, as it should. That form is used only when the
+ * reference's form is not finite, so every ordinary temperature gives the reference's bits.
+ *
  * @param logits the model's scores
  * @param temperature positive; 1 leaves the distribution unchanged
  * @returns probabilities (numbers) that sum to 1
@@ -56,7 +63,12 @@ export function probabilitiesAt(logits: readonly Value[], temperature: number): 
     throw new RangeError(`temperature must be a positive number, got ${temperature}`);
   }
   const inverse = 1 / temperature;
-  return softmax(logits.map((logit) => logit.mul(inverse))).map((p) => p.data);
+  const probabilities = softmax(logits.map((logit) => logit.mul(inverse))).map((p) => p.data);
+  if (probabilities.every(Number.isFinite)) return probabilities;
+  const max = Math.max(...logits.map((logit) => logit.data));
+  const exps = logits.map((logit) => Math.exp((logit.data - max) / temperature));
+  const total = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / total);
 }
 
 /**
@@ -316,6 +328,7 @@ export function demo(print: (line: string) => void = console.log): void {
   const flat = probabilitiesAt(scores, 10);
   assert.ok(sharp[0] > 0.99, "a low temperature makes the top choice nearly certain");
   assert.ok(flat[0] < 0.4, "a high temperature makes the distribution nearly uniform");
+  assert.deepEqual(probabilitiesAt(scores, 1e-308), [1, 0, 0], "the tiniest temperature is argmax");
   assert.ok(samples.every((s) => s.length <= model.config.blockSize), "names fit the block size");
   assert.ok(samples.every((s) => /^[a-z]*$/.test(s)), "names use only vocabulary characters");
   assert.ok(new Set(samples).size >= 10, "sampling is varied, not one name repeated");

@@ -29,7 +29,7 @@ import { bundledNames, loadDocuments, type Tokenizer } from "./02_tokenizer.ts";
 import type { Vector } from "./03_components.ts";
 import { defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
 import type { Variant } from "./06_gpt.ts";
-import { defaultAdam, setup, train } from "./07_training.ts";
+import { defaultAdam, setup, train, TrainingDivergedError } from "./07_training.ts";
 import { averageLoss, splitDocuments } from "./09_visualization.ts";
 import { Random } from "../lib/random.ts";
 import { temperatureSweep } from "../lib/analysis/temperature_and_scores.ts";
@@ -213,13 +213,21 @@ export function runExperiment(
   seeds.forEach((seed, seedIndex) => {
     const run = setup(dataset.text, seed, shape);
     const training = run.docs.filter((doc) => !heldOut.has(doc));
-    const { losses } = train(run.model, run.tokenizer, training, {
-      steps,
-      adam,
-      variant: config.variant,
-      onStep: onStep ? ({ step, loss }) => onStep(seedIndex, step, loss) : undefined,
-    });
-    validationLosses.push(averageLoss(run.model, run.tokenizer, scored, config.variant));
+    let losses: number[];
+    try {
+      ({ losses } = train(run.model, run.tokenizer, training, {
+        steps,
+        adam,
+        variant: config.variant,
+        onStep: onStep ? ({ step, loss }) => onStep(seedIndex, step, loss) : undefined,
+      }));
+      validationLosses.push(averageLoss(run.model, run.tokenizer, scored, config.variant));
+    } catch (error) {
+      // `train` stops at the first loss that is not finite: this seed diverged.
+      if (!(error instanceof TrainingDivergedError)) throw error;
+      losses = [...error.losses];
+      validationLosses.push(NaN);
+    }
     first ??= { losses, model: run.model, tokenizer: run.tokenizer };
   });
   // A learning rate that is too high can blow a run up to NaN weights. That is a result, not a

@@ -5,6 +5,7 @@
 // the few that touch files are skipped, and say so, without --allow-read --allow-write.
 
 import assert from "node:assert/strict";
+import { crc32 } from "node:zlib";
 import {
   type Checkpoint,
   CheckpointError,
@@ -478,4 +479,214 @@ Deno.test({
       ]);
       assert.equal(loadCheckpoint(path).step, 20, "the old checkpoint still loads");
     }),
+});
+
+// Checksums and hostile values (issue 15): a damaged file never loads as a different model,
+// and a well-formed file whose numbers cannot be a trained model is refused in one line.
+
+/** Asserts that loading `load()` fails with a one-line CheckpointError matching `error`. */
+function refused(what: string, load: () => unknown, error: RegExp): void {
+  assert.throws(load, (thrown: unknown) => {
+    assert.ok(thrown instanceof CheckpointError, `${what}: a CheckpointError, got ${thrown}`);
+    assert.match(thrown.message, error, what);
+    assert.ok(!thrown.message.includes("\n"), `${what}: one line`);
+    return true;
+  });
+}
+
+Deno.test("a checkpoint's checksum is the CRC-32 of everything else in the file", () => {
+  const text = checkpointToJson(trainedCheckpoint());
+  const stored = JSON.parse(text).checksum;
+  assert.match(stored, /^crc32:[0-9a-f]{8}$/);
+  // The file is the checksummed text with the checksum added as its last field.
+  const rest = text.replace(`,\n  "checksum": ${JSON.stringify(stored)}`, "").trimEnd();
+  assert.equal(`crc32:${crc32(rest).toString(16).padStart(8, "0")}`, stored, "node:zlib agrees");
+});
+
+Deno.test("40 random bit flips in a checkpoint file: each is refused or changes nothing", () => {
+  const saved = trainedCheckpoint();
+  const bytes = new TextEncoder().encode(checkpointToJson(saved));
+  const rng = new Random(15);
+  const state = (c: Checkpoint) =>
+    JSON.stringify([weightsOf(c.model), [...c.adamState.m], [...c.adamState.v], c.rng.getState()]);
+  let refusedCount = 0;
+  for (let flip = 0; flip < 40; flip++) {
+    const damaged = bytes.slice();
+    // Skip the short header fields: the numbers are where a silent change would hide.
+    const at = 400 + rng.randbelow(bytes.length - 400);
+    damaged[at] ^= 1 << rng.randbelow(8);
+    let loaded: Checkpoint;
+    try {
+      loaded = checkpointFromJson(new TextDecoder().decode(damaged), "model.json");
+    } catch (error) {
+      assert.ok(error instanceof CheckpointError, `flip at byte ${at}: ${error}`);
+      refusedCount++;
+      continue;
+    }
+    assert.equal(state(loaded), state(saved), `flip at byte ${at} loaded a different model`);
+  }
+  assert.ok(refusedCount >= 30, `most flips hit a number and are refused (${refusedCount} of 40)`);
+  // The checksum's own message, for a digit changed by hand.
+  const file = JSON.parse(new TextDecoder().decode(bytes));
+  file.weights.wte[1][2] += 1e-9;
+  refused(
+    "edited weight",
+    () => checkpointFromJson(JSON.stringify(file), "model.json"),
+    /^model\.json: the checksum "crc32:[0-9a-f]{8}" does not match the contents .*damaged or edited/,
+  );
+});
+
+Deno.test("a checkpoint saved without a checksum still loads, with a note", () => {
+  const saved = trainedCheckpoint();
+  const file = JSON.parse(checkpointToJson(saved));
+  delete file.checksum;
+  const notes: string[] = [];
+  const loaded = checkpointFromJson(JSON.stringify(file), "old.json", (note) => notes.push(note));
+  assert.deepEqual(weightsOf(loaded.model), weightsOf(saved.model));
+  assert.equal(notes.length, 1);
+  assert.match(notes[0], /^old\.json has no checksum .*cannot be detected; save it again/);
+  const withChecksum: string[] = [];
+  checkpointFromJson(checkpointToJson(saved), "new.json", (note) => withChecksum.push(note));
+  assert.deepEqual(withChecksum, [], "no note for a file with a good checksum");
+});
+
+Deno.test("well-formed but hostile checkpoint values are refused on load, in one line", () => {
+  const text = checkpointToJson(trainedCheckpoint());
+  // Without a checksum, as an older file or a crafted one would be.
+  const hostile = (change: (file: ParsedFile) => void) => () => {
+    const file = JSON.parse(text);
+    delete file.checksum;
+    change(file);
+    return checkpointFromJson(JSON.stringify(file), "model.json");
+  };
+  refused(
+    "all weights 1e308",
+    hostile((f) => {
+      for (const matrix of Object.values(f.weights) as number[][][]) {
+        for (const row of matrix) row.fill(1e308);
+      }
+    }),
+    /^model\.json: weights\.wte\[0\]\[0\] is 1e\+308, beyond ±1,000,000, not a trained weight$/,
+  );
+  refused(
+    "negative Adam v",
+    hostile((f) => f.adamState.v[5] = -0.25),
+    /^model\.json: adamState\.v\[5\] is -0\.25; a mean of squares is never negative$/,
+  );
+  refused(
+    "all-zero generator",
+    hostile((f) => f.random.words.fill(0)),
+    /^model\.json: random: the generator's words are all zero/,
+  );
+});
+
+Deno.test("checkpointToJson refuses what checkpointFromJson would refuse", () => {
+  const saved = trainedCheckpoint(20, 40);
+  const cannot = (what: string, checkpoint: Checkpoint, error: RegExp) =>
+    refused(what, () => checkpointToJson(checkpoint), error);
+  cannot(
+    "step past the schedule",
+    { ...saved, step: 41 },
+    /^cannot save the checkpoint: step must be a whole number from 0 to 40, got 41$/,
+  );
+  cannot(
+    "no documents",
+    { ...saved, documentCount: 0 },
+    /documentCount must be a whole number from 1/,
+  );
+  cannot(
+    "NaN learning rate",
+    { ...saved, adam: { ...defaultAdam, learningRate: NaN } },
+    /adam\.learningRate must be a positive number, got null/,
+  );
+  const v = saved.adamState.v.slice();
+  v[0] = -1;
+  cannot(
+    "negative v",
+    { ...saved, adamState: { m: saved.adamState.m, v } },
+    /adamState\.v\[0\] is -1/,
+  );
+  const zero = new Random(1);
+  zero.setState({ words: new Array(624).fill(0), index: 624, gaussNext: null });
+  cannot("zero generator", { ...saved, rng: zero }, /generator's words are all zero/);
+  saved.model.params[3].data = 1e308;
+  cannot("huge weight", saved, /weight wte\[0\]\[3\] is 1e\+308; training diverged/);
+});
+
+/** A safetensors file from a header object and the data bytes, as any writer could make. */
+function safetensorsFile(header: Record<string, unknown>, data: Uint8Array): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const bytes = new Uint8Array(8 + json.length + data.length);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+  bytes.set(json, 8);
+  bytes.set(data, 8 + json.length);
+  return bytes;
+}
+
+Deno.test("safetensors: checksum, no-checksum note, overlapping tensors and huge values", () => {
+  const { model, tokenizer } = trainedCheckpoint();
+  const good = toSafetensors({ model, tokenizer }, { dtype: "F64" });
+  const { headerLength, metadata, tensors } = readSafetensors(good);
+  assert.match(metadata.checksum, /^crc32:[0-9a-f]{8}$/);
+  const data = good.slice(8 + headerLength);
+  assert.equal(metadata.checksum, `crc32:${crc32(data).toString(16).padStart(8, "0")}`);
+  const header = JSON.parse(new TextDecoder().decode(good.subarray(8, 8 + headerLength)));
+
+  const flipped = good.slice();
+  flipped[flipped.length - 3] ^= 0x10;
+  refused(
+    "flipped bit",
+    () => fromSafetensors(flipped, "m.safetensors"),
+    /^m\.safetensors: the checksum .* does not match/,
+  );
+
+  const { checksum: _, ...unchecked } = header.__metadata__;
+  const notes: string[] = [];
+  fromSafetensors(
+    safetensorsFile({ ...header, __metadata__: unchecked }, data),
+    "m.safetensors",
+    (note) => notes.push(note),
+  );
+  assert.equal(notes.length, 1);
+  assert.match(notes[0], /^m\.safetensors has no checksum/);
+
+  // lm_head and wte have the same shape here: pointing one at the other's bytes aliases them.
+  assert.deepEqual(tensors.get("lm_head")!.shape, tensors.get("wte")!.shape);
+  const aliased = {
+    ...header,
+    __metadata__: unchecked,
+    lm_head: { ...header.lm_head, data_offsets: header.wte.data_offsets },
+  };
+  refused(
+    "aliased tensors",
+    () => fromSafetensors(safetensorsFile(aliased, data), "m.safetensors"),
+    /^m\.safetensors: tensor lm_head \(bytes 0 to \d+\) overlaps tensor wte \(bytes 0 to \d+\); each tensor needs bytes of its own$/,
+  );
+  const [begin, end] = header.wte.data_offsets;
+  const shifted = {
+    ...header,
+    __metadata__: unchecked,
+    wpe: {
+      ...header.wpe,
+      data_offsets: [end - 8, end - 8 + header.wpe.data_offsets[1] - header.wpe.data_offsets[0]],
+    },
+  };
+  refused(
+    "overlapping tensors",
+    () => fromSafetensors(safetensorsFile(shifted, data), "m.safetensors"),
+    /tensor wpe .* overlaps tensor wte/,
+  );
+  assert.equal(begin, 0);
+
+  const huge = data.slice();
+  new DataView(huge.buffer).setFloat64(16, 1e308, true);
+  refused(
+    "1e308",
+    () =>
+      fromSafetensors(
+        safetensorsFile({ ...header, __metadata__: unchecked }, huge),
+        "m.safetensors",
+      ),
+    /tensor wte holds 1e\+308, not a trained weight/,
+  );
 });

@@ -4,6 +4,7 @@
 // --allow-write (granted by `deno task test`) and is skipped, saying so, without them.
 
 import assert from "node:assert/strict";
+import { loadCheckpoint } from "../cli/checkpoint_io.ts";
 import { main as evalMain } from "../cli/eval.ts";
 import { main as sampleMain, parseSampleArgs } from "../cli/sample.ts";
 import { main as trainMain, parseTrainArgs } from "../cli/train.ts";
@@ -353,6 +354,95 @@ Deno.test({
       assert.equal(new TextDecoder().decode(stdout), "");
       assert.match(message, /^error: .*cut.json: not valid JSON/);
       assert.equal(message.trim().split("\n").length, 1, "one line");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+// Closed and failing output, tiny temperatures and columns (issue 15).
+
+Deno.test({
+  name: "sample at --temperature 1e-308 draws the likeliest names instead of failing",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const path = `${dir}/model.json`;
+      runCommand(trainMain, ["--steps", "30", "--samples", "0", "--out", path]);
+      const tiny = runCommand(sampleMain, [
+        "--model",
+        path,
+        "--samples",
+        "3",
+        "--temperature",
+        "1e-308",
+      ]);
+      const greedy = runCommand(sampleMain, ["--model", path, "--samples", "3", "--top-k", "1"]);
+      assert.deepEqual(tiny.lines, greedy.lines);
+    }),
+});
+
+Deno.test({
+  name: "eval reports the column of a bad character in the file's line, leading spaces included",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const path = `${dir}/model.json`;
+      runCommand(trainMain, ["--steps", "5", "--samples", "0", "--out", path]);
+      Deno.writeTextFileSync(`${dir}/names.txt`, "emma\n   ab#c\n");
+      rejects(
+        evalMain,
+        ["--model", path, "--data", `${dir}/names.txt`],
+        /"#" \(U\+0023\) at column 6 in line 2 of/,
+      );
+    }),
+});
+
+/** Runs a shell pipeline (sh -c) and returns its exit status and stderr. */
+async function shell(script: string): Promise<{ code: number; stderr: string }> {
+  const { code, stderr } = await new Deno.Command("sh", {
+    args: ["-c", script],
+    env: { NO_COLOR: "1" },
+    stderr: "piped",
+  }).output();
+  return { code, stderr: new TextDecoder().decode(stderr) };
+}
+
+Deno.test({
+  name: "a closed stdout stops sample at once and quietly; a full one is a one-line error",
+  ignore: !canRun,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "microgpt-cli-test-" });
+    try {
+      // A wide, untrained model: 100,000 of its names take most of an hour to draw, so a
+      // sample that went on after head had gone would meet the (generous) timeout below.
+      const path = `${dir}/model.json`;
+      const wide = ["--n-embd", "128", "--n-layer", "2", "--block-size", "64"];
+      runCommand(trainMain, ["--steps", "1", "--samples", "0", "--out", path, ...wide]);
+      const command = (file: string) =>
+        `"${Deno.execPath()}" run --allow-read ${
+          new URL(`../cli/${file}`, import.meta.url).pathname
+        }`;
+      const sample = `${command("sample.ts")} --model "${path}"`;
+      const closed = await shell(
+        `(timeout 300 ${sample} --samples 100000; echo "status $?" >&2) | head -2 > /dev/null`,
+      );
+      assert.equal(closed.stderr, "status 0\n", "it stops by itself, quietly (124: timed out)");
+      // With --out, the saved file is what the run is for: a closed stdout does not stop it.
+      const kept = `${dir}/kept.json`;
+      const train = `${command("train.ts")} --steps 3 --samples 0 --out "${kept}"`;
+      await shell(
+        `(${train} | head -1) 2>/dev/null`.replace("--allow-read", "--allow-read --allow-write"),
+      );
+      assert.equal(loadCheckpoint(kept).step, 3);
+      for (const run of [`${sample} --samples 3`, `${command("train.ts")} --steps 2 --samples 1`]) {
+        const full = await shell(`${run} > /dev/full`);
+        assert.equal(full.code, 2, run);
+        assert.match(
+          full.stderr,
+          /^error: cannot write to stdout: No space left on device[^\n]*\n$/,
+        );
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

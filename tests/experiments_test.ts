@@ -248,3 +248,15 @@ Deno.test({
     }
   },
 });
+
+Deno.test("runExperiment counts a seed that diverges instead of stopping the sweep", () => {
+  const data = prepareDataset("small", smallText);
+  const result = runExperiment(data, { learningRate: 1e6 }, {
+    steps: 20,
+    seeds: [42, 7],
+    validationCount: 3,
+  });
+  assert.equal(result.diverged, 2);
+  assert.ok(result.validationLosses.every(Number.isNaN));
+  assert.ok(result.losses.length < 20 && result.losses.every(Number.isFinite));
+});

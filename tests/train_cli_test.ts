@@ -3,7 +3,9 @@
 // an `Io` that captures the lines.
 
 import assert from "node:assert/strict";
-import { main, parseTrainArgs } from "../cli/train.ts";
+import { loadCheckpoint } from "../cli/checkpoint_io.ts";
+import { divergedMessage, lossTable, main, parseTrainArgs } from "../cli/train.ts";
+import { TrainingDivergedError } from "../steps/07_training.ts";
 import { capture, filesAllowed, inTempDir, rejects as rejectsWith } from "./cli_helpers.ts";
 
 /** Asserts that the train command rejects `args` with a one-line error matching `pattern`. */
@@ -116,4 +118,54 @@ Deno.test({
       assert.equal(notes.length, 1, "said once");
       assert.match(notes[0], /1 documents? do(es)? not fit the block size 8/);
     }),
+});
+
+// Runs that go wrong (issue 15): divergence and shapes that cannot fit in memory.
+
+Deno.test("a run that diverges stops with one line naming the step, the loss and the fix", () => {
+  rejects(
+    ["--steps", "20", "--lr", "1", "--samples", "0"],
+    /^training diverged at step 2 \(loss Infinity\); try a lower --lr, e\.g\. 0\.01$/,
+  );
+});
+
+Deno.test({
+  name: "a run that diverges with --out keeps the last finite checkpoint and names it",
+  ignore: !canWrite,
+  fn: () =>
+    inTempDir((dir) => {
+      const path = `${dir}/model.json`;
+      rejects(
+        ["--steps", "20", "--lr", "1", "--samples", "0", "--out", path],
+        /^training diverged at step 2 \(loss Infinity\); try a lower --lr, e\.g\. 0\.01; .*model\.json keeps the model after step 1, the last finite one$/,
+      );
+      const kept = loadCheckpoint(path);
+      assert.equal(kept.step, 1);
+      assert.ok(kept.model.params.every((p) => Number.isFinite(p.data)));
+    }),
+});
+
+Deno.test("the divergence message suggests a lower rate and says what was kept", () => {
+  const error = new TrainingDivergedError(0, NaN, []);
+  assert.equal(
+    divergedMessage(error, 0.005, "m.json", undefined),
+    "training diverged at step 1 (loss NaN); try a lower --lr, e.g. 0.0005; nothing was saved to m.json",
+  );
+  assert.match(
+    divergedMessage(error, 0.3, "m.json", 40),
+    /e\.g\. 0\.01; m\.json keeps the model after step 40/,
+  );
+});
+
+Deno.test("the loss table draws Infinity and NaN without crashing", () => {
+  const lines = lossTable([3.1, 2.9, Infinity, NaN, 2.5], 0, Math.log(27));
+  assert.ok(lines.some((line) => /^3-3 +Infinity$/.test(line)), lines.join("\n"));
+  assert.ok(lines.some((line) => /^4-4 +NaN$/.test(line)));
+});
+
+Deno.test("a shape whose training step cannot fit in memory is refused before anything is built", () => {
+  rejects(
+    ["--n-layer", "16", "--n-embd", "1024"],
+    /^this shape needs about [\d.]+ GB per training step \(16 layers, n_embd 1024, 4 heads, block size 16\), more than the [\d.]+ GB this process may use; .*--max-old-space-size=\d+$/,
+  );
 });

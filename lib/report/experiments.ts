@@ -189,8 +189,8 @@ export function showSweep(c: Context, view: SweepView): void {
   );
   if (tooHigh.diverged > 0) {
     c.print(
-      `  At 0.1, ${tooHigh.diverged} of ${seeds.length} runs blew up: their weights became NaN ` +
-        "and never recovered.",
+      `  At 0.1, ${tooHigh.diverged} of ${seeds.length} runs blew up: their loss became Infinity ` +
+        "or NaN, and training stopped there.",
     );
   }
   c.print(
