@@ -358,10 +358,13 @@ export function lineChartSvg(options: LineChartOptions): string {
   };
   const yDomain = options.yDomain ?? fitted();
   const xDomain: [number, number] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
-  const scale = frame({ width: 100, height: 100, title: "", xDomain, yDomain, logY });
-  const unitY = (v: number) => (scale.y(v) - scale.top) / (scale.bottom - scale.top);
+  // A value's height in the plot, from 0 (bottom) to 1 (top), on the axis's own scale.
+  const along = (v: number) => (logY ? Math.log10(Math.max(v, 1e-12)) : v);
+  const unitY = (v: number) =>
+    (along(v) - along(yDomain[0])) / (along(yDomain[1]) - along(yDomain[0]) || 1);
 
-  // Which series lie on an earlier one: compare them in plot units (0 to 1), point by point.
+  // Which series lie on an earlier one: compare them point by point, in pixels of the plot
+  // (its height is the picture's less 40 above and 46 below).
   const plotPixels = plotHeight - 86;
   const covers = new Map<number, number>();
   series.forEach((s, i) => {
