@@ -33,6 +33,18 @@ export const palette: readonly string[] = [
   "#F0E442", // yellow (faint on white: last)
 ];
 
+/**
+ * One colour per meaning, the same in every picture (steps 09 and 10, the notebook): a vowel is
+ * blue wherever it is drawn, a consonant vermillion, the end of a name green.
+ */
+export const meaningColors = {
+  vowel: palette[0],
+  consonant: palette[1],
+  end: palette[2],
+  /** Reference lines such as the uniform guess. */
+  reference: "#777777",
+} as const;
+
 const FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\"";
 
 /**
@@ -142,12 +154,15 @@ interface FrameOptions {
   xTicks?: boolean;
   /** Pixels kept free on the right (for a legend beside the plot); default 20. */
   rightMargin?: number;
+  /** Pixels kept free below the plot (for the x label and a legend under it); default 46. */
+  bottomMargin?: number;
 }
 
 /** Draws title, axes, ticks and grid lines, and returns the data-to-pixel mappings. */
 function frame(options: FrameOptions): Frame {
   const { width, height, title, xLabel = "", yLabel = "", logY = false, xTicks = true } = options;
-  const left = 64, right = width - (options.rightMargin ?? 20), top = 40, bottom = height - 46;
+  const left = 64, right = width - (options.rightMargin ?? 20), top = 40;
+  const bottom = height - (options.bottomMargin ?? 46);
   let [x0, x1] = options.xDomain;
   let [y0, y1] = options.yDomain;
   if (!(x1 > x0)) [x0, x1] = [x0 - 1, x0 + 1];
@@ -179,7 +194,7 @@ function frame(options: FrameOptions): Frame {
   body.push(
     `<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#444"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#444"/>`,
-    `<text x="${n((left + right) / 2)}" y="${height - 10}" text-anchor="middle">` +
+    `<text x="${n((left + right) / 2)}" y="${bottom + 36}" text-anchor="middle">` +
       `${escapeXml(xLabel)}</text>`,
     `<text x="16" y="${n((top + bottom) / 2)}" text-anchor="middle" ` +
       `transform="rotate(-90 16 ${n((top + bottom) / 2)})">${escapeXml(yLabel)}</text>`,
@@ -187,32 +202,64 @@ function frame(options: FrameOptions): Frame {
   return { x, y, body, left, right, top, bottom };
 }
 
-/** Legend entries: a coloured line or dot and a name. */
-type LegendEntry = { name: string; color: string; kind: "line" | "dot"; opacity?: number };
+/** Legend entries: a coloured line (solid or dashed), a dot, or the clipping mark, and a name. */
+type LegendEntry = {
+  name: string;
+  color: string;
+  kind: "line" | "dot" | "clip";
+  opacity?: number;
+  dash?: string;
+};
 
 /** The width of a legend box, from its longest name (about 7 pixels per character). */
 function legendWidth(entries: readonly LegendEntry[]): number {
   return 36 + Math.max(0, ...entries.map((e) => e.name.length)) * 7;
 }
 
-/** A legend box in the top-right corner of the plot area, or just right of it (`outside`). */
-function legend(frameBox: Frame, entries: readonly LegendEntry[], outside = false): string[] {
+/** The height of a legend box: 18 pixels a row. */
+function legendHeight(entries: readonly LegendEntry[]): number {
+  return entries.length * 18 + 8;
+}
+
+/** Where a legend goes: over the plot's top-right corner, beside the plot, or under it. */
+type LegendPlace = "inside" | "outside" | "below";
+
+/** A small triangle pointing up (`-1`) or down (`1`): the mark of a value beyond the axis. */
+function clipMark(x: number, y: number, direction: number, color: string): string {
+  const tip = y + direction * 7;
+  return `<path class="clipped" d="M ${n(x - 5)} ${n(y)} L ${n(x + 5)} ${n(y)} L ${n(x)} ` +
+    `${n(tip)} z" fill="${color}" stroke="#ffffff" stroke-width="0.8"/>`;
+}
+
+/** A legend box in the plot's top-right corner, just right of it, or under the x label. */
+function legend(frameBox: Frame, entries: readonly LegendEntry[], place: LegendPlace): string[] {
   if (entries.length === 0) return [];
   const boxWidth = legendWidth(entries);
-  const boxX = outside ? frameBox.right + 12 : frameBox.right - boxWidth - 8;
-  const boxY = outside ? frameBox.top : frameBox.top + 8;
+  const boxX = place === "outside"
+    ? frameBox.right + 12
+    : place === "below"
+    ? frameBox.left
+    : frameBox.right - boxWidth - 8;
+  const boxY = place === "outside"
+    ? frameBox.top
+    : place === "below"
+    ? frameBox.bottom + 48
+    : frameBox.top + 8;
   const out = [
     `<rect x="${n(boxX)}" y="${n(boxY)}" width="${n(boxWidth)}" ` +
-    `height="${entries.length * 18 + 8}" fill="#ffffff" fill-opacity="0.9" stroke="#cccccc"/>`,
+    `height="${legendHeight(entries)}" fill="#ffffff" fill-opacity="0.9" stroke="#cccccc"/>`,
   ];
   entries.forEach((entry, i) => {
     const cy = boxY + 16 + i * 18;
     const opacity = entry.opacity ?? 1;
+    const dash = entry.dash ? ` stroke-dasharray="${entry.dash}"` : "";
     out.push(
       entry.kind === "line"
         ? `<line x1="${n(boxX + 8)}" y1="${n(cy - 4)}" x2="${n(boxX + 28)}" y2="${n(cy - 4)}" ` +
-          `stroke="${entry.color}" stroke-width="3" stroke-opacity="${opacity}"/>`
-        : `<circle cx="${n(boxX + 18)}" cy="${n(cy - 4)}" r="4" fill="${entry.color}"/>`,
+          `stroke="${entry.color}" stroke-width="3" stroke-opacity="${opacity}"${dash}/>`
+        : entry.kind === "dot"
+        ? `<circle cx="${n(boxX + 18)}" cy="${n(cy - 4)}" r="4" fill="${entry.color}"/>`
+        : clipMark(boxX + 18, cy, -1, entry.color).replace('class="clipped"', 'class="key"'),
       `<text x="${n(boxX + 34)}" y="${n(cy)}">${escapeXml(entry.name)}</text>`,
     );
   });
@@ -235,6 +282,15 @@ export interface LineSeries {
   opacity?: number;
   /** Draw a dot at every point (for short series such as a sweep). */
   dots?: boolean;
+  /** An SVG dash pattern such as `"6 4"`; solid by default. */
+  dash?: string;
+}
+
+/** A labelled, dashed horizontal line across the plot, such as the loss of a uniform guess. */
+export interface ReferenceLine {
+  y: number;
+  label: string;
+  color?: string;
 }
 
 /** Options of `lineChartSvg`. */
@@ -247,14 +303,30 @@ export interface LineChartOptions {
   height?: number;
   /** A logarithmic y axis, for quantities that span orders of magnitude. */
   logY?: boolean;
-  /** Fix the y range instead of fitting the data. */
+  /**
+   * Fix the y range instead of fitting the data. A value beyond it is drawn at the edge with a
+   * triangle pointing outwards, and the series' most extreme value is written beside it.
+   */
   yDomain?: [number, number];
+  /** Dashed horizontal lines, each labelled at its right end. */
+  referenceLines?: readonly ReferenceLine[];
   /** Put the legend beside the plot instead of over it (for many series); widens the picture. */
   legendOutside?: boolean;
+  /** Put the legend under the plot, in its own space; makes the picture taller. */
+  legendBelow?: boolean;
 }
+
+/** Mean vertical distance in pixels under which two lines read as one. */
+const COINCIDENT_PIXELS = 2.5;
 
 /**
  * A line chart as an SVG document: one polyline per series, axes with round ticks, a legend.
+ *
+ * Three things keep every series honest and visible. Without `yDomain` the y range covers all
+ * the data with a margin, so no line touches the frame. With it, values beyond the range are
+ * clipped to the edge and marked (`class="clipped"`, see `clippedMarks`), and the legend says
+ * so. A series that lies on an earlier one (within a few pixels all along) is drawn dashed on top
+ * of it and its legend entry names the line it covers.
  *
  * @param options title, series and axis labels
  * @returns the SVG text
@@ -266,39 +338,117 @@ export interface LineChartOptions {
  * ```
  */
 export function lineChartSvg(options: LineChartOptions): string {
-  const { title, series, height = 400, logY = false, legendOutside = false } = options;
-  const entries: LegendEntry[] = series.flatMap((s, index) =>
+  const { title, series, height: plotHeight = 400, logY = false } = options;
+  const referenceLines = options.referenceLines ?? [];
+  const place: LegendPlace = options.legendBelow
+    ? "below"
+    : options.legendOutside
+    ? "outside"
+    : "inside";
+  const colorOf = (s: LineSeries, index: number) => s.color ?? palette[index % palette.length];
+  const xs = series.flatMap((s) => s.x ? [...s.x] : s.values.map((_, i) => i));
+  const ys = series.flatMap((s) => s.values.filter((v) => Number.isFinite(v) && (!logY || v > 0)));
+  const fitted = (): [number, number] => {
+    const all = [...ys, ...referenceLines.map((r) => r.y)];
+    if (all.length === 0) return [0, 1];
+    const lo = Math.min(...all), hi = Math.max(...all);
+    if (logY) return [lo / 1.15, hi * 1.15];
+    const margin = (hi - lo) * 0.04;
+    return [lo - margin, hi + margin];
+  };
+  const yDomain = options.yDomain ?? fitted();
+  const xDomain: [number, number] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
+  // A value's height in the plot, from 0 (bottom) to 1 (top), on the axis's own scale.
+  const along = (v: number) => (logY ? Math.log10(Math.max(v, 1e-12)) : v);
+  const unitY = (v: number) =>
+    (along(v) - along(yDomain[0])) / (along(yDomain[1]) - along(yDomain[0]) || 1);
+
+  // Which series lie on an earlier one: compare them point by point, in pixels of the plot
+  // (its height is the picture's less 40 above and 46 below).
+  const plotPixels = plotHeight - 86;
+  const covers = new Map<number, number>();
+  series.forEach((s, i) => {
+    for (let j = 0; j < i && !covers.has(i); j++) {
+      const other = series[j];
+      if (other.values.length !== s.values.length || s.values.length === 0) continue;
+      if (s.x && other.x && s.x.some((x, k) => x !== other.x![k])) continue;
+      const gaps = s.values.map((v, k) => Math.abs(unitY(v) - unitY(other.values[k])));
+      const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+      if (mean * plotPixels < COINCIDENT_PIXELS) covers.set(i, j);
+    }
+  });
+  const dashOf = (s: LineSeries, i: number) => s.dash ?? (covers.has(i) ? "7 5" : undefined);
+  const clipped = options.yDomain !== undefined &&
+    ys.some((v) => v < yDomain[0] || v > yDomain[1]);
+  const entries: LegendEntry[] = series.flatMap((s, i) =>
     s.name
       ? [{
-        name: s.name,
-        color: s.color ?? palette[index % palette.length],
+        // The covered line is named by its legend name up to any colon (`"4: 2.43"` is "4").
+        name: covers.has(i) && series[covers.get(i)!].name
+          ? `${s.name} (dashed: on ${series[covers.get(i)!].name.split(":")[0]})`
+          : s.name,
+        color: colorOf(s, i),
         kind: "line" as const,
         opacity: s.opacity,
+        dash: dashOf(s, i),
       }]
       : []
   );
-  const besides = legendOutside && entries.length > 0 ? legendWidth(entries) + 24 : 0;
-  const width = (options.width ?? 720) + besides;
-  const xs = series.flatMap((s) => s.x ? [...s.x] : s.values.map((_, i) => i));
-  const ys = series.flatMap((s) => s.values.filter((v) => Number.isFinite(v) && (!logY || v > 0)));
-  const yDomain = options.yDomain ??
-    (ys.length ? [Math.min(...ys), Math.max(...ys)] as [number, number] : [0, 1]);
+  if (clipped) {
+    entries.push({ name: "beyond the axis (its extreme written)", color: "#444", kind: "clip" });
+  }
+  const besides = place === "outside" && entries.length > 0 ? legendWidth(entries) + 24 : 0;
+  const below = place === "below" && entries.length > 0 ? legendHeight(entries) + 12 : 0;
+  // A legend below that is wider than the plot widens the picture, not the plot.
+  const under = place === "below" && entries.length > 0
+    ? Math.max(0, 64 + legendWidth(entries) + 10 - (options.width ?? 720))
+    : 0;
+  const width = (options.width ?? 720) + besides + under;
+  const height = plotHeight + below;
   const box = frame({
     width,
     height,
     title,
     xLabel: options.xLabel,
     yLabel: options.yLabel,
-    xDomain: xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1],
+    xDomain,
     yDomain,
     logY,
-    rightMargin: 20 + besides,
+    rightMargin: 20 + besides + under,
+    bottomMargin: 46 + below,
   });
   const body = [...box.body];
-  series.forEach((s, index) => {
-    const color = s.color ?? palette[index % palette.length];
+  for (const line of referenceLines) {
+    const y = box.y(line.y);
+    const color = line.color ?? meaningColors.reference;
+    body.push(
+      `<line x1="${box.left}" y1="${n(y)}" x2="${box.right}" y2="${n(y)}" stroke="${color}" ` +
+        `stroke-width="1.5" stroke-dasharray="6 4"/>`,
+      // A white outline keeps the label readable where a series runs behind it.
+      `<text x="${n(box.left + 6)}" y="${n(y - 5)}" fill="${color}" font-size="11" ` +
+        `stroke="#ffffff" stroke-width="3" paint-order="stroke">` +
+        `${escapeXml(line.label)}</text>`,
+    );
+  }
+  // Draw covered series last, so the dashed line lies on top of the solid one it covers.
+  const order = series.map((_, i) => i).sort((a, b) =>
+    Number(covers.has(a)) - Number(covers.has(b))
+  );
+  for (const index of order) {
+    const s = series[index];
+    const color = colorOf(s, index);
     const points: string[] = [];
     const dots: string[] = [];
+    const marks: string[] = [];
+    // How far a value lies beyond the edge it is clipped to (0 inside the range).
+    const beyond = (v: number) => Math.max(v - yDomain[1], yDomain[0] - v, 0);
+    type Clip = { value: number; x: number; y: number; direction: number };
+    let extreme: Clip | null = null;
+    let run: Clip | null = null;
+    const endRun = () => {
+      if (run) marks.push(clipMark(run.x, run.y, run.direction, color));
+      run = null;
+    };
     s.values.forEach((value, i) => {
       if (!Number.isFinite(value) || (logY && value <= 0)) return;
       const clamped = Math.min(Math.max(value, yDomain[0]), yDomain[1]);
@@ -306,24 +456,58 @@ export function lineChartSvg(options: LineChartOptions): string {
       const py = box.y(clamped);
       points.push(`${n(px)},${n(py)}`);
       if (s.dots) dots.push(`<circle cx="${n(px)}" cy="${n(py)}" r="3.5" fill="${color}"/>`);
+      if (clamped === value) return endRun();
+      // A run of clipped points gets one mark, at its most extreme value.
+      const clip = { value, x: px, y: py, direction: value > yDomain[1] ? -1 : 1 };
+      if (run && run.direction !== clip.direction) endRun();
+      if (!run || beyond(value) > beyond(run.value)) run = clip;
+      if (!extreme || beyond(value) > beyond(extreme.value)) extreme = clip;
     });
+    endRun();
     if (points.length > 1) {
+      const dash = dashOf(s, index);
       body.push(
         `<polyline points="${points.join(" ")}" fill="none" stroke="${color}" ` +
           `stroke-width="${s.strokeWidth ?? 2}" stroke-opacity="${s.opacity ?? 1}" ` +
-          `stroke-linejoin="round"/>`,
+          `stroke-linejoin="round"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`,
       );
     }
-    body.push(...dots);
-  });
-  body.push(...legend(box, entries, legendOutside));
+    body.push(...dots, ...marks);
+    const peak = extreme as Clip | null;
+    if (peak) {
+      body.push(
+        `<text x="${n(peak.x + 8)}" y="${n(peak.y + (peak.direction < 0 ? 14 : -6))}" ` +
+          `fill="${color}" font-size="11" font-weight="600" stroke="#ffffff" stroke-width="3" ` +
+          `paint-order="stroke">` +
+          `${peak.direction < 0 ? "up to" : "down to"} ${peak.value.toFixed(2)}</text>`,
+      );
+    }
+  }
+  body.push(...legend(box, entries, place));
   return svgDocument(width, height, title, body);
+}
+
+/**
+ * How many clipping marks a chart carries: values drawn at the edge of the plot because they lie
+ * beyond the y axis. A chart that fits its data has none.
+ *
+ * @param svg a picture from `lineChartSvg`
+ * @returns the number of clipped runs marked
+ * @example
+ * ```ts
+ * import { clippedMarks, lineChartSvg } from "./svg.ts";
+ * const svg = lineChartSvg({ title: "t", yDomain: [0, 1], series: [{ name: "", values: [0.5, 3, 0.5] }] });
+ * console.log(clippedMarks(svg)); // 1
+ * ```
+ */
+export function clippedMarks(svg: string): number {
+  return svg.match(/class="clipped"/g)?.length ?? 0;
 }
 
 /** One panel of a heatmap picture: a matrix of values from 0 to 1, `null` for "not allowed". */
 export interface HeatmapPanel {
   title: string;
-  /** `[rows][columns]`; `null` cells are drawn as empty (for attention: the future). */
+  /** `[rows][columns]`; `null` cells are drawn light grey (for attention: the future). */
   cells: readonly (readonly (number | null)[])[];
   rowLabels: readonly string[];
   columnLabels: readonly string[];
@@ -352,7 +536,8 @@ export function heatColor(value: number): string {
 
 /**
  * A grid of heatmaps as one SVG document. Each cell is shaded from white (0) to dark blue (1)
- * and, when big enough, shows its value in percent; `null` cells are left light grey.
+ * and, when big enough, shows its value in percent, as the colour key under the picture does
+ * (0% to 100%); `null` cells are left light grey.
  *
  * @param options the panels, their layout and a caption
  * @returns the SVG text
@@ -442,8 +627,10 @@ export function heatmapSvg(options: HeatmapOptions): string {
     );
   }
   body.push(
-    `<text x="10" y="${scaleY + 24}" fill="#444">0</text>`,
-    `<text x="170" y="${scaleY + 24}" text-anchor="end" fill="#444">1</text>`,
+    // The key speaks the cells' language: percent.
+    `<text x="10" y="${scaleY + 24}" fill="#444">0%</text>`,
+    `<text x="90" y="${scaleY + 24}" text-anchor="middle" fill="#444">50%</text>`,
+    `<text x="170" y="${scaleY + 24}" text-anchor="end" fill="#444">100%</text>`,
     `<text x="184" y="${scaleY + 9}" fill="#444">${escapeXml(caption)}</text>`,
   );
   return svgDocument(width, height, title, body);
@@ -465,10 +652,95 @@ export interface ScatterOptions {
   points: readonly ScatterPoint[];
   /** Names of the groups, in index order; coloured from the palette. */
   groups?: readonly string[];
+  /** A colour for each group, in index order (see `meaningColors`); default the palette. */
+  groupColors?: readonly string[];
   xLabel?: string;
   yLabel?: string;
   width?: number;
   height?: number;
+}
+
+/** A rectangle in pixels. */
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The box a point label covers: 14-pixel bold text (about 9 pixels a character), baseline y. */
+function labelBox(label: string, x: number, y: number): Box {
+  return { x, y: y - 11, width: label.length * 9 + 1, height: 14 };
+}
+
+const overlaps = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/**
+ * Where to write a point's label: the first spot around the dot (right, left, above, below, the
+ * corners, then the same further out) that overlaps nothing already there and stays inside the
+ * plot; if every spot is taken, the one that overlaps least.
+ */
+function placeLabel(
+  label: string,
+  px: number,
+  py: number,
+  taken: readonly Box[],
+  plot: Frame,
+): { x: number; y: number } {
+  const width = label.length * 9 + 1;
+  const spots: { x: number; y: number }[] = [];
+  for (const reach of [1, 1.8, 2.6]) {
+    const dx = 7 * reach, dy = 9 * reach;
+    spots.push(
+      { x: px + dx, y: py + 5 },
+      { x: px - dx - width, y: py + 5 },
+      { x: px - width / 2, y: py - dy },
+      { x: px - width / 2, y: py + dy + 11 },
+      { x: px + dx, y: py - dy + 2 },
+      { x: px + dx, y: py + dy + 9 },
+      { x: px - dx - width, y: py - dy + 2 },
+      { x: px - dx - width, y: py + dy + 9 },
+    );
+  }
+  const cost = (spot: { x: number; y: number }) => {
+    const b = labelBox(label, spot.x, spot.y);
+    const outside = b.x < plot.left || b.x + b.width > plot.right || b.y < plot.top ||
+      b.y + b.height > plot.bottom;
+    const area = taken.reduce((sum, t) =>
+      sum +
+      Math.max(0, Math.min(b.x + b.width, t.x + t.width) - Math.max(b.x, t.x)) *
+        Math.max(0, Math.min(b.y + b.height, t.y + t.height) - Math.max(b.y, t.y)), 0);
+    return area + (outside ? 1e6 : 0);
+  };
+  return spots.find((spot) => cost(spot) === 0) ??
+    spots.reduce((best, spot) => (cost(spot) < cost(best) ? spot : best));
+}
+
+/**
+ * The point labels of a scatter plot that overlap another label, as pairs: a chart a reader can
+ * read has none.
+ *
+ * @param svg a picture from `scatterSvg`
+ * @returns pairs of overlapping labels, empty when all are apart
+ * @example
+ * ```ts
+ * import { overlappingLabels, scatterSvg } from "./svg.ts";
+ * const points = [{ x: 0, y: 0, label: "p" }, { x: 0.001, y: 0, label: "z" }, { x: 1, y: 1, label: "a" }];
+ * console.log(overlappingLabels(scatterSvg({ title: "t", points }))); // []
+ * ```
+ */
+export function overlappingLabels(svg: string): [string, string][] {
+  const labels = [
+    ...svg.matchAll(/<text class="point-label" x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</g),
+  ]
+    .map(([, x, y, label]) => ({ label, box: labelBox(label, Number(x), Number(y)) }));
+  return labels.flatMap((a, i) =>
+    labels.slice(i + 1).filter((b) => overlaps(a.box, b.box)).map((b): [string, string] => [
+      a.label,
+      b.label,
+    ])
+  );
 }
 
 /**
@@ -501,20 +773,41 @@ export function scatterSvg(options: ScatterOptions): string {
     xDomain: points.length ? pad(xs) : [0, 1],
     yDomain: points.length ? pad(ys) : [0, 1],
   });
+  const colorOf = (group = 0) => options.groupColors?.[group] ?? palette[group % palette.length];
+  const legendEntries: LegendEntry[] = groups.map((name, i) => ({
+    name,
+    color: colorOf(i),
+    kind: "dot",
+  }));
+  const dots = points.map((point) => ({ x: box.x(point.x), y: box.y(point.y) }));
+  // Labels go beside their dot where they hit no other label, no dot and not the legend.
+  const obstacles: Box[] = dots.map((d) => ({ x: d.x - 5, y: d.y - 5, width: 10, height: 10 }));
+  if (legendEntries.length) {
+    const w = legendWidth(legendEntries);
+    obstacles.push({
+      x: box.right - w - 8,
+      y: box.top + 8,
+      width: w,
+      height: legendHeight(legendEntries),
+    });
+  }
   const body = [...box.body];
-  for (const point of points) {
-    const color = palette[(point.group ?? 0) % palette.length];
-    const px = box.x(point.x), py = box.y(point.y);
+  points.forEach((point, i) => {
+    const color = colorOf(point.group);
+    const { x: px, y: py } = dots[i];
+    const at = placeLabel(point.label, px, py, obstacles, box);
+    obstacles.push(labelBox(point.label, at.x, at.y));
     body.push(
       `<circle cx="${n(px)}" cy="${n(py)}" r="5" fill="${color}" fill-opacity="0.85"/>`,
-      `<text x="${n(px + 7)}" y="${n(py + 4)}" font-size="14" font-weight="600" ` +
+      `<text class="point-label" x="${n(at.x)}" y="${n(at.y)}" font-size="14" font-weight="600" ` +
         `fill="${color}">${escapeXml(point.label)}</text>`,
     );
-  }
+  });
   body.push(
     ...legend(
       box,
-      groups.map((name, i) => ({ name, color: palette[i % palette.length], kind: "dot" })),
+      legendEntries,
+      "inside",
     ),
   );
   return svgDocument(width, height, title, body);
@@ -609,9 +902,166 @@ export interface GraphOptions {
   edges: readonly (readonly [string, string])[];
 }
 
+/** A graph laid out in columns: who sits where, and the route of every edge. */
+interface GraphLayout {
+  /** Node and waypoint ids of each column, top to bottom. */
+  columns: string[][];
+  /** For each edge, the ids it passes: its source, a waypoint per skipped column, its target. */
+  routes: string[][];
+  /** How many pairs of edges cross. */
+  crossings: number;
+}
+
+/** Pairs of hops between two adjacent columns that cross, given each id's row. */
+function crossingsBetween(hops: readonly [string, string][], row: ReadonlyMap<string, number>) {
+  let count = 0;
+  for (let i = 0; i < hops.length; i++) {
+    for (let j = i + 1; j < hops.length; j++) {
+      const [a, b] = hops[i], [c, d] = hops[j];
+      if ((row.get(a)! - row.get(c)!) * (row.get(b)! - row.get(d)!) < 0) count++;
+    }
+  }
+  return count;
+}
+
+/** Every order of a short list. */
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest])
+  );
+}
+
+/** The columns, routes and best row order found for one choice of each node's column. */
+function layoutWithLevels(
+  nodes: readonly GraphNode[],
+  edges: readonly (readonly [string, string])[],
+  level: ReadonlyMap<string, number>,
+): GraphLayout {
+  // An edge that skips columns gets a waypoint in each column it crosses, so it can pass
+  // between the boxes there instead of through them; every hop then joins adjacent columns.
+  const columns: string[][] = [];
+  const place = (id: string, column: number) => (columns[column] ??= []).push(id);
+  for (const node of nodes) place(node.id, level.get(node.id)!);
+  const routes = edges.map(([from, to], e) => {
+    const route = [from];
+    for (let c = level.get(from)! + 1; c < level.get(to)!; c++) {
+      place(`edge${e}@${c}`, c);
+      route.push(`edge${e}@${c}`);
+    }
+    return [...route, to];
+  });
+  for (let c = 0; c < columns.length; c++) columns[c] ??= [];
+  const column = new Map(columns.flatMap((ids, c) => ids.map((id) => [id, c] as const)));
+  const hops = columns.map(() => [] as [string, string][]);
+  for (const route of routes) {
+    for (let i = 1; i < route.length; i++) {
+      hops[column.get(route[i])!].push([route[i - 1], route[i]]);
+    }
+  }
+  // Start from a few sweeps of the barycentre heuristic: order each column by the mean row of
+  // what feeds it.
+  const row = new Map<string, number>();
+  columns.forEach((ids) => ids.forEach((id, r) => row.set(id, r)));
+  for (let sweep = 0; sweep < 4; sweep++) {
+    for (const [c, ids] of columns.entries()) {
+      const centre = (id: string) => {
+        const inputs = hops[c].filter(([, to]) => to === id).map(([from]) => row.get(from)!);
+        return inputs.length ? inputs.reduce((a, b) => a + b, 0) / inputs.length : row.get(id)!;
+      };
+      const centres = new Map(ids.map((id) => [id, centre(id)]));
+      ids.sort((a, b) => centres.get(a)! - centres.get(b)!);
+      ids.forEach((id, r) => row.set(id, r));
+    }
+  }
+  const total = () => hops.reduce((sum, h) => sum + crossingsBetween(h, row), 0);
+  let best = { crossings: total(), orders: columns.map((ids) => [...ids]) };
+  // Small graphs: search every order, column by column, abandoning any partial layout that
+  // already crosses as often as the best one found.
+  const space = columns.reduce((product, ids) => product * factorial(ids.length), 1);
+  if (best.crossings > 0 && space <= 50_000) {
+    const chosen: string[][] = [];
+    const search = (c: number, crossed: number) => {
+      if (crossed >= best.crossings) return;
+      if (c === columns.length) {
+        best = { crossings: crossed, orders: chosen.map((ids) => [...ids]) };
+        return;
+      }
+      for (const order of permutations(columns[c])) {
+        order.forEach((id, r) => row.set(id, r));
+        chosen[c] = order;
+        search(c + 1, crossed + crossingsBetween(hops[c], row));
+      }
+    };
+    search(0, 0);
+  }
+  return { columns: best.orders, routes, crossings: best.crossings };
+}
+
+const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
+
 /**
- * A small directed acyclic graph as an SVG document, laid out in columns: each node sits one
- * column to the right of its furthest input, so data flows left to right.
+ * Lays a small directed acyclic graph out in columns so that data flows left to right with as
+ * few edge crossings as it can find. Each node sits one column right of its furthest input. A
+ * crossing can make one node seem to feed another, so for graphs with a few inputs it also tries
+ * starting an input a column or two later (which can untangle two nodes that both read the
+ * same two inputs), and keeps the layout with the fewest crossings, then the fewest columns.
+ */
+function graphLayout(
+  nodes: readonly GraphNode[],
+  edges: readonly (readonly [string, string])[],
+): GraphLayout {
+  const levelsFrom = (start: ReadonlyMap<string, number>) => {
+    const level = new Map<string, number>(nodes.map((node) => [node.id, start.get(node.id) ?? 0]));
+    for (let pass = 0; pass < nodes.length; pass++) {
+      for (const [from, to] of edges) level.set(to, Math.max(level.get(to)!, level.get(from)! + 1));
+    }
+    return level;
+  };
+  const hasInput = new Set(edges.map(([, to]) => to));
+  const inputs = nodes.filter((node) => !hasInput.has(node.id)).map((node) => node.id);
+  const starts: Map<string, number>[] = [new Map()];
+  if (inputs.length <= 4) {
+    for (const id of inputs) {
+      for (const start of [...starts]) {
+        starts.push(...[1, 2].map((k) => new Map([...start, [id, k]])));
+      }
+    }
+  }
+  const size = (
+    layout: GraphLayout,
+  ) => [layout.crossings, layout.columns.length, layout.columns.flat().length];
+  let best: GraphLayout | undefined;
+  for (const start of starts) {
+    const layout = layoutWithLevels(nodes, edges, levelsFrom(start));
+    const [a, b] = [size(layout), best ? size(best) : [Infinity]];
+    const better = a.findIndex((x, i) => x !== b[i]);
+    if (better >= 0 && a[better] < b[better]) best = layout;
+  }
+  return best!;
+}
+
+/**
+ * How many pairs of edges cross when `graphSvg` draws a graph: 0 means every edge can be
+ * followed by eye from its source to its target.
+ *
+ * @param options the nodes and edges, as for `graphSvg`
+ * @returns the number of crossings in the drawing
+ * @example
+ * ```ts
+ * import { graphCrossings } from "./svg.ts";
+ * const nodes = ["a", "b", "s", "t"].map((id) => ({ id, label: id }));
+ * console.log(graphCrossings({ nodes, edges: [["a", "s"], ["b", "s"], ["a", "t"], ["b", "t"]] })); // 0
+ * ```
+ */
+export function graphCrossings(options: Pick<GraphOptions, "nodes" | "edges">): number {
+  return graphLayout(options.nodes, options.edges).crossings;
+}
+
+/**
+ * A small directed acyclic graph as an SVG document, laid out in columns: each node sits to the
+ * right of its inputs, so data flows left to right, with as few crossing edges as it can find
+ * (`graphCrossings` counts them).
  *
  * @param options nodes and edges
  * @returns the SVG text
@@ -623,51 +1073,9 @@ export interface GraphOptions {
  * ```
  */
 export function graphSvg(options: GraphOptions): string {
-  const { title, nodes, edges } = options;
-  // 1. Columns: each node one column right of its furthest input (longest path from a leaf).
-  const level = new Map<string, number>(nodes.map((node) => [node.id, 0]));
-  for (let pass = 0; pass < nodes.length; pass++) {
-    for (const [from, to] of edges) level.set(to, Math.max(level.get(to)!, level.get(from)! + 1));
-  }
-  // 2. An edge that skips columns gets a waypoint in each column it crosses, so it can pass
-  //    between the boxes there instead of through them.
-  const columns: string[][] = [];
-  const place = (id: string, column: number) => (columns[column] ??= []).push(id);
-  for (const node of nodes) place(node.id, level.get(node.id)!);
-  const routes = edges.map(([from, to], e) => {
-    const route = [from];
-    for (let c = level.get(from)! + 1; c < level.get(to)!; c++) {
-      const waypoint = `edge${e}@${c}`;
-      place(waypoint, c);
-      route.push(waypoint);
-    }
-    route.push(to);
-    return route;
-  });
-  // 3. Order each column by the mean position of what feeds it (a few sweeps of the
-  //    barycentre heuristic), which removes most crossings in small graphs.
-  const feeders = new Map<string, string[]>();
-  for (const route of routes) {
-    for (let i = 1; i < route.length; i++) {
-      (feeders.get(route[i]) ?? feeders.set(route[i], []).get(route[i])!).push(route[i - 1]);
-    }
-  }
-  const rank = new Map<string, number>();
-  columns.forEach((column) => column.forEach((id, r) => rank.set(id, r)));
-  for (let sweep = 0; sweep < 4; sweep++) {
-    for (const column of columns.slice(1)) {
-      const centre = (id: string) => {
-        const inputs = feeders.get(id) ?? [];
-        return inputs.length
-          ? inputs.reduce((sum, f) => sum + rank.get(f)!, 0) / inputs.length
-          : rank.get(id)!;
-      };
-      const centres = new Map(column.map((id) => [id, centre(id)]));
-      column.sort((a, b) => centres.get(a)! - centres.get(b)!);
-      column.forEach((id, r) => rank.set(id, r));
-    }
-  }
-  // 4. Coordinates: boxes for nodes, points for waypoints, each column centred vertically.
+  const { title, nodes } = options;
+  const { columns, routes } = graphLayout(nodes, options.edges);
+  // Coordinates: boxes for nodes, points for waypoints, each column centred vertically.
   const nodeWidth = 128, nodeHeight = 40, gapX = 48, gapY = 16, waypointHeight = 14;
   const isNode = new Set(nodes.map((node) => node.id));
   const slot = (id: string) => (isNode.has(id) ? nodeHeight : waypointHeight) + gapY;

@@ -18,7 +18,14 @@ import {
   type TemperatureRow,
 } from "../analysis/temperature_and_scores.ts";
 import { exponentialSmoothing } from "../analysis/statistics.ts";
-import { combineSvg, lineChartSvg, type LineSeries, palette, validateSvg } from "../draw/svg.ts";
+import {
+  clippedMarks,
+  combineSvg,
+  lineChartSvg,
+  type LineSeries,
+  palette,
+  validateSvg,
+} from "../draw/svg.ts";
 import { sparkline } from "../draw/terminal.ts";
 import { comparableLoss, type Setting } from "../experiments/sweep.ts";
 import { Random } from "../random.ts";
@@ -104,7 +111,8 @@ export function showSweep(c: Context, view: SweepView): void {
     smoothedOf(r).slice(steps / 20)
   );
   // From the best loss seen to just above a uniform guess: a diverging run is clipped at the top
-  // rather than flattening every other curve.
+  // rather than flattening every other curve. The chart marks where it clips and writes the
+  // highest value, so a spike is not mistaken for a plateau.
   const uniform = Math.log(reference.tokenizer.vocabSize);
   const curveRange: [number, number] = [
     Math.min(...allSmoothed),
@@ -227,8 +235,10 @@ export function showSweep(c: Context, view: SweepView): void {
         "(one document per line).",
     );
   }
-  // Curves: one panel per group, the same y range in every panel so they can be compared.
+  // Curves: one panel per group, the same y range in every panel so they can be compared, and
+  // the legend under each plot so it hides no curve.
   const groups = [...new Set(settings.map((s) => s.group))];
+  const yDomain: [number, number] = [curveRange[0] - 0.02, curveRange[1] + 0.02];
   const panels = groups.map((group) =>
     lineChartSvg({
       title: group,
@@ -236,7 +246,8 @@ export function showSweep(c: Context, view: SweepView): void {
       yLabel: "training loss (smoothed)",
       width: 460,
       height: 320,
-      yDomain: [curveRange[0] - 0.02, curveRange[1] + 0.02],
+      legendBelow: true,
+      yDomain,
       series: settings.filter((s) => s.group === group).map((s, i): LineSeries => ({
         name: `${s.label}${s.baseline ? " (ref)" : ""}: ${validationText(resultOf(s))}`,
         values: smoothedOf(resultOf(s)),
@@ -250,6 +261,13 @@ export function showSweep(c: Context, view: SweepView): void {
     "experiments.svg",
     combineSvg(panels, 3, "Training loss of each experiment (legend: held-out loss)"),
   );
+  // Every curve that leaves the common range is marked where it does, in its own panel.
+  groups.forEach((group, i) => {
+    const leaves = settings.filter((s) => s.group === group).some((s) =>
+      smoothedOf(resultOf(s)).some((v) => v < yDomain[0] || v > yDomain[1])
+    );
+    assert.equal(clippedMarks(panels[i]) > 0, leaves, `${group}: clipped curves are marked`);
+  });
 }
 
 /**
@@ -296,10 +314,14 @@ export function showTemperature(
           title: "Entropy of the next-letter distribution",
           xLabel: "temperature",
           yLabel: "entropy (nats)",
-          width: 400,
+          width: 560,
           height: 320,
           yDomain: [0, uniform + 0.2],
-          legendOutside: true,
+          legendBelow: true,
+          referenceLines: [{
+            y: uniform,
+            label: `uniform over ${reference.tokenizer.vocabSize}: ${uniform.toFixed(2)}`,
+          }],
           series: [
             {
               name: "mean over the letters drawn",
@@ -307,23 +329,16 @@ export function showTemperature(
               values: sweep.map((r) => r.entropy),
               dots: true,
             },
-            {
-              name: `uniform over ${reference.tokenizer.vocabSize}: ${uniform.toFixed(2)}`,
-              x: [sweep[0].temperature, sweep.at(-1)!.temperature],
-              values: [uniform, uniform],
-              color: "#999999",
-              strokeWidth: 1.5,
-            },
           ],
         }),
         lineChartSvg({
           title: "What the samples are",
           xLabel: "temperature",
           yLabel: "share of samples",
-          width: 400,
+          width: 560,
           height: 320,
           yDomain: [0, 1],
-          legendOutside: true,
+          legendBelow: true,
           series: [
             { name: "in the training data", values: sweep.map((r) => r.inTraining) },
             { name: "real, held out", values: sweep.map((r) => r.heldOutOnly) },

@@ -27,10 +27,14 @@ import {
 import { describeGraph, graphCounts, toDot, toMermaid } from "../draw/computation_graph.ts";
 import {
   barChartSvg,
+  clippedMarks,
+  graphCrossings,
   graphSvg,
   type HeatmapPanel,
   heatmapSvg,
   lineChartSvg,
+  meaningColors,
+  overlappingLabels,
   palette,
   scatterSvg,
   validateSvg,
@@ -121,6 +125,15 @@ export function showLossCurve(c: Context): void {
       title: "Training loss, one name per step",
       xLabel: "step",
       yLabel: "loss (nats per character)",
+      // The y range covers every step's loss and the uniform guess, so nothing is clipped, and
+      // the legend sits under the plot, where it hides no spike.
+      legendBelow: true,
+      referenceLines: [{
+        y: uniform,
+        label:
+          `uniform guess over ${c.tokenizer.vocabSize} tokens: ln ${c.tokenizer.vocabSize} = ` +
+          uniform.toFixed(2),
+      }],
       series: [
         { name: "per-step loss", values: losses, color: "#9ab7d3", strokeWidth: 1 },
         {
@@ -147,11 +160,10 @@ export function showLossCurve(c: Context): void {
   );
   assert.ok(smoothed.at(-1)! < smoothed[20] - 0.4, "the smoothed loss falls during training");
   assert.ok(c.validationLoss < uniform - 0.7, "the model beats a uniform guess on unseen names");
-  assert.equal(
-    validateSvg(c.pictures.get("loss_curve.svg")!).polyline,
-    3,
-    "raw, smoothed, held-out",
-  );
+  const lossSvg = c.pictures.get("loss_curve.svg")!;
+  assert.equal(validateSvg(lossSvg).polyline, 3, "raw, smoothed, held-out");
+  assert.equal(clippedMarks(lossSvg), 0, "every step's loss fits inside the loss chart");
+  assert.ok(lossSvg.includes('stroke-dasharray="6 4"'), "the uniform guess is a dashed line");
 }
 
 /** Section 2: gradient norm of every matrix over training. */
@@ -211,7 +223,11 @@ export function showGradientFlow(c: Context): void {
     assert.ok(norms.some((x) => x > 0), `${name} must receive some gradient: every matrix learns`);
   }
   assert.ok(query[0] < value[0] / 4, "at step 0 the query gradient is far below the value's");
-  assert.equal(validateSvg(c.pictures.get("gradient_norms.svg")!).polyline, names.length);
+  const gradientSvg = c.pictures.get("gradient_norms.svg")!;
+  assert.equal(validateSvg(gradientSvg).polyline, names.length);
+  // wte and wpe get almost the same gradient norm: one line would hide the other, so the chart
+  // draws the second dashed on top and says so in its legend.
+  assert.ok(gradientSvg.includes("wpe (dashed: on wte)"), "wpe drawn dashed over wte");
 }
 
 /** Section 3a's table: where the heads look, and the held-out loss of fixed windows. */
@@ -384,7 +400,7 @@ export function showAttention(c: Context): void {
       title: "Attention weights of every head (row: position, column: position attended to)",
       panels,
       columns: model.config.nHead,
-      caption: "weight (percent in each cell); grey cells are the future, which is never seen",
+      caption: "weight in percent, as in each cell; grey cells: the future, never seen",
     }),
   );
   for (const { map } of maps) {
@@ -401,10 +417,15 @@ export function showAttention(c: Context): void {
   const cells = maps.reduce((total, { map }) => total + map.labels.length ** 2, 0) *
     model.config.nHead;
   const backgroundAndScale = 1 + 10;
+  const attentionSvg = c.pictures.get("attention.svg")!;
   assert.equal(
-    validateSvg(c.pictures.get("attention.svg")!).rect,
+    validateSvg(attentionSvg).rect,
     cells + backgroundAndScale,
     "one rectangle per heatmap cell",
+  );
+  assert.ok(
+    attentionSvg.includes(">100</text>") && attentionSvg.includes(">100%</text>"),
+    "cells and colour key both speak percent",
   );
 }
 
@@ -463,6 +484,11 @@ export function showComputationGraph(c: Context): void {
   assert.equal(dot.match(/ -> /g)?.length, 13, "the DOT text has every edge");
   assert.equal(mermaid.match(/ --> /g)?.length, 13, "the Mermaid text has every edge");
   assert.equal(validateSvg(c.pictures.get("expression_graph.svg")!).path, 13 + 1, "arrows + head");
+  assert.equal(
+    graphCrossings(drawing),
+    0,
+    "no two edges of the drawn graph cross, so none seems to feed the wrong node",
+  );
   assert.equal(usedParams, counts.leaves.length, "every leaf of a training step is a parameter");
   assert.equal(
     usedParams,
@@ -523,6 +549,7 @@ export function showEmbeddings(c: Context): void {
       title: "Letter embeddings (wte), two principal components",
       points,
       groups: ["vowel", "consonant"],
+      groupColors: [meaningColors.vowel, meaningColors.consonant],
       xLabel: `first component (${percent(explained[0])} of the variance)`,
       yLabel: `second component (${percent(explained[1])} of the variance)`,
     }),
@@ -537,6 +564,11 @@ export function showEmbeddings(c: Context): void {
   assert.ok(
     neighbours.every((row) => row.neighbours.every((m) => m.char !== row.char)),
     "not itself",
+  );
+  assert.deepEqual(
+    overlappingLabels(c.pictures.get("embeddings.svg")!),
+    [],
+    "no two letters' labels overlap",
   );
   assert.equal(
     validateSvg(c.pictures.get("embeddings.svg")!).circle,
@@ -574,11 +606,13 @@ export function showNextCharacter(c: Context): void {
     barChartSvg({
       title: `Next-letter probabilities after "${prefix}" (temperature 1)`,
       yLabel: "probability",
-      xLabel: "next token (vowels orange; end = BOS: the name is finished)",
+      xLabel: "next token (vowels blue, consonants orange; end = BOS: the name is finished)",
       bars: distribution.map((d) => ({
         label: d.label,
         value: d.probability,
-        color: d.label === "end" ? palette[2] : VOWELS.has(d.label) ? palette[1] : palette[0],
+        color: meaningColors[
+          d.label === "end" ? "end" : VOWELS.has(d.label) ? "vowel" : "consonant"
+        ],
       })),
     }),
   );
