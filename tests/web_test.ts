@@ -10,6 +10,7 @@ import { main as trainMain } from "../cli/train.ts";
 import { readSettings } from "../web/settings.ts";
 import { contentSecurityPolicy, serveSite } from "../web/serve.ts";
 import shim from "../web/shims/assert.ts";
+import { findChromium, openPlayground } from "../web/chromium.ts";
 import { capture } from "./cli_helpers.ts";
 
 Deno.test("web shim: the assert functions the chapters use pass and fail as node:assert/strict", () => {
@@ -110,25 +111,6 @@ Deno.test("web server: only the site's files, each with a policy that keeps requ
 // ---------------------------------------------------------------------------------------------
 // In Chromium.
 
-/** Chromium's path and whether we are root, or a reason the browser tests cannot run. */
-function findChromium(): { path: string; root: boolean } | { skip: string } {
-  const needed = ["read", "write", "run", "env"] as const;
-  const missing = needed.filter((name) => Deno.permissions.querySync({ name }).state !== "granted");
-  if (missing.length > 0) {
-    return { skip: `they need --allow-${missing.join(" --allow-")} (deno task test grants them)` };
-  }
-  const found = new Deno.Command("sh", {
-    args: ["-c", "id -u && (command -v chromium || command -v chromium-browser)"],
-    stdout: "piped",
-    stderr: "null",
-  }).outputSync();
-  const [uid, path] = new TextDecoder().decode(found.stdout).trim().split("\n");
-  if (!found.success || !path) {
-    return { skip: "chromium is not installed (apt-get install chromium; .ci/run does)" };
-  }
-  return { path, root: uid === "0" };
-}
-
 const chromium = findChromium();
 if ("skip" in chromium) {
   console.warn(`tests/web_test.ts: the browser tests are skipped: ${chromium.skip}`);
@@ -152,34 +134,10 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const { default: puppeteer } = await import("puppeteer-core");
-    const { path: browserPath, root: asRoot } = chromium as { path: string; root: boolean };
     const tmp = await Deno.makeTempDir({ prefix: "microgpt-web-test-" });
-    const server = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-run",
-        "--allow-env",
-        "--allow-net=127.0.0.1",
-        new URL("../web/serve.ts", import.meta.url).pathname,
-        "--port",
-        "0",
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    const base = (await reader.read()).value?.match(/http:\/\/localhost:\d+\//)?.[0];
-    assert.ok(base, "the server says where it listens");
-    const browser = await puppeteer.launch({
-      executablePath: browserPath,
-      // Root cannot use Chromium's sandbox; the pipe keeps puppeteer off the network entirely.
-      args: asRoot ? ["--no-sandbox"] : [],
-      pipe: true,
-      headless: true,
-    });
+    const { base, browser, close } = await openPlayground(
+      chromium as { path: string; root: boolean },
+    );
     const outside: string[] = [];
     const pageErrors: string[] = [];
     try {
@@ -400,10 +358,7 @@ Deno.test({
       assert.deepEqual(pageErrors, [], "no error escaped the page");
       assert.deepEqual(outside, [], "no request left localhost");
     } finally {
-      await browser.close();
-      server.kill("SIGTERM");
-      await server.status;
-      await reader.cancel().catch(() => {});
+      await close();
       await Deno.remove(tmp, { recursive: true });
     }
   },

@@ -199,6 +199,7 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       $("speed").textContent = `${
         Math.round(reply.stepsPerSecond).toLocaleString("en-US")
       } steps/s`;
+      $("speed").dataset.stepsPerSecond = String(reply.stepsPerSecond); // unrounded, for web/bench.ts
       if (running) {
         status(`training: step ${reply.step} of ${reply.steps}, loss ${reply.loss.toFixed(4)}`);
       }
@@ -208,7 +209,7 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       return;
     case "done":
       running = false;
-      pauseButton.textContent = "Continue";
+      pauseButton.textContent = reply.finished ? "Pause" : "Continue";
       pauseButton.disabled = reply.finished;
       if (reply.finalLoss !== undefined) $("final-loss").textContent = reply.finalLoss;
       list("samples", reply.samples, reply.known);

@@ -184,8 +184,8 @@ function lossChart(losses: readonly number[]): string {
     ],
     xLabel: "step",
     yLabel: "loss",
-    width: 560,
-    height: 260,
+    width: 720,
+    height: 280,
   });
 }
 
@@ -216,7 +216,7 @@ function describe(r: Run): string {
 
 function embeddingChart(r: Run): string {
   return scatterSvg({
-    title: "letter embeddings (wte), first two principal components",
+    title: "letter embeddings (wte), 2 main directions",
     points: embeddingPoints(r.model, r.tokenizer),
     groups: ["vowels (and y)", "consonants", "BOS"],
     width: 420,
