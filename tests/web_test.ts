@@ -225,6 +225,7 @@ Deno.test({
         await page.waitForFunction(() => document.querySelectorAll("#trace-out li").length > 0);
         assert.match((await items("#trace-out")).at(-1)!, /→ end/, "the last draw ends the name");
         assert.ok(await page.$("#embeddings svg circle"), "the embeddings are drawn");
+        await page.screenshot({ path: "out/web-full.png", fullPage: true }); // docs/images/playground.png
       });
 
       await t.step(
@@ -301,6 +302,21 @@ Deno.test({
         const io = capture();
         sampleMain(["--model", saved], io);
         assert.deepEqual(io.lines, cli.samples, "deno task sample continues where the page saved");
+
+        // A run stopped half-way by the CLI finishes in the page as it would have in the CLI.
+        const half = `${tmp}/half.json`;
+        trainMain(["--seed", "3", "--steps", "200", "--stop-at", "100", "--out", half], capture());
+        await open.uploadFile(half);
+        await page.waitForFunction(() =>
+          document.querySelector("#model-info")?.textContent?.includes("seed 3, step 100 of 200")
+        );
+        assert.match(await text("#status"), /opened at step 100 of 200/);
+        await page.click("#pause"); // "Continue"
+        await page.waitForFunction(() =>
+          document.querySelector("#model-info")?.textContent?.includes("seed 3, step 200 of 200")
+        );
+        assert.equal(await text("#final-loss"), cli.lastStep);
+        assert.deepEqual(await items("#samples"), cli.samples);
       });
 
       await t.step(
