@@ -60,22 +60,21 @@ async function main(args: string[], io: Io): Promise<void> {
   const port = flags.port === undefined
     ? 8000
     : parseNumber("port", flags.port as string, { min: 0, max: 65535, integer: true });
+  // Listen first, so a port in use is reported before the build; requests wait for the build.
   const dir = await Deno.makeTempDir({ prefix: "microgpt-web-" });
-  await writeSite(dir);
   const stop = () => Deno.removeSync(dir, { recursive: true });
+  let built: Promise<void> | undefined;
+  let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port,
-      onListen: ({ port }) => io.out(`playground on http://localhost:${port}/ (Ctrl-C to stop)`),
-    }, (request) => serveSite(dir, request));
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      Deno.addSignalListener(signal, () => {
-        stop();
-        Deno.exit(0);
-      });
-    }
-    await server.finished;
+    server = Deno.serve(
+      { hostname: "127.0.0.1", port, onListen: () => {} },
+      async (request) => {
+        await built;
+        return serveSite(dir, request);
+      },
+    );
+    built = writeSite(dir);
+    await built;
   } catch (error) {
     stop();
     if (error instanceof Deno.errors.AddrInUse) {
@@ -83,6 +82,14 @@ async function main(args: string[], io: Io): Promise<void> {
     }
     throw error;
   }
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      stop();
+      Deno.exit(0);
+    });
+  }
+  io.out(`playground on http://localhost:${server.addr.port}/ (Ctrl-C to stop)`);
+  await server.finished;
 }
 
 if (import.meta.main) await run(main);
