@@ -164,6 +164,15 @@ Deno.test({
         }, value);
       };
 
+      await t.step("before any model, the views say what to do first", async () => {
+        await page.goto(base);
+        await page.click("#trace");
+        await page.waitForFunction(() =>
+          document.querySelector("#trace-error")?.textContent !== ""
+        );
+        assert.match(await text("#trace-error"), /train a model or open a checkpoint first/);
+      });
+
       await t.step("an autostart link reproduces deno task train's loss and samples", async () => {
         const cli = cliRun(["--seed", "7", "--steps", "300"]);
         await page.goto(`${base}?seed=7&steps=300&autostart=1`);
@@ -363,9 +372,23 @@ Deno.test({
           await setValue("#dataset-text", "  \n \n");
           await page.click("#train");
           assert.match(await text("#dataset-error"), /the dataset is empty/);
-          await setValue("#dataset-text", "ab\nba\nabba");
+          const names = `${tmp}/names.txt`;
+          await Deno.writeTextFile(names, "ab\nba\nabba\n");
+          const datasetFile =
+            (await page.$("input#dataset-file"))! as import("puppeteer-core").ElementHandle<
+              HTMLInputElement
+            >;
+          await datasetFile.uploadFile(names);
+          await page.waitForFunction(() =>
+            (document.querySelector("#dataset-text") as HTMLTextAreaElement).value ===
+              "ab\nba\nabba\n"
+          );
           await page.click("#train");
           await waitForStatus("done");
+          assert.ok(
+            (await items("#samples")).every((name) => /^[ab]+$|^\(empty\)$/.test(name)),
+            "the opened file is what it trained on",
+          );
           assert.equal(await text("#dataset-error"), "");
           assert.equal(await text("#steps-error"), "");
         },

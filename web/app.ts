@@ -186,7 +186,8 @@ const errorIds: Record<Field, string> = {
   name: "attention-error",
   checkpoint: "checkpoint-error",
   settings: "steps-error",
-  temperature: "checkpoint-error",
+  samples: "samples-error",
+  trace: "trace-error",
 };
 
 worker.addEventListener("message", (event: MessageEvent<Reply>) => {
@@ -225,6 +226,7 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       );
       return;
     case "samples":
+      $("samples-error").textContent = "";
       if (Number(temperature.value) === reply.temperature) list("samples", reply.samples);
       return;
     case "probabilities":
@@ -237,6 +239,7 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       $("attention").innerHTML = reply.svg;
       return;
     case "trace":
+      $("trace-error").textContent = "";
       list(
         "trace-out",
         reply.draws.map(({ context, candidates, drawn }) =>

@@ -35,7 +35,14 @@ export type Request =
   | { kind: "open"; text: string; source: string };
 
 /** The control a message belongs to, so the page shows it beside that control. */
-export type Field = "dataset" | "prefix" | "name" | "checkpoint" | "settings" | "temperature";
+export type Field =
+  | "dataset"
+  | "prefix"
+  | "name"
+  | "checkpoint"
+  | "settings"
+  | "samples"
+  | "trace";
 
 /** What the worker tells the page. */
 export type Reply =
@@ -333,7 +340,7 @@ function handle(request: Request): void {
       run = undefined;
       return post({ kind: "reset" });
     case "samples": {
-      const samples = drawSamples(trained("temperature"), request.temperature);
+      const samples = drawSamples(trained("samples"), request.temperature);
       return post({ kind: "samples", temperature: request.temperature, samples });
     }
     case "probabilities": {
@@ -361,7 +368,7 @@ function handle(request: Request): void {
       }
     }
     case "trace": {
-      const r = trained("temperature");
+      const r = trained("trace");
       const { name, draws } = generateTraced(r.model, r.tokenizer, traceRng, request.temperature);
       return post({ kind: "trace", name, draws });
     }
