@@ -12,6 +12,7 @@ import { contentSecurityPolicy, serveSite } from "../web/serve.ts";
 import shim from "../web/shims/assert.ts";
 import { findChromium, openPlayground } from "../web/chromium.ts";
 import { capture } from "./cli_helpers.ts";
+import readme from "../README.md" with { type: "text" };
 
 Deno.test("web shim: the assert functions the chapters use pass and fail as node:assert/strict", () => {
   const cases: [string, () => void][] = [
@@ -106,6 +107,13 @@ Deno.test("web server: only the site's files, each with a policy that keeps requ
   assert.equal(answer.status, 404);
   assert.match(contentSecurityPolicy, /default-src 'self'/);
   assert.doesNotMatch(contentSecurityPolicy, /https?:/, "no outside origin is allowed");
+});
+
+Deno.test("README: the playground's example run is what deno task train prints", () => {
+  const section = readme.slice(readme.indexOf("## Playground"));
+  const cli = cliRun(["--seed", "7", "--steps", "300"]);
+  assert.match(section, new RegExp(`the last step's loss is ${cli.lastStep} and`));
+  assert.match(section, new RegExp(`start \`${cli.samples.slice(0, 3).join(", ")}\``));
 });
 
 // ---------------------------------------------------------------------------------------------

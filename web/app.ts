@@ -190,6 +190,13 @@ const errorIds: Record<Field, string> = {
   trace: "trace-error",
 };
 
+// A worker that fails to load or throws outside a request (a bug) must not leave the page
+// saying "training" for ever.
+worker.addEventListener("error", (event) => {
+  running = false;
+  status(`the worker stopped: ${event.message || "it could not be loaded"}; reload the page`);
+});
+
 worker.addEventListener("message", (event: MessageEvent<Reply>) => {
   const reply = event.data;
   switch (reply.kind) {

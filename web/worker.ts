@@ -111,7 +111,14 @@ let traceRng = new Random(1);
 // (`setTimeout(0)` would be clamped to 4 ms once nested, a tax on every slice.)
 const channel = new MessageChannel();
 let nextSlice: () => void = () => {};
-channel.port1.onmessage = () => nextSlice();
+channel.port1.onmessage = () => {
+  try {
+    nextSlice();
+  } catch (error) {
+    paused = true; // a slice that failed is not retried; the page says why and can Reset
+    fail("settings", error);
+  }
+};
 const afterMessages = (slice: () => void) => {
   nextSlice = slice;
   channel.port2.postMessage(null);
