@@ -173,7 +173,7 @@ function refreshViews(): void {
 function list(id: string, items: readonly string[], known: readonly boolean[] = []): void {
   $(id).replaceChildren(...items.map((text, i) => {
     const li = document.createElement("li");
-    li.textContent = text === "" ? "(empty)" : text;
+    li.textContent = text; // an empty name stays empty (the CSS marks it), as the CLI prints it
     if (known[i]) li.title = "in the data";
     li.classList.toggle("known", known[i] === true);
     return li;

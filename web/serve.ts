@@ -37,6 +37,12 @@ export const contentSecurityPolicy =
  * @param dir the built site
  * @param request the request
  * @returns the response
+ * @example
+ * ```ts
+ * import { serveSite } from "./serve.ts";
+ * const answer = await serveSite("dist/web", new Request("http://localhost/../secret.txt"));
+ * console.log(answer.status); // 404
+ * ```
  */
 export async function serveSite(dir: string, request: Request): Promise<Response> {
   const name = new URL(request.url).pathname.replace(/^\/+/, "") || "index.html";
