@@ -108,10 +108,13 @@ let generation = 0;
 let traceRng = new Random(1);
 
 // A zero-delay "continue after reading messages": a message to ourselves through a channel.
-// (`setTimeout(0)` would be clamped to 4 ms once nested, a tax on every slice.)
+// (`setTimeout(0)` would be clamped to 4 ms once nested, a tax on every slice.) At most one is
+// in flight, so a Pause and a Continue in quick succession cannot start a second loop.
 const channel = new MessageChannel();
 let nextSlice: () => void = () => {};
+let slicePending = false;
 channel.port1.onmessage = () => {
+  slicePending = false;
   try {
     nextSlice();
   } catch (error) {
@@ -121,7 +124,8 @@ channel.port1.onmessage = () => {
 };
 const afterMessages = (slice: () => void) => {
   nextSlice = slice;
-  channel.port2.postMessage(null);
+  if (!slicePending) channel.port2.postMessage(null);
+  slicePending = true;
 };
 
 const sliceMs = 40;
