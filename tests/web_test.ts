@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { main as sampleMain } from "../cli/sample.ts";
 import { main as trainMain } from "../cli/train.ts";
 import { readSettings } from "../web/settings.ts";
+import { writeSite } from "../web/build.ts";
 import { contentSecurityPolicy, serveSite } from "../web/serve.ts";
 import shim from "../web/shims/assert.ts";
 import { findChromium, openPlayground } from "../web/chromium.ts";
@@ -114,6 +115,44 @@ Deno.test("README: the playground's example run is what deno task train prints",
   const cli = cliRun(["--seed", "7", "--steps", "300"]);
   assert.match(section, new RegExp(`the last step's loss is ${cli.lastStep} and`));
   assert.match(section, new RegExp(`start \`${cli.samples.slice(0, 3).join(", ")}\``));
+});
+
+const canBundle = ["read", "write", "run", "env"].every((name) =>
+  Deno.permissions.querySync({ name: name as "read" }).state === "granted"
+);
+
+Deno.test({
+  name: "web build: the bundles have no node: import, run no chapter's demo and fetch nothing",
+  ignore: !canBundle,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "microgpt-web-build-" });
+    try {
+      await writeSite(dir);
+      for (const file of ["app.js", "worker.js"]) {
+        const code = await Deno.readTextFile(`${dir}/${file}`);
+        assert.doesNotMatch(
+          code,
+          /(from|import)\s*\(?\s*["']node:/,
+          `${file} imports no node: module`,
+        );
+        assert.doesNotMatch(
+          code,
+          /import\.meta\.main/,
+          `${file}: every demo guard became if (false)`,
+        );
+        const urls = [...code.matchAll(/https?:\/\/[^\s"'`)]+/g)].map((m) => m[0])
+          .filter((url) => url !== "http://www.w3.org/2000/svg");
+        assert.deepEqual(urls, [], `${file} names no outside address`);
+      }
+      assert.match(
+        await Deno.readTextFile(`${dir}/worker.js`),
+        /\bemma\b/,
+        "the names are bundled",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
 
 // ---------------------------------------------------------------------------------------------
