@@ -11,7 +11,7 @@ import { readSettings } from "../web/settings.ts";
 import { writeSite } from "../web/build.ts";
 import { contentSecurityPolicy, serveSite } from "../web/serve.ts";
 import shim from "../web/shims/assert.ts";
-import { findChromium, openPlayground } from "../web/chromium.ts";
+import { findChromium, missingPermissions, openPlayground } from "../web/chromium.ts";
 import { capture } from "./cli_helpers.ts";
 import readme from "../README.md" with { type: "text" };
 
@@ -117,13 +117,9 @@ Deno.test("README: the playground's example run is what deno task train prints",
   assert.match(section, new RegExp(`start \`${cli.samples.slice(0, 3).join(", ")}\``));
 });
 
-const canBundle = ["read", "write", "run", "env"].every((name) =>
-  Deno.permissions.querySync({ name: name as "read" }).state === "granted"
-);
-
 Deno.test({
   name: "web build: the bundles have no node: import, run no chapter's demo and fetch nothing",
-  ignore: !canBundle,
+  ignore: missingPermissions() !== undefined,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "microgpt-web-build-" });
     try {
@@ -160,7 +156,10 @@ Deno.test({
 
 const chromium = findChromium();
 if ("skip" in chromium) {
-  console.warn(`tests/web_test.ts: the browser tests are skipped: ${chromium.skip}`);
+  const what = missingPermissions() === undefined
+    ? "the browser test is"
+    : "the bundle and browser tests are";
+  console.warn(`tests/web_test.ts: ${what} skipped: ${chromium.skip}`);
 }
 
 /** What `deno task train` prints for a run: the "last step" loss and the samples, in order. */

@@ -8,6 +8,20 @@
 
 import type { Browser } from "puppeteer-core";
 
+/**
+ * What building and serving the site, and driving a browser, need: reading and writing files,
+ * running programs (`deno bundle`, Chromium) and reading the environment.
+ *
+ * @returns undefined when all are granted, else which flags are missing
+ */
+export function missingPermissions(): string | undefined {
+  const needed = ["read", "write", "run", "env"] as const;
+  const missing = needed.filter((name) => Deno.permissions.querySync({ name }).state !== "granted");
+  return missing.length === 0
+    ? undefined
+    : `they need --allow-${missing.join(" --allow-")} (deno task test grants them)`;
+}
+
 /** Chromium's path and whether we run as root, or why the browser cannot be used. */
 export type ChromiumLookup = { path: string; root: boolean } | { skip: string };
 
@@ -18,11 +32,8 @@ export type ChromiumLookup = { path: string; root: boolean } | { skip: string };
  * @returns the path, or a reason to skip that names the fix
  */
 export function findChromium(): ChromiumLookup {
-  const needed = ["read", "write", "run", "env"] as const;
-  const missing = needed.filter((name) => Deno.permissions.querySync({ name }).state !== "granted");
-  if (missing.length > 0) {
-    return { skip: `they need --allow-${missing.join(" --allow-")} (deno task test grants them)` };
-  }
+  const missing = missingPermissions();
+  if (missing !== undefined) return { skip: missing };
   const found = new Deno.Command("sh", {
     args: ["-c", "id -u && (command -v chromium || command -v chromium-browser)"],
     stdout: "piped",
