@@ -211,7 +211,12 @@ Deno.test({
       };
 
       await t.step("before any model, the views say what to do first", async () => {
-        await page.goto(base);
+        await page.goto(`${base}?steps=abc&seed=7&autostart=1`);
+        assert.match(
+          await text("#steps-error"),
+          /steps must be a whole number from 1 to 100000, got abc/,
+        );
+        assert.match(await text("#status"), /not started/, "a bad address starts nothing");
         await page.click("#trace");
         await page.waitForFunction(() =>
           document.querySelector("#trace-error")?.textContent !== ""

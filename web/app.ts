@@ -203,6 +203,7 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
     case "progress":
       ($("progress") as HTMLProgressElement).value = reply.step / reply.steps;
       $("loss-chart").innerHTML = reply.lossSvg;
+      $("embeddings").innerHTML = reply.embeddingSvg;
       $("live-samples").textContent = reply.liveSamples.join(", ");
       $("speed").textContent = `${
         Math.round(reply.stepsPerSecond).toLocaleString("en-US")

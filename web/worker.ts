@@ -52,6 +52,8 @@ export type Reply =
     steps: number;
     loss: number;
     lossSvg: string;
+    /** The letter embeddings as they are now: they move as the model learns. */
+    embeddingSvg: string;
     liveSamples: string[];
     stepsPerSecond: number;
   }
@@ -174,6 +176,7 @@ function postProgress(r: Run): void {
     steps: r.steps,
     loss: r.losses[r.losses.length - 1] ?? NaN,
     lossSvg: lossChart(r.losses),
+    embeddingSvg: embeddingChart(r),
     liveSamples: Array.from(
       { length: 5 },
       () => generate(r.model, r.tokenizer, live, { temperature: 0.5 }),
