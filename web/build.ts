@@ -62,15 +62,44 @@ export async function writeSite(dir: string): Promise<void> {
 }
 
 /**
+ * Checks, before any work, that `out` may be replaced: it is missing, empty, or an earlier build
+ * (only the site's own files). Anything else may be someone's work, and is never deleted.
+ *
+ * @throws {CliError} naming what is in the way
+ */
+async function checkReplaceable(out: string): Promise<void> {
+  const ours = new Set<string>([...entries.map(([, output]) => output), ...copied]);
+  try {
+    for await (const entry of Deno.readDir(out)) {
+      if (!ours.has(entry.name)) {
+        throw new CliError(
+          `${out} holds ${entry.name}, which is not part of a playground build; ` +
+            `choose a new or empty --out directory`,
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    if (error instanceof Deno.errors.NotADirectory) {
+      throw new CliError(`${out} is a file, not a directory; choose another --out`);
+    }
+    throw error;
+  }
+}
+
+/**
  * Builds the site into `out`, atomically: into a new directory beside it, then renamed over it.
  *
  * @param out the site's directory (created with its parents when missing)
+ * @throws {CliError} when `out` holds other files or cannot be written, in one line
  */
 export async function buildSite(out: string): Promise<void> {
   const parent = out.replace(/\/+$/, "").split("/").slice(0, -1).join("/") || ".";
-  await Deno.mkdir(parent, { recursive: true });
-  const fresh = await Deno.makeTempDir({ dir: parent, prefix: ".web-build-" });
+  let fresh: string | undefined;
   try {
+    await checkReplaceable(out);
+    await Deno.mkdir(parent, { recursive: true });
+    fresh = await Deno.makeTempDir({ dir: parent, prefix: ".web-build-" });
     await Deno.chmod(fresh, 0o755); // a temporary directory is private; a site is not
     await writeSite(fresh);
     await Deno.remove(out, { recursive: true }).catch((error) => {
@@ -78,11 +107,10 @@ export async function buildSite(out: string): Promise<void> {
     });
     await Deno.rename(fresh, out);
   } catch (error) {
-    await Deno.remove(fresh, { recursive: true }).catch(() => {});
-    if (error instanceof Deno.errors.PermissionDenied) {
-      throw new CliError(`cannot write ${out}: permission denied; choose another --out`);
-    }
-    throw error;
+    if (fresh !== undefined) await Deno.remove(fresh, { recursive: true }).catch(() => {});
+    if (error instanceof CliError) throw error;
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new CliError(`cannot write ${out}: ${reason}; choose another --out`);
   }
 }
 
