@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { main as sampleMain } from "../cli/sample.ts";
 import { main as trainMain } from "../cli/train.ts";
 import { readSettings } from "../web/settings.ts";
-import { writeSite } from "../web/build.ts";
+import { buildSite, writeSite } from "../web/build.ts";
 import { contentSecurityPolicy, serveSite } from "../web/serve.ts";
 import shim from "../web/shims/assert.ts";
 import { findChromium, missingPermissions, openPlayground } from "../web/chromium.ts";
@@ -145,6 +145,14 @@ Deno.test({
         /\bemma\b/,
         "the names are bundled",
       );
+      // --out never deletes what is not a build of ours.
+      await Deno.writeTextFile(`${dir}/notes.txt`, "mine");
+      await assert.rejects(
+        buildSite(dir),
+        /holds notes\.txt, which is not part of a playground build/,
+      );
+      assert.equal(await Deno.readTextFile(`${dir}/notes.txt`), "mine");
+      await assert.rejects(buildSite(`${dir}/notes.txt`), /is a file, not a directory/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
