@@ -272,6 +272,7 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       $(errorIds[reply.field]).textContent = reply.message;
       if (reply.field === "dataset" || reply.field === "settings") {
         running = false;
+        if (!pauseButton.disabled) pauseButton.textContent = "Continue";
         status("not started: fix the marked input");
       }
       if (reply.field === "checkpoint") status("not opened: the model is unchanged");
