@@ -211,6 +211,10 @@ Deno.test({
           { timeout },
           word,
         );
+      const upload = async (selector: string, path: string) => {
+        const input = await page.$(selector);
+        await (input as import("puppeteer-core").ElementHandle<HTMLInputElement>).uploadFile(path);
+      };
       const setValue = async (selector: string, value: string) => {
         await page.$eval(selector, (e, v) => {
           (e as HTMLInputElement).value = v;
@@ -344,10 +348,7 @@ Deno.test({
       await t.step("a checkpoint goes from the CLI to the page and back to the CLI", async () => {
         const trained = `${tmp}/cli.json`;
         const cli = cliRun(["--seed", "3", "--steps", "200", "--out", trained]);
-        const open = (await page.$("input#open"))! as import("puppeteer-core").ElementHandle<
-          HTMLInputElement
-        >;
-        await open.uploadFile(trained);
+        await upload("#open", trained);
         await page.waitForFunction(() =>
           document.querySelector("#model-info")?.textContent?.includes("seed 3, step 200 of 200")
         );
@@ -375,7 +376,7 @@ Deno.test({
         // A run stopped half-way by the CLI finishes in the page as it would have in the CLI.
         const half = `${tmp}/half.json`;
         trainMain(["--seed", "3", "--steps", "200", "--stop-at", "100", "--out", half], capture());
-        await open.uploadFile(half);
+        await upload("#open", half);
         await page.waitForFunction(() =>
           document.querySelector("#model-info")?.textContent?.includes("seed 3, step 100 of 200")
         );
@@ -396,10 +397,7 @@ Deno.test({
             corrupt,
             '{"format": "microgpt-checkpoint", "version": 1, "config": ',
           );
-          const open = (await page.$("input#open"))! as import("puppeteer-core").ElementHandle<
-            HTMLInputElement
-          >;
-          await open.uploadFile(corrupt);
+          await upload("#open", corrupt);
           await page.waitForFunction(() =>
             document.querySelector("#checkpoint-error")?.textContent !== ""
           );
@@ -438,7 +436,7 @@ Deno.test({
             (await page.$("input#dataset-file"))! as import("puppeteer-core").ElementHandle<
               HTMLInputElement
             >;
-          await datasetFile.uploadFile(names);
+          await upload("#dataset-file", names);
           await page.waitForFunction(() =>
             (document.querySelector("#dataset-text") as HTMLTextAreaElement).value ===
               "ab\nba\nabba\n"
@@ -451,6 +449,16 @@ Deno.test({
           );
           assert.equal(await text("#dataset-error"), "");
           assert.equal(await text("#steps-error"), "");
+
+          // A half-trained checkpoint continues only on the data it was trained on.
+          await upload("#open", `${tmp}/half.json`);
+          await waitForStatus("opened at step 100 of 200");
+          await page.click("#pause"); // "Continue", on the "ab" names still selected
+          await page.waitForFunction(() =>
+            document.querySelector("#dataset-error")?.textContent !== ""
+          );
+          assert.match(await text("#dataset-error"), /is not the checkpoint's/);
+          assert.equal(await text("#pause"), "Continue");
         },
       );
 
