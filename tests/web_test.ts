@@ -432,10 +432,6 @@ Deno.test({
           assert.match(await text("#dataset-error"), /the dataset is empty/);
           const names = `${tmp}/names.txt`;
           await Deno.writeTextFile(names, "ab\nba\nabba\n");
-          const datasetFile =
-            (await page.$("input#dataset-file"))! as import("puppeteer-core").ElementHandle<
-              HTMLInputElement
-            >;
           await upload("#dataset-file", names);
           await page.waitForFunction(() =>
             (document.querySelector("#dataset-text") as HTMLTextAreaElement).value ===
