@@ -1,0 +1,88 @@
+/// <reference lib="dom" />
+/**
+ * `deno task web:bench`: training speed in Chromium against the CLI's, as a ratio.
+ *
+ * Both train the same run (the bundled names, seed 42, `--steps` steps, default 1000) in a
+ * fresh process: the CLI as `deno task train` and the page as `?steps=N&autostart=1`, in its
+ * Web Worker. Each reports steps per second over its training alone (the CLI's "time" line, the
+ * page's `#speed`). Three rounds, alternating; the median of each side is compared.
+ *
+ * @module
+ */
+
+import { CliError, type Io, parseFlags, parseNumber, run } from "../cli/common.ts";
+import { findChromium, openPlayground } from "./chromium.ts";
+
+const help = `Compare training speed in Chromium with the CLI's.
+
+Usage: deno task web:bench [--steps N]
+
+  --steps N    steps per run (default 1000)
+  -h, --help   show this help`;
+
+/** Steps per second of `deno task train` in a new process. */
+async function cliStepsPerSecond(steps: number): Promise<number> {
+  const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      new URL("../cli/train.ts", import.meta.url).pathname,
+      "--steps",
+      String(steps),
+      "--samples",
+      "0",
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const rate = new TextDecoder().decode(stdout).match(/\(([\d,]+) steps\/s\)/)?.[1];
+  if (!success || rate === undefined) throw new Error("deno task train did not report its speed");
+  return Number(rate.replaceAll(",", ""));
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+async function main(args: string[], io: Io): Promise<void> {
+  const flags = parseFlags(args, {
+    steps: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (flags.help) return io.out(help);
+  const steps = flags.steps === undefined
+    ? 1000
+    : parseNumber("steps", flags.steps as string, { min: 100, max: 100_000, integer: true });
+  const chromium = findChromium();
+  if ("skip" in chromium) throw new CliError(`cannot run Chromium: ${chromium.skip}`);
+  const playground = await openPlayground(chromium);
+  const cli: number[] = [];
+  const page: number[] = [];
+  try {
+    for (let round = 1; round <= 3; round++) {
+      cli.push(await cliStepsPerSecond(steps));
+      const tab = await playground.browser.newPage();
+      await tab.goto(`${playground.base}?steps=${steps}&autostart=1`);
+      await tab.waitForFunction(
+        () => document.querySelector("#status")?.textContent?.includes("done"),
+        { timeout: 600_000 },
+      );
+      page.push(
+        Number(await tab.$eval("#speed", (e) => (e as HTMLElement).dataset.stepsPerSecond)),
+      );
+      await tab.close();
+      io.err(
+        `round ${round}: CLI ${cli.at(-1)!.toFixed(0)}, Chromium ${
+          page.at(-1)!.toFixed(0)
+        } steps/s`,
+      );
+    }
+  } finally {
+    await playground.close();
+  }
+  const [c, p] = [median(cli), median(page)];
+  io.out(
+    `${steps} steps, median of 3: CLI ${c.toFixed(0)} steps/s, Chromium ${p.toFixed(0)} ` +
+      `steps/s; the page runs at ${(p / c).toFixed(2)} of the CLI's speed (target: at least 0.67)`,
+  );
+}
+
+if (import.meta.main) await run(main);

@@ -1,0 +1,148 @@
+/**
+ * Looking inside a model, for the playground's panels: the next-letter probabilities after a
+ * prefix, every head's attention over a name, and the letter embeddings in two dimensions.
+ *
+ * Everything here is the chapters' own code run forward (`gpt` from step 06, its `Trace` of
+ * attention weights, `probabilitiesAt` from step 08); this module only collects the numbers
+ * into the shapes the page draws. Step 09 has richer views, but it also parses command lines
+ * (`node:util`), which a browser cannot load, so the page builds on steps 01 to 08 alone.
+ *
+ * @module
+ */
+
+import { encode, type Tokenizer } from "../steps/02_tokenizer.ts";
+import type { Model } from "../steps/04_parameters.ts";
+import { createKVCache } from "../steps/05_attention.ts";
+import { gpt, type Trace } from "../steps/06_gpt.ts";
+import { probabilitiesAt } from "../steps/08_generation.ts";
+import { pca } from "../lib/analysis/statistics.ts";
+import type { HeatmapPanel, ScatterPoint } from "../lib/draw/svg.ts";
+
+/** How a token is shown: its character, or `BOS` for the token that opens and ends a name. */
+export function tokenLabel(tokenizer: Tokenizer, id: number): string {
+  return id === tokenizer.bos ? "BOS" : tokenizer.chars[id];
+}
+
+/**
+ * The token ids the model reads for a text: BOS, then the text's characters. The text must fit
+ * in the block with room for BOS.
+ *
+ * @throws {RangeError} naming the character outside the vocabulary, or the text that is too long
+ */
+function readTokens(model: Model, tokenizer: Tokenizer, text: string, what: string): number[] {
+  const ids = encode(tokenizer, text, what);
+  const { blockSize } = model.config;
+  if (ids.length >= blockSize) {
+    throw new RangeError(
+      `the ${what} has ${ids.length} characters; the model reads at most ${blockSize - 1} ` +
+        `(its block size ${blockSize}, BOS included): shorten it`,
+    );
+  }
+  return [tokenizer.bos, ...ids];
+}
+
+/**
+ * What the model expects after a prefix: the probability of every token, likeliest first.
+ *
+ * @param model the model
+ * @param tokenizer its vocabulary
+ * @param prefix the start of a name ("" for the first letter)
+ * @returns `{ token, probability }` for every token, sorted; `BOS` means "the name ends here"
+ * @throws {RangeError} for a character outside the vocabulary, or a prefix too long for the block
+ * @example
+ * ```ts
+ * import { nextLetterProbabilities } from "./inspect.ts";
+ * import { setup } from "../steps/07_training.ts";
+ * const { model, tokenizer } = setup("anna\nbob", 42);
+ * const probabilities = nextLetterProbabilities(model, tokenizer, "an");
+ * console.log(probabilities.length, probabilities.reduce((s, p) => s + p.probability, 0).toFixed(6)); // 5 "1.000000"
+ * ```
+ */
+export function nextLetterProbabilities(
+  model: Model,
+  tokenizer: Tokenizer,
+  prefix: string,
+): { token: string; probability: number }[] {
+  const tokens = readTokens(model, tokenizer, prefix, "prefix");
+  const cache = createKVCache(model.config.nLayer);
+  let logits = gpt(model, tokens[0], 0, cache);
+  for (let position = 1; position < tokens.length; position++) {
+    logits = gpt(model, tokens[position], position, cache);
+  }
+  return probabilitiesAt(logits, 1)
+    .map((probability, id) => ({ token: tokenLabel(tokenizer, id), probability }))
+    .sort((a, b) => b.probability - a.probability);
+}
+
+/**
+ * Every head's attention over a name, as heatmap panels: row `q` is the position reading, column
+ * `k` the position read, and the cell how much of its attention `q` gives `k`. The future is
+ * masked (step 05), so cells right of the diagonal are `null`.
+ *
+ * @param model the model
+ * @param tokenizer its vocabulary
+ * @param name the name to read (BOS is put in front)
+ * @returns one panel per layer and head, titled `layer L head H`
+ * @throws {RangeError} for a character outside the vocabulary, or a name too long for the block
+ * @example
+ * ```ts
+ * import { attentionPanels } from "./inspect.ts";
+ * import { setup } from "../steps/07_training.ts";
+ * const { model, tokenizer } = setup("anna\nbob", 42);
+ * const panels = attentionPanels(model, tokenizer, "ann");
+ * console.log(panels.length, panels[0].title, panels[0].cells[1].length); // 4 layer 1 head 1 4
+ * ```
+ */
+export function attentionPanels(model: Model, tokenizer: Tokenizer, name: string): HeatmapPanel[] {
+  const tokens = readTokens(model, tokenizer, name, "name");
+  const labels = tokens.map((id) => tokenLabel(tokenizer, id));
+  const { nLayer, nHead } = model.config;
+  // rows[layer][head][query][key]
+  const rows = Array.from({ length: nLayer }, () => Array.from({ length: nHead }, () => []));
+  const cache = createKVCache(nLayer);
+  tokens.forEach((token, position) => {
+    const trace: Trace = { attention: [] };
+    gpt(model, token, position, cache, {}, trace);
+    trace.attention.forEach((heads, layer) =>
+      heads.forEach((weights, head) =>
+        (rows[layer][head] as (number | null)[][]).push(
+          labels.map((_, key) => (key <= position ? weights[key].data : null)),
+        )
+      )
+    );
+  });
+  return rows.flatMap((heads, layer) =>
+    heads.map((cells, head) => ({
+      title: `layer ${layer + 1} head ${head + 1}`,
+      cells,
+      rowLabels: labels,
+      columnLabels: labels,
+    }))
+  );
+}
+
+/**
+ * The letter embeddings (the rows of `wte`) projected onto their two main directions (PCA):
+ * letters the model treats alike land close together. Vowels are group 0, BOS group 2, the
+ * other characters group 1.
+ *
+ * @param model the model
+ * @param tokenizer its vocabulary
+ * @returns one labelled point per token
+ * @example
+ * ```ts
+ * import { embeddingPoints } from "./inspect.ts";
+ * import { setup } from "../steps/07_training.ts";
+ * const { model, tokenizer } = setup("anna\nbob", 42);
+ * console.log(embeddingPoints(model, tokenizer).map((p) => p.label).join(" ")); // a b n o BOS
+ * ```
+ */
+export function embeddingPoints(model: Model, tokenizer: Tokenizer): ScatterPoint[] {
+  const rows = model.stateDict.wte.map((row) => row.map((value) => value.data));
+  const { projected } = pca(rows, Math.min(2, rows[0].length));
+  return projected.map(([x, y = 0], id) => {
+    const label = tokenLabel(tokenizer, id);
+    const group = id === tokenizer.bos ? 2 : "aeiouy".includes(label) ? 0 : 1;
+    return { x, y, label, group };
+  });
+}
