@@ -12,6 +12,8 @@
 import { parseArgs, styleText } from "node:util";
 import { CliError } from "./errors.ts";
 import { defaultMaxBytes, maxMaxBytes, readInputFile } from "./files.ts";
+import { numberProblem, type NumberSpec } from "../lib/number_range.ts";
+export type { NumberSpec };
 
 export { CliError } from "./errors.ts";
 export {
@@ -125,18 +127,6 @@ export function formatSeconds(seconds: number): string {
   });
 }
 
-/** How one numeric flag is checked. */
-export interface NumberSpec {
-  /** Smallest allowed value. */
-  min: number;
-  /** Largest allowed value. */
-  max: number;
-  /** Whole numbers only. */
-  integer?: boolean;
-  /** Whether `min` itself is allowed (default true). */
-  minInclusive?: boolean;
-}
-
 /**
  * Reads a numeric flag's text, or throws a `CliError` that names the flag and the range.
  *
@@ -147,17 +137,9 @@ export interface NumberSpec {
  * ```
  */
 export function parseNumber(flag: string, text: string, spec: NumberSpec): number {
-  const value = Number(text);
-  const kind = spec.integer ? "a whole number" : "a number";
-  const above = spec.minInclusive === false ? `above ${spec.min}` : `from ${spec.min}`;
-  if (text.trim() === "" || !Number.isFinite(value) || (spec.integer && !Number.isInteger(value))) {
-    throw new CliError(`--${flag} must be ${kind}, got "${text}"`);
-  }
-  const tooLow = spec.minInclusive === false ? value <= spec.min : value < spec.min;
-  if (tooLow || value > spec.max) {
-    throw new CliError(`--${flag} must be ${above} to ${spec.max}, got ${text}`);
-  }
-  return value;
+  const problem = numberProblem(`--${flag}`, text, spec);
+  if (problem !== undefined) throw new CliError(problem);
+  return Number(text);
 }
 
 /** A command's flags: string flags (values are checked afterwards) and boolean switches. */

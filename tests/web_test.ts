@@ -96,8 +96,8 @@ Deno.test("web settings: the address's values are checked with one message per b
     "seed",
     "steps",
   ]);
-  assert.match(bad.errors.learningRate!, /lr must be a number above 0 to 10, got 0/);
-  assert.match(bad.errors.nEmbd!, /n-embd must be a whole number from 1 to 256, got 2.5/);
+  assert.match(bad.errors.learningRate!, /lr must be above 0 to 10, got 0/);
+  assert.match(bad.errors.nEmbd!, /n-embd must be a whole number, got "2.5"/);
   const heads = read("n-embd=16&n-head=3");
   assert.ok(!heads.ok);
   assert.match(heads.errors.nHead!, /n-head \(3\) must divide n-embd \(16\); try 4/);
@@ -226,7 +226,7 @@ Deno.test({
         await page.goto(`${base}?steps=abc&seed=7&autostart=1`);
         assert.match(
           await text("#steps-error"),
-          /steps must be a whole number from 1 to 100000, got abc/,
+          /steps must be a whole number, got "abc"/,
         );
         assert.match(await text("#status"), /not started/, "a bad address starts nothing");
         await page.click("#trace");
@@ -419,7 +419,7 @@ Deno.test({
           await page.click("#train");
           assert.match(
             await text("#steps-error"),
-            /steps must be a whole number from 1 to 100000, got 0/,
+            /steps must be from 1 to 100000, got 0/,
           );
           assert.match(await text("#n-head-error"), /n-head \(3\) must divide n-embd \(16\)/);
           assert.match(await text("#status"), /not started/);

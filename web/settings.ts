@@ -3,14 +3,16 @@
  * with one message per field that is out of range. Pure, so the page, the worker and the tests
  * share it.
  *
- * The ranges are the CLI's (`deno task train --help`), except the step count, which the page
- * caps so that a typo cannot keep a browser tab busy for a day.
+ * The ranges are narrower than the CLI's (`deno task train --help`): a browser tab shares its
+ * memory with everything else, and a typo must not keep it busy for a day. A value is checked
+ * as the CLI checks a flag (`numberProblem`), with the same messages.
  *
  * @module
  */
 
 import { defaultConfig } from "../steps/04_parameters.ts";
 import { defaultAdam } from "../steps/07_training.ts";
+import { numberProblem, type NumberSpec } from "../lib/number_range.ts";
 
 /** One training run's settings, as `deno task train` names them. */
 export interface Settings {
@@ -24,15 +26,10 @@ export interface Settings {
 }
 
 /** A field of the form: its name in the address (`?steps=`), its range and its default. */
-interface Field {
+interface Field extends Required<NumberSpec> {
   key: keyof Settings;
   /** The URL parameter and the form field's id (`steps`, `lr`, `n-embd`, ...), as the CLI flags. */
   param: string;
-  min: number;
-  max: number;
-  integer: boolean;
-  /** Whether `min` itself is allowed (a learning rate of 0 is not). */
-  minInclusive: boolean;
   fallback: number;
 }
 
@@ -85,7 +82,7 @@ export type ReadSettings =
  * const read = readSettings((name) => params.get(name));
  * console.log(read.ok && read.settings.steps, read.ok && read.settings.nEmbd); // 300 16
  * const bad = readSettings((name) => (name === "steps" ? "0" : null));
- * console.log(!bad.ok && bad.errors.steps); // steps must be a whole number from 1 to 100000, got 0
+ * console.log(!bad.ok && bad.errors.steps); // steps must be from 1 to 100000, got 0
  * ```
  */
 export function readSettings(get: (param: string) => string | null): ReadSettings {
@@ -94,15 +91,12 @@ export function readSettings(get: (param: string) => string | null): ReadSetting
   for (const f of fields) {
     const text = get(f.param)?.trim() ?? "";
     if (text === "") continue;
-    const value = Number(text);
-    const inRange = (f.minInclusive ? value >= f.min : value > f.min) && value <= f.max;
-    if (!Number.isFinite(value) || !inRange || (f.integer && !Number.isInteger(value))) {
-      const kind = f.integer ? "a whole number" : "a number";
-      const from = f.minInclusive ? `from ${f.min}` : `above ${f.min}`;
-      errors[f.key] = `${f.param} must be ${kind} ${from} to ${f.max}, got ${text}`;
+    const problem = numberProblem(f.param, text, f);
+    if (problem !== undefined) {
+      errors[f.key] = problem;
       continue;
     }
-    settings[f.key] = value;
+    settings[f.key] = Number(text);
   }
   if (errors.nEmbd === undefined && errors.nHead === undefined) {
     if (settings.nEmbd % settings.nHead !== 0) {
