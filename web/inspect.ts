@@ -2,19 +2,16 @@
  * Looking inside a model, for the playground's panels: the next-letter probabilities after a
  * prefix, every head's attention over a name, and the letter embeddings in two dimensions.
  *
- * Everything here is the chapters' own code run forward (`gpt` from step 06, its `Trace` of
- * attention weights, `probabilitiesAt` from step 08); this module only collects the numbers
- * into the shapes the page draws. Step 09 has richer views, but it also parses command lines
- * (`node:util`), which a browser cannot load, so the page builds on steps 01 to 08 alone.
+ * The numbers are step 09's own measurements (`lib/analysis/model_probes.ts`: the chapters'
+ * `gpt` run forward, with its `Trace` of attention weights); this module checks what the user
+ * typed and puts the numbers into the shapes the page draws.
  *
  * @module
  */
 
 import { encode, type Tokenizer } from "../steps/02_tokenizer.ts";
 import type { Model } from "../steps/04_parameters.ts";
-import { createKVCache } from "../steps/05_attention.ts";
-import { gpt, type Trace } from "../steps/06_gpt.ts";
-import { probabilitiesAt } from "../steps/08_generation.ts";
+import { attentionMap, nextCharacterProbabilities } from "../lib/analysis/model_probes.ts";
 import { pca } from "../lib/analysis/statistics.ts";
 import type { HeatmapPanel, ScatterPoint } from "../lib/draw/svg.ts";
 
@@ -63,14 +60,9 @@ export function nextLetterProbabilities(
   tokenizer: Tokenizer,
   prefix: string,
 ): { token: string; probability: number }[] {
-  const tokens = readTokens(model, tokenizer, prefix, "prefix");
-  const cache = createKVCache(model.config.nLayer);
-  let logits = gpt(model, tokens[0], 0, cache);
-  for (let position = 1; position < tokens.length; position++) {
-    logits = gpt(model, tokens[position], position, cache);
-  }
-  return probabilitiesAt(logits, 1)
-    .map((probability, id) => ({ token: tokenLabel(tokenizer, id), probability }))
+  readTokens(model, tokenizer, prefix, "prefix");
+  return nextCharacterProbabilities(model, tokenizer, prefix)
+    .map(({ label, probability }) => ({ token: label === "end" ? "BOS" : label, probability }))
     .sort((a, b) => b.probability - a.probability);
 }
 
@@ -94,24 +86,9 @@ export function nextLetterProbabilities(
  * ```
  */
 export function attentionPanels(model: Model, tokenizer: Tokenizer, name: string): HeatmapPanel[] {
-  const tokens = readTokens(model, tokenizer, name, "name");
-  const labels = tokens.map((id) => tokenLabel(tokenizer, id));
-  const { nLayer, nHead } = model.config;
-  // rows[layer][head][query][key]
-  const rows = Array.from({ length: nLayer }, () => Array.from({ length: nHead }, () => []));
-  const cache = createKVCache(nLayer);
-  tokens.forEach((token, position) => {
-    const trace: Trace = { attention: [] };
-    gpt(model, token, position, cache, {}, trace);
-    trace.attention.forEach((heads, layer) =>
-      heads.forEach((weights, head) =>
-        (rows[layer][head] as (number | null)[][]).push(
-          labels.map((_, key) => (key <= position ? weights[key].data : null)),
-        )
-      )
-    );
-  });
-  return rows.flatMap((heads, layer) =>
+  readTokens(model, tokenizer, name, "name");
+  const { labels, weights } = attentionMap(model, tokenizer, name);
+  return weights.flatMap((heads, layer) =>
     heads.map((cells, head) => ({
       title: `layer ${layer + 1} head ${head + 1}`,
       cells,
