@@ -416,7 +416,8 @@ function trialWrite(trial: string, path: string): string | undefined {
 
 /**
  * Checks, before any long work, that a command can write files into the folder `path`:
- * Deno's write and read permissions cover it, and it is a folder (or, with `create`, it is
+ * Deno's write and read permissions cover it (read only with `needRead`, the default: an
+ * atomic save renames, which needs it), and it is a folder (or, with `create`, it is
  * created, with its parents); a trial file, created and removed at once, asks the operating
  * system. A file in the way, a missing folder or an unwritable one is a one-line error naming
  * the flag and the fix.
@@ -436,7 +437,7 @@ function trialWrite(trial: string, path: string): string | undefined {
 export function checkOutputFolder(
   path: string,
   flag: string,
-  options: { create?: boolean; makeError?: MakeError } = {},
+  options: { create?: boolean; needRead?: boolean; makeError?: MakeError } = {},
 ): void {
   const makeError = options.makeError ?? cliError;
   const refuse = (why: string) => makeError(`cannot write into ${path} (${flag}): ${why}`);
@@ -444,7 +445,7 @@ export function checkOutputFolder(
   if (!granted("write", path)) {
     throw refuse(`Deno's write permission is not granted; run with --allow-write=${path}`);
   }
-  if (!granted("read", path)) {
+  if ((options.needRead ?? true) && !granted("read", path)) {
     throw refuse(`Deno's read permission is not granted; run with --allow-read=${path}`);
   }
   let info: Deno.FileInfo | undefined;

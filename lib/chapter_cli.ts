@@ -13,6 +13,7 @@
  */
 
 import {
+  checkOutputFolder,
   CliError,
   type FlagSpec,
   parseFlags,
@@ -20,6 +21,7 @@ import {
   run,
   writeFileAtomic,
 } from "../cli/common.ts";
+import { explainFileError } from "../cli/files.ts";
 import { bundledNames, createTokenizer, encode, loadDocuments } from "../steps/02_tokenizer.ts";
 import type { VisualizationOptions } from "./report/inside_the_model.ts";
 import type { ExperimentOptions, ProgressReport } from "./experiments/sweep.ts";
@@ -61,11 +63,6 @@ export function chapterFlags(
   return undefined;
 }
 
-/** What the system said, on one line and without Deno's "(os error N): call 'path'" tail. */
-const reason = (error: unknown) =>
-  (error instanceof Error ? error.message : String(error)).split("\n")[0]
-    .replace(/ \(os error \d+\).*$/, "");
-
 /**
  * Checks the `--out` folder before any work: it is named, it is (or can be made) a folder, the
  * script has write permission for it, and the system lets it write there. The folder is created
@@ -100,21 +97,10 @@ export function pictureTarget(folder: string | undefined, script: string): Pictu
       `no permission to write to ${path}; run: deno run --allow-write=${path} ${script} --out ${path}`,
     );
   }
-  try {
-    Deno.mkdirSync(path, { recursive: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.AlreadyExists) {
-      throw new CliError(`--out ${path} is a file, not a folder; name a folder, e.g. --out out`);
-    }
-    throw new CliError(`cannot make the folder ${path}: ${reason(error)}; choose another --out`);
-  }
-  // Permission from Deno is not the whole story: a read-only folder or one owned by another
-  // user refuses too. One empty file, made and removed, asks the system itself.
-  try {
-    Deno.removeSync(Deno.makeTempFileSync({ dir: path, prefix: ".write-check-" }));
-  } catch (error) {
-    throw new CliError(`cannot write to ${path}: ${reason(error)}; choose another --out`);
-  }
+  // Whether the folder can be made and takes a file is the operating system's answer (a file in
+  // the way, a read-only disk): ask it now, before any training. Read permission is not needed:
+  // without it `savePictures` writes in place instead of renaming.
+  checkOutputFolder(path, "--out", { create: true, needRead: false });
   return { ...target, writable: true };
 }
 
@@ -160,7 +146,7 @@ export function savePictures(
       } catch {
         // never created: nothing to remove
       }
-      throw new CliError(`cannot write ${path}: ${reason(error)}`);
+      throw new CliError(`cannot write ${path}: ${explainFileError(error, path)}`);
     }
   }
   print(
