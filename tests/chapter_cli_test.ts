@@ -40,14 +40,22 @@ Deno.test({
       Deno.writeTextFileSync(file, "mine");
       const allow = [`--allow-write=${dir}`, `--allow-read=${dir}`];
       const cases: [string[], string[], RegExp][] = [
-        [allow, ["--out", file], /^error: cannot write into .*pictures\.txt \(--out\): it is a file, not a folder/],
+        [
+          allow,
+          ["--out", file],
+          /^error: cannot write into .*pictures\.txt \(--out\): it is a file, not a folder/,
+        ],
         [allow, ["--out", ""], /^error: --out is empty; name a folder/],
         [
           [],
           ["--out", `${dir}/x`],
           /^error: no permission to write to .*; run: deno run --allow-write=/,
         ],
-        [allow, ["--out", `${file}/sub`], /^error: cannot write into .*pictures\.txt\/sub \(--out\): a part of the path is a file, not a folder/],
+        [
+          allow,
+          ["--out", `${file}/sub`],
+          /^error: cannot write into .*pictures\.txt\/sub \(--out\): a part of the path is a file, not a folder/,
+        ],
       ];
       // A read-only folder: Deno grants the write, the system refuses it (except to root, who
       // may write anywhere; then the case is skipped).
@@ -55,7 +63,11 @@ Deno.test({
       try {
         Deno.writeTextFileSync(`${dir}/locked/probe`, "");
       } catch {
-        cases.push([allow, ["--out", `${dir}/locked`], /^error: cannot write into .*locked \(--out\): /]);
+        cases.push([
+          allow,
+          ["--out", `${dir}/locked`],
+          /^error: cannot write into .*locked \(--out\): /,
+        ]);
       }
       for (const name of ["09_visualization.ts", "10_experiments.ts"]) {
         for (const [permissions, args, expected] of cases) {
