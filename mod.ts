@@ -56,16 +56,12 @@ export {
   type AdamOptions,
   type AdamState,
   adamStep,
-  anatomyOfStep,
   createAdamState,
   defaultAdam,
   documentLoss,
   learningRateAt,
   type Setup,
   setup,
-  type StepAnatomy,
-  type StepMemory,
-  stepMemory,
   type StepReport,
   train,
   TrainingDivergedError,
@@ -73,6 +69,8 @@ export {
   type TrainOptions,
   type TrainResult,
 } from "./steps/07_training.ts";
+export { anatomyOfStep, type StepAnatomy } from "./lib/analysis/step_anatomy.ts";
+export { type StepMemory, stepMemory } from "./lib/analysis/step_memory.ts";
 export {
   generate,
   type GenerateOptions,

@@ -24,7 +24,6 @@ import {
   createAdamState,
   defaultAdam,
   setup,
-  stepMemory,
   train,
   TrainingDivergedError,
 } from "../steps/07_training.ts";
@@ -45,6 +44,7 @@ import {
   readTextFile,
   run,
 } from "./common.ts";
+import { stepMemory } from "../lib/analysis/step_memory.ts";
 
 const help = `Train microgpt on a list of names and sample new ones.
 

@@ -15,8 +15,9 @@
  */
 
 import { createModel, type GPTConfig } from "../steps/04_parameters.ts";
-import { createAdamState, documentLoss, stepMemory } from "../steps/07_training.ts";
+import { createAdamState, documentLoss } from "../steps/07_training.ts";
 import { Random } from "../lib/random.ts";
+import { stepMemory } from "../lib/analysis/step_memory.ts";
 
 const shapes: [nLayer: number, nEmbd: number, nHead: number, blockSize: number][] = [
   [1, 16, 4, 16],

@@ -37,7 +37,7 @@
  */
 
 import assert from "node:assert/strict";
-import { assertAllClose, assertClose, type Value } from "./01_autograd.ts";
+import { type Value } from "./01_autograd.ts";
 import { bundledNames, createTokenizer, encode, loadDocuments } from "./02_tokenizer.ts";
 import { linear, rmsnorm, softmax, type Vector } from "./03_components.ts";
 import {
@@ -49,6 +49,7 @@ import {
 } from "./04_parameters.ts";
 import { causalSelfAttention, createKVCache, type KVCache } from "./05_attention.ts";
 import { Random } from "../lib/random.ts";
+import { checkGpt } from "../lib/checks/06_gpt.ts";
 
 /**
  * Swappable parts of the architecture, for experiments (step 10 tries LayerNorm and GeLU).
@@ -188,67 +189,6 @@ export function architectureDiagram(config: GPTConfig): string[] {
 }
 
 /**
- * Checks a forward pass against this file's, end to end: a seeded model reads "BOS e m m a"
- * one token at a time; every position's logits, the cross-entropy of the next token, and the
- * gradient of that loss for every parameter must agree. The demonstration runs it on `gpt`;
- * `deno task exercise 06` on a learner's.
- *
- * @param impl the forward pass under test
- * @example
- * ```ts
- * import { checkGpt, gpt } from "./06_gpt.ts";
- * checkGpt(gpt);
- * ```
- */
-export function checkGpt(
-  impl: (model: Model, tokenId: number, posId: number, cache: KVCache) => Vector,
-): void {
-  const tokenizer = createTokenizer(loadDocuments(bundledNames));
-  const model = createModel({ vocabSize: tokenizer.vocabSize, ...defaultConfig }, new Random(7));
-  const tokens = [tokenizer.bos, ...encode(tokenizer, "emma"), tokenizer.bos];
-  const lossOf = (forward: typeof impl): Value => {
-    const cache = createKVCache(model.config.nLayer);
-    const losses: Value[] = [];
-    for (let p = 0; p + 1 < tokens.length; p++) {
-      const logits = forward(model, tokens[p], p, cache);
-      if (forward === impl) {
-        const expected = gpt(model, tokens[p], p, createKVCacheUpTo(model, tokens, p));
-        assertAllClose(
-          logits?.map((l) => l.data),
-          expected.map((l) => l.data),
-          1e-9,
-          `logits at position ${p} of "BOS e m m a"`,
-        );
-      }
-      losses.push(softmax(logits)[tokens[p + 1]].log().neg());
-    }
-    return losses.reduce((a, b) => a.add(b));
-  };
-  const gradients = (forward: typeof impl) => {
-    for (const p of model.params) p.grad = 0;
-    const loss = lossOf(forward);
-    loss.backward();
-    return { loss: loss.data, grads: model.params.map((p) => p.grad) };
-  };
-  const expected = gradients(gpt);
-  const got = gradients(impl);
-  assertClose(got.loss, expected.loss, 1e-9, 'summed cross-entropy of "emma"');
-  const names = matrixShapes(model.config).flatMap(([name, rows, cols]) =>
-    Array.from({ length: rows * cols }, (_, i) => `${name}[${Math.floor(i / cols)}][${i % cols}]`)
-  );
-  got.grads.forEach((g, i) =>
-    assertClose(g, expected.grads[i], 1e-9, `d(loss)/d(${names[i]}) (does every block reach it?)`)
-  );
-}
-
-/** A cache holding positions `0..p-1` of `tokens`, fed through this file's `gpt`. */
-function createKVCacheUpTo(model: Model, tokens: readonly number[], p: number): KVCache {
-  const cache = createKVCache(model.config.nLayer);
-  for (let t = 0; t < p; t++) gpt(model, tokens[t], t, cache);
-  return cache;
-}
-
-/**
  * Shows the idea of this step and checks it with assertions. Runs when the file is run
  * directly; the tests call it too, with a silent `print`.
  *
@@ -309,6 +249,8 @@ export function demo(print: (line: string) => void = console.log): void {
     logits.map((l) => l.data),
     "forward is deterministic",
   );
+  // The checks any implementation must pass (lib/checks/06_gpt.ts), on this file's code;
+  // `deno task exercise 06` runs the same on yours.
   checkGpt(gpt);
   print("\nAll step 06 checks passed.");
   print("Practise: write the forward pass yourself and check it with `deno task exercise 06`.");

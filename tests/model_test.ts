@@ -26,12 +26,12 @@ import {
   defaultAdam,
   documentLoss,
   setup,
-  stepMemory,
   train,
   TrainingDivergedError,
 } from "../steps/07_training.ts";
 import { generate, probabilitiesAt } from "../steps/08_generation.ts";
 import { Random } from "../lib/random.ts";
+import { stepMemory } from "../lib/analysis/step_memory.ts";
 
 const values = (numbers: number[]) => numbers.map((n) => new Value(n));
 const config: GPTConfig = { vocabSize: 27, ...defaultConfig };

@@ -18,6 +18,7 @@ import * as generation from "../steps/08_generation.ts";
 import * as visualization from "../steps/09_visualization.ts";
 import * as experiments from "../steps/10_experiments.ts";
 import * as statistics from "../lib/analysis/statistics.ts";
+import * as stepAnatomy from "../lib/analysis/step_anatomy.ts";
 import * as modelProbes from "../lib/analysis/model_probes.ts";
 import * as temperatureAndScores from "../lib/analysis/temperature_and_scores.ts";
 import * as computationGraph from "../lib/draw/computation_graph.ts";
@@ -44,6 +45,7 @@ const modules: Record<string, Record<string, unknown>> = {
   "../steps/09_visualization.ts": visualization,
   "../steps/10_experiments.ts": experiments,
   "../lib/analysis/statistics.ts": statistics,
+  "../lib/analysis/step_anatomy.ts": stepAnatomy,
   "../lib/analysis/model_probes.ts": modelProbes,
   "../lib/analysis/temperature_and_scores.ts": temperatureAndScores,
   "../lib/draw/computation_graph.ts": computationGraph,

@@ -1,0 +1,65 @@
+/**
+ * # How much memory one training step needs
+ *
+ * A training step builds the autograd graph of one document (step 07) and keeps every node
+ * until `backward()` has run. `stepMemory` counts that graph's nodes from the shape alone, so
+ * that `deno task train` can refuse a shape that would not fit before it builds anything (V8
+ * otherwise stops the process with an out-of-memory crash, after minutes).
+ *
+ * @module
+ */
+
+import { type GPTConfig, parameterCount } from "../../steps/04_parameters.ts";
+
+/** What one training step of a shape holds in memory at its peak, as `stepMemory` estimates. */
+export interface StepMemory {
+  /** Inner nodes of the step's autograd graph: everything `backward()` walks. */
+  graphNodes: number;
+  /** The parameters, each a `Value` with Adam's `m` and `v` beside it. */
+  parameters: number;
+  /** The estimated peak, in bytes. */
+  bytes: number;
+}
+
+/**
+ * Bytes per graph node and per parameter, as measured by `scripts/step_memory.ts` with Deno
+ * 2.9.6 (the V8 heap after a full garbage collection, before and after building a model and
+ * one step's graph, for 9 shapes up to 4 layers, n_embd 512, 512 heads or block size 256):
+ * 150 to 185 bytes per node (more with longer blocks, whose attention keeps arrays of past
+ * values) and 138 to 155 per parameter, Adam's state included. The estimate rounds both up.
+ */
+const bytesPerNode = 200;
+
+const bytesPerParameter = 160;
+
+/**
+ * Estimates the memory of one training step before building it, by counting the graph that
+ * `documentLoss` builds for a document of `positions` predictions. Per position: the embedding
+ * sum and its rmsnorm (`2 nEmbd + 4` nodes); per layer two rmsnorms, q, k, v, the attention
+ * output, two residual sums and the MLP (`18 nEmbd + 8`), and per head `5 p + 6` for the scores
+ * over the `p + 1` positions so far; then `lm_head`, softmax and `-log` (`3 vocabSize + 4`).
+ * The count is exact (the tests compare it with `topologicalOrder`); bytes are measured.
+ *
+ * @param config the model's shape
+ * @param positions how many predictions the longest document makes (at most `blockSize`)
+ * @returns the node count, the parameter count and the estimated bytes
+ * @example
+ * ```ts
+ * import { stepMemory } from "./step_memory.ts";
+ * const config = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 };
+ * console.log(stepMemory(config, 16).graphNodes); // 9458
+ * ```
+ */
+export function stepMemory(config: GPTConfig, positions: number): StepMemory {
+  const { vocabSize, nLayer, nEmbd, nHead } = config;
+  const n = Math.min(positions, config.blockSize);
+  const perPosition = 2 * nEmbd + 4 + nLayer * (18 * nEmbd + 8 + 6 * nHead) + 3 * vocabSize + 4;
+  // The attention scores grow with the position: sum over p of 5 p per head and layer.
+  const graphNodes = n * perPosition + nLayer * nHead * 5 * n * (n - 1) / 2 + 2;
+  const parameters = parameterCount(config);
+  return {
+    graphNodes,
+    parameters,
+    bytes: graphNodes * bytesPerNode + parameters * bytesPerParameter,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * # Checks of chapter 06: gpt
+ *
+ * What any implementation of the forward pass `gpt` must pass. Chapter 06's demonstration runs these
+ * functions on its own code; `deno task exercise 06` runs the same functions on a learner's
+ * (`exercises/06_*.ts`). Each throws an `AssertionError` that says what was expected and what
+ * came back.
+ *
+ * @module
+ */
+
+import { assertAllClose, assertClose } from "./assert.ts";
+import { Random } from "../random.ts";
+import { Value } from "../../steps/01_autograd.ts";
+import { bundledNames, createTokenizer, encode, loadDocuments } from "../../steps/02_tokenizer.ts";
+import { softmax, type Vector } from "../../steps/03_components.ts";
+import { createModel, defaultConfig, matrixShapes, type Model } from "../../steps/04_parameters.ts";
+import { createKVCache, type KVCache } from "../../steps/05_attention.ts";
+import { gpt } from "../../steps/06_gpt.ts";
+
+/**
+ * Checks a forward pass against this file's, end to end: a seeded model reads "BOS e m m a"
+ * one token at a time; every position's logits, the cross-entropy of the next token, and the
+ * gradient of that loss for every parameter must agree. The demonstration runs it on `gpt`;
+ * `deno task exercise 06` on a learner's.
+ *
+ * @param impl the forward pass under test
+ * @example
+ * ```ts
+ * import { checkGpt } from "./06_gpt.ts";
+ * import { gpt } from "../../steps/06_gpt.ts";
+ * checkGpt(gpt);
+ * ```
+ */
+export function checkGpt(
+  impl: (model: Model, tokenId: number, posId: number, cache: KVCache) => Vector,
+): void {
+  const tokenizer = createTokenizer(loadDocuments(bundledNames));
+  const model = createModel({ vocabSize: tokenizer.vocabSize, ...defaultConfig }, new Random(7));
+  const tokens = [tokenizer.bos, ...encode(tokenizer, "emma"), tokenizer.bos];
+  const lossOf = (forward: typeof impl): Value => {
+    const cache = createKVCache(model.config.nLayer);
+    const losses: Value[] = [];
+    for (let p = 0; p + 1 < tokens.length; p++) {
+      const logits = forward(model, tokens[p], p, cache);
+      if (forward === impl) {
+        const expected = gpt(model, tokens[p], p, createKVCacheUpTo(model, tokens, p));
+        assertAllClose(
+          logits?.map((l) => l.data),
+          expected.map((l) => l.data),
+          1e-9,
+          `logits at position ${p} of "BOS e m m a"`,
+        );
+      }
+      losses.push(softmax(logits)[tokens[p + 1]].log().neg());
+    }
+    return losses.reduce((a, b) => a.add(b));
+  };
+  const gradients = (forward: typeof impl) => {
+    for (const p of model.params) p.grad = 0;
+    const loss = lossOf(forward);
+    loss.backward();
+    return { loss: loss.data, grads: model.params.map((p) => p.grad) };
+  };
+  const expected = gradients(gpt);
+  const got = gradients(impl);
+  assertClose(got.loss, expected.loss, 1e-9, 'summed cross-entropy of "emma"');
+  const names = matrixShapes(model.config).flatMap(([name, rows, cols]) =>
+    Array.from({ length: rows * cols }, (_, i) => `${name}[${Math.floor(i / cols)}][${i % cols}]`)
+  );
+  got.grads.forEach((g, i) =>
+    assertClose(g, expected.grads[i], 1e-9, `d(loss)/d(${names[i]}) (does every block reach it?)`)
+  );
+}
+
+/** A cache holding positions `0..p-1` of `tokens`, fed through this file's `gpt`. */
+function createKVCacheUpTo(model: Model, tokens: readonly number[], p: number): KVCache {
+  const cache = createKVCache(model.config.nLayer);
+  for (let t = 0; t < p; t++) gpt(model, tokens[t], t, cache);
+  return cache;
+}

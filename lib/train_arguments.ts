@@ -1,0 +1,63 @@
+/**
+ * # What `train` refuses
+ *
+ * `train` (step 07) checks its arguments before the first step, so that a bad one is one clear
+ * `RangeError` naming it, and not a run of NaN. The checks live here so that the chapter reads
+ * as the training loop itself.
+ *
+ * @module
+ */
+
+import type { Model } from "../steps/04_parameters.ts";
+import type { AdamOptions, AdamState, TrainOptions } from "../steps/07_training.ts";
+
+/**
+ * What `train` checks before the first step, so that a bad argument is one clear error and not
+ * a run of NaN: a schedule that fits together, an Adam state with one `m` and `v` per
+ * parameter, and Adam settings that keep its arithmetic finite (with beta1 = 1 the bias
+ * correction `1 - beta1^t` is 0, and Adam divides by it).
+ */
+export function checkTrainArguments(
+  model: Model,
+  docs: readonly string[],
+  options: TrainOptions & {
+    startStep: number;
+    stopStep: number;
+    adam: AdamOptions;
+    adamState: AdamState;
+  },
+): void {
+  const { steps, startStep, stopStep, adam, adamState } = options;
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new RangeError(`steps must be a positive integer, got ${steps}`);
+  }
+  if (!(Number.isInteger(startStep) && startStep >= 0 && startStep <= stopStep)) {
+    throw new RangeError(`startStep must be an integer from 0 to ${stopStep}, got ${startStep}`);
+  }
+  if (!(Number.isInteger(stopStep) && stopStep <= steps)) {
+    throw new RangeError(`stopStep must be an integer up to ${steps}, got ${stopStep}`);
+  }
+  if (docs.length === 0) throw new RangeError("there are no documents to train on");
+  const count = model.params.length;
+  for (const name of ["m", "v"] as const) {
+    if (adamState[name]?.length !== count) {
+      throw new RangeError(
+        `adamState.${name} has ${
+          adamState[name]?.length
+        } values; the model has ${count} parameters`,
+      );
+    }
+  }
+  const { learningRate, beta1, beta2, eps } = adam;
+  if (!(learningRate >= 0 && Number.isFinite(learningRate))) {
+    throw new RangeError(`adam.learningRate must be a finite number >= 0, got ${learningRate}`);
+  }
+  for (const [name, beta] of [["beta1", beta1], ["beta2", beta2]] as const) {
+    if (!(beta >= 0 && beta < 1)) {
+      throw new RangeError(`adam.${name} must be from 0 up to (not including) 1, got ${beta}`);
+    }
+  }
+  if (!(eps > 0 && Number.isFinite(eps))) {
+    throw new RangeError(`adam.eps must be a positive number, got ${eps}`);
+  }
+}
