@@ -183,8 +183,13 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
         `weights; use --out model.json, and export to safetensors once the run has finished`,
     );
   }
+  const steps = number("steps", 1000, whole(10_000_000));
+  // A resumed run takes its schedule from the checkpoint, so that case is checked after loading.
+  if (flags.resume === undefined && stopAt !== undefined && stopAt > steps) {
+    throw new CliError(`--stop-at ${stopAt} is past the end of the ${steps}-step schedule`);
+  }
   return {
-    steps: number("steps", 1000, whole(10_000_000)),
+    steps,
     learningRate: number("lr", defaultAdam.learningRate, { min: 0, max: 10, minInclusive: false }),
     seed: number("seed", 42, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }),
     dataPath: flags.data as string | undefined,

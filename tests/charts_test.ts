@@ -16,6 +16,9 @@ import {
   scatterSvg,
   validateSvg,
 } from "../lib/draw/svg.ts";
+// Read as text modules, so plain `deno test` needs no read permission.
+import notebook from "../notebooks/microgpt.ipynb" with { type: "text" };
+import report from "../lib/report/inside_the_model.ts" with { type: "text" };
 
 /** The numbers of a polyline's `points`, as [x, y] pairs. */
 const polylinePoints = (svg: string, index = 0) =>
@@ -165,10 +168,6 @@ Deno.test("graphSvg finds a layout without crossings for step 01's expression", 
 Deno.test("a vowel has one colour in every chart", () => {
   assert.equal(meaningColors.vowel, palette[0]);
   assert.notEqual(meaningColors.vowel, meaningColors.consonant);
-  const notebook = Deno.readTextFileSync(new URL("../notebooks/microgpt.ipynb", import.meta.url));
-  const report = Deno.readTextFileSync(
-    new URL("../lib/report/inside_the_model.ts", import.meta.url),
-  );
   for (const source of [notebook, report]) {
     assert.ok(!/vowels?[^\n]{0,60}palette\[/.test(source), "vowels coloured via meaningColors");
     assert.ok(/meaningColors\.vowel|"vowel"/.test(source));
