@@ -185,9 +185,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
   }
   const steps = number("steps", 1000, whole(10_000_000));
   // A resumed run takes its schedule from the checkpoint, so that case is checked after loading.
-  if (flags.resume === undefined && stopAt !== undefined && stopAt > steps) {
-    throw new CliError(`--stop-at ${stopAt} is past the end of the ${steps}-step schedule`);
-  }
+  if (flags.resume === undefined) checkStopAt(stopAt, steps);
   return {
     steps,
     learningRate: number("lr", defaultAdam.learningRate, { min: 0, max: 10, minInclusive: false }),
@@ -205,6 +203,20 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     maxBytes: parseMaxBytes(flags["max-bytes"] as string | undefined),
     given: new Set(Object.keys(flags).filter((flag) => flags[flag] !== undefined)),
   };
+}
+
+/**
+ * `--stop-at` must fall inside the schedule and, for a resumed run, after the step the
+ * checkpoint has reached.
+ */
+function checkStopAt(stopAt: number | undefined, steps: number, startStep = 0, resumePath = "") {
+  if (stopAt === undefined) return;
+  if (stopAt > steps) {
+    throw new CliError(`--stop-at ${stopAt} is past the end of the ${steps}-step schedule`);
+  }
+  if (stopAt <= startStep) {
+    throw new CliError(`--stop-at ${stopAt}: ${resumePath} is already at step ${startStep}`);
+  }
 }
 
 /**
@@ -317,13 +329,8 @@ export function main(args: string[], io: Io): void {
   const adam = resumed?.adam ?? { ...defaultAdam, learningRate: options.learningRate };
   const adamState = resumed?.adamState ?? createAdamState(model.params.length);
   const startStep = resumed?.step ?? 0;
+  if (resumed !== undefined) checkStopAt(options.stopAt, steps, startStep, resumePath);
   const stopStep = options.stopAt ?? steps;
-  if (stopStep > steps) {
-    throw new CliError(`--stop-at ${stopStep} is past the end of the ${steps}-step schedule`);
-  }
-  if (stopStep <= startStep && options.stopAt !== undefined) {
-    throw new CliError(`--stop-at ${stopStep}: ${resumePath} is already at step ${startStep}`);
-  }
   const { config } = model;
   const bold = (text: string) => paint("bold", text, io.tty);
 
