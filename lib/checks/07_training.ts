@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { assertAllClose, assertClose } from "./assert.ts";
+import { assertAllClose, assertClose, describe } from "./assert.ts";
 import { Random } from "../random.ts";
 import { Value } from "../../steps/01_autograd.ts";
 import { bundledNames, withBos } from "../../steps/02_tokenizer.ts";
@@ -32,7 +32,7 @@ function gradientsOf(model: Model, loss: () => Value): { loss: number; grads: nu
   const value = loss();
   assert.ok(
     value instanceof Value,
-    `documentLoss must return a Value (for backward()), got ${value}`,
+    `documentLoss must return a Value (for backward()), got ${describe(value)}`,
   );
   value.backward();
   const grads = model.params.map((p) => p.grad);
