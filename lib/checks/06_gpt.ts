@@ -1,10 +1,10 @@
 /**
  * # Checks of chapter 06: gpt
  *
- * What any implementation of the forward pass `gpt` must pass. Chapter 06's demonstration runs these
- * functions on its own code; `deno task exercise 06` runs the same functions on a learner's
- * (`exercises/06_*.ts`). Each throws an `AssertionError` that says what was expected and what
- * came back.
+ * The checks any forward pass `gpt` must pass. Chapter 06's demonstration runs these functions on
+ * its own code; `deno task exercise 06` runs the same functions on a learner's
+ * (`exercises/06_*.ts`). Each throws an `AssertionError` that says what was expected and what came
+ * back.
  *
  * @module
  */

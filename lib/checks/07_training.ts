@@ -1,10 +1,10 @@
 /**
  * # Checks of chapter 07: training
  *
- * What any implementation of the loss, Adam with bias correction and the learning-rate schedule must pass. Chapter 07's demonstration runs these
- * functions on its own code; `deno task exercise 07` runs the same functions on a learner's
- * (`exercises/07_*.ts`). Each throws an `AssertionError` that says what was expected and what
- * came back.
+ * The checks any loss, Adam with bias correction and learning-rate schedule must pass. Chapter 07's
+ * demonstration runs these functions on its own code; `deno task exercise 07` runs the same
+ * functions on a learner's (`exercises/07_*.ts`). Each throws an `AssertionError` that says what
+ * was expected and what came back.
  *
  * @module
  */
