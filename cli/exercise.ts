@@ -16,6 +16,7 @@
 
 import { type Outcome } from "./exercise_check.ts";
 import { type Exercise, exercises } from "./exercise_catalog.ts";
+import { explainFileError } from "./files.ts";
 import {
   CliError,
   type Io,
@@ -156,7 +157,7 @@ function readText(path: string): string | undefined {
     return Deno.readTextFileSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new CliError(`cannot read ${path}: ${(error as Error).message.split("\n")[0]}`);
+    throw new CliError(`cannot read ${path}: ${explainFileError(error, path)}`);
   }
 }
 
@@ -190,7 +191,7 @@ function ensureFiles(dir: string, io: Io): void {
       Deno.writeTextFileSync(path, skeletonOf(exercise), { createNew: true });
     } catch (error) {
       if (error instanceof Deno.errors.AlreadyExists) continue;
-      throw new CliError(`cannot create ${path}: ${(error as Error).message.split("\n")[0]}`);
+      throw new CliError(`cannot create ${path}: ${explainFileError(error, path)}`);
     }
     io.err(`created ${shown(path)} from its skeleton`);
   }
@@ -495,9 +496,7 @@ function reset(exercise: Exercise, command: Command, io: Io): number {
       Deno.writeTextFileSync(backup, current, { createNew: true });
     } catch (error) {
       throw new CliError(
-        `cannot keep a copy in ${backup}, so nothing was reset: ${
-          (error as Error).message.split("\n")[0]
-        }`,
+        `cannot keep a copy in ${backup}, so nothing was reset: ${explainFileError(error, backup)}`,
       );
     }
     io.out(`your version is kept in ${shown(backup)}`);
