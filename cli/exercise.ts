@@ -16,6 +16,7 @@
 
 import { type Outcome } from "./exercise_check.ts";
 import { type Exercise, exercises } from "./exercise_catalog.ts";
+import { explainFileError } from "./files.ts";
 import {
   CliError,
   type Io,
@@ -156,7 +157,7 @@ function readText(path: string): string | undefined {
     return Deno.readTextFileSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new CliError(`cannot read ${path}: ${(error as Error).message.split("\n")[0]}`);
+    throw new CliError(`cannot read ${path}: ${explainFileError(error, path)}`);
   }
 }
 
@@ -190,7 +191,7 @@ function ensureFiles(dir: string, io: Io): void {
       Deno.writeTextFileSync(path, skeletonOf(exercise), { createNew: true });
     } catch (error) {
       if (error instanceof Deno.errors.AlreadyExists) continue;
-      throw new CliError(`cannot create ${path}: ${(error as Error).message.split("\n")[0]}`);
+      throw new CliError(`cannot create ${path}: ${explainFileError(error, path)}`);
     }
     io.err(`created ${shown(path)} from its skeleton`);
   }
@@ -326,17 +327,15 @@ function whereInChapter(exercise: Exercise): string {
   }).join(", ");
 }
 
-/** The next exercise after `exercise` that is not done, for the "next" line. */
+/** The first exercise after `exercise`, wrapping round, that is not done: the "Next:" line. */
 async function nextAfter(
-  exercise: Exercise | undefined,
+  exercise: Exercise,
   dir: string,
   progress: Progress,
 ): Promise<Exercise | undefined> {
-  const start = exercise === undefined ? 0 : exercises.indexOf(exercise) + 1;
-  for (const candidate of [...exercises.slice(start), ...exercises.slice(0, start)]) {
-    if (candidate !== exercise && await statusOf(candidate, dir, progress) !== "done") {
-      return candidate;
-    }
+  const start = exercises.indexOf(exercise) + 1;
+  for (const candidate of [...exercises.slice(start), ...exercises.slice(0, start - 1)]) {
+    if (await statusOf(candidate, dir, progress) !== "done") return candidate;
   }
   return undefined;
 }
@@ -439,10 +438,10 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
 
 async function list(command: Command, io: Io): Promise<number> {
   const progress = readProgress(command.dir);
-  let done = 0;
+  const statuses: Status[] = [];
   for (const exercise of exercises) {
     const status = await statusOf(exercise, command.dir, progress);
-    if (status === "done") done++;
+    statuses.push(status);
     const style = status === "done" ? "green" : status === "started" ? "yellow" : "dim";
     io.out(
       `${exercise.id}  ${paint(style, status.padEnd(7), io.tty)}  ${exercise.title.padEnd(62)} ${
@@ -450,7 +449,8 @@ async function list(command: Command, io: Io): Promise<number> {
       }`,
     );
   }
-  const next = await nextAfter(undefined, command.dir, progress);
+  const done = statuses.filter((status) => status === "done").length;
+  const next = exercises.find((_, i) => statuses[i] !== "done");
   const bar = `[${"#".repeat(done)}${"-".repeat(exercises.length - done)}]`;
   const then = next ? `Next: deno task exercise ${next.id}` : "All done.";
   io.out(`${done} of ${exercises.length} done ${paint("green", bar, io.tty)}. ${then}`);
@@ -496,9 +496,7 @@ function reset(exercise: Exercise, command: Command, io: Io): number {
       Deno.writeTextFileSync(backup, current, { createNew: true });
     } catch (error) {
       throw new CliError(
-        `cannot keep a copy in ${backup}, so nothing was reset: ${
-          (error as Error).message.split("\n")[0]
-        }`,
+        `cannot keep a copy in ${backup}, so nothing was reset: ${explainFileError(error, backup)}`,
       );
     }
     io.out(`your version is kept in ${shown(backup)}`);

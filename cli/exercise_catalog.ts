@@ -14,7 +14,6 @@ import {
   checkNeuron,
   checkOperations,
   checkTopologicalOrder,
-  type ScalarValueClass,
 } from "../lib/checks/01_autograd.ts";
 import { checkTokenizer, type TokenizerFunctions } from "../lib/checks/02_tokenizer.ts";
 import {
@@ -89,25 +88,25 @@ export const exercises: Exercise[] = [
         name: "each operation: value and gradient",
         hint:
           "Compare the local derivative with the rule: d(a^n)/da = n a^(n-1), d(log a)/da = 1/a, d(e^a)/da = e^a, d(relu a)/da = 1 if a > 0 else 0.",
-        run: (m) => checkOperations(m.Value as ScalarValueClass),
+        run: (m) => checkOperations(m.Value),
       },
       {
         name: "gradients accumulate",
         hint:
           "A value used twice must receive both contributions: child.grad += localGrad * node.grad, never =.",
-        run: (m) => checkAccumulation(m.Value as ScalarValueClass),
+        run: (m) => checkAccumulation(m.Value),
       },
       {
         name: "backward in topological order",
         hint:
           "Pass a node's gradient on only when it is complete: sort the graph so every node comes after its inputs (a topological order), visit each node once, and walk that order from the end.",
-        run: (m) => checkTopologicalOrder(m.Value as ScalarValueClass),
+        run: (m) => checkTopologicalOrder(m.Value),
       },
       {
         name: "a neuron, end to end",
         hint:
           "Every operation on its own passed; check that a constant operand is not given a gradient that flows anywhere.",
-        run: (m) => checkNeuron(m.Value as ScalarValueClass),
+        run: (m) => checkNeuron(m.Value),
       },
     ],
   },
@@ -150,19 +149,19 @@ export const exercises: Exercise[] = [
         name: "linear",
         hint:
           "Each output is the dot product of one row of w with x: w.map((row) => Value.dot(row, x)).",
-        run: (m) => checkLinear((m as Components).linear),
+        run: (m) => checkLinear(m.linear),
       },
       {
         name: "softmax",
         hint:
           "Subtract the largest logit before exp: exp(1000) is Infinity and Infinity / Infinity is NaN, while exp(1000 - 1000) is 1.",
-        run: (m) => checkSoftmax((m as Components).softmax),
+        run: (m) => checkSoftmax(m.softmax),
       },
       {
         name: "rmsnorm",
         hint:
           "x / sqrt(mean(x^2) + 1e-5): the 1e-5 goes inside the square root, and the mean divides by x.length.",
-        run: (m) => checkRmsnorm((m as Components).rmsnorm),
+        run: (m) => checkRmsnorm(m.rmsnorm),
       },
       {
         name: "the three together",

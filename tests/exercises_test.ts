@@ -282,6 +282,12 @@ const mistakes: [string, string, string, RegExp][] = [
     /check "Adam": one Adam step from 1 with grad 2 .*: expected 0\.9, got 0\.85[0-9]*[^]*hint: Bias correction/,
   ],
   [
+    "documentLoss that returns the losses instead of their mean",
+    "07_training.ts",
+    mistake(training, "return Value.sum(losses).mul(1 / n);", "return losses;"),
+    /check "cross-entropy loss of a name": documentLoss must return a Value \(for backward\(\)\), got an array of \d+$/m,
+  ],
+  [
     "attention that sees the future",
     "05_attention.ts",
     mistake(attention, "const seen = p + 1;", "const seen = xs.length;"),

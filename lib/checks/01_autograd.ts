@@ -1,10 +1,10 @@
 /**
  * # Checks of chapter 01: autograd
  *
- * What any implementation of `Value`: every operation, the gradients `backward()` gives, and their order must pass. Chapter 01's demonstration runs these
- * functions on its own code; `deno task exercise 01` runs the same functions on a learner's
- * (`exercises/01_*.ts`). Each throws an `AssertionError` that says what was expected and what
- * came back.
+ * The checks any `Value` must pass: every operation, the gradients `backward()` gives, and the
+ * order it gives them in. Chapter 01's demonstration runs these functions on its own code;
+ * `deno task exercise 01` runs the same functions on a learner's (`exercises/01_*.ts`). Each throws
+ * an `AssertionError` that says what was expected and what came back.
  *
  * @module
  */

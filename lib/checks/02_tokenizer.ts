@@ -1,10 +1,10 @@
 /**
  * # Checks of chapter 02: tokenizer
  *
- * What any implementation of the tokenizer: encode, decode and BOS must pass. Chapter 02's demonstration runs these
- * functions on its own code; `deno task exercise 02` runs the same functions on a learner's
- * (`exercises/02_*.ts`). Each throws an `AssertionError` that says what was expected and what
- * came back.
+ * The checks any tokenizer must pass: its vocabulary, encode, decode and BOS. Chapter 02's
+ * demonstration runs these functions on its own code; `deno task exercise 02` runs the same
+ * functions on a learner's (`exercises/02_*.ts`). Each throws an `AssertionError` that says what
+ * was expected and what came back.
  *
  * @module
  */

@@ -1,10 +1,10 @@
 /**
  * # Checks of chapter 03: components
  *
- * What any implementation of `linear`, a stable `softmax` and `rmsnorm` must pass. Chapter 03's demonstration runs these
- * functions on its own code; `deno task exercise 03` runs the same functions on a learner's
- * (`exercises/03_*.ts`). Each throws an `AssertionError` that says what was expected and what
- * came back.
+ * The checks any `linear`, stable `softmax` and `rmsnorm` must pass. Chapter 03's demonstration
+ * runs these functions on its own code; `deno task exercise 03` runs the same functions on a
+ * learner's (`exercises/03_*.ts`). Each throws an `AssertionError` that says what was expected and
+ * what came back.
  *
  * @module
  */

@@ -1,10 +1,10 @@
 /**
  * # Checks of chapter 04: parameters
  *
- * What any implementation of creating and counting the parameters must pass. Chapter 04's demonstration runs these
- * functions on its own code; `deno task exercise 04` runs the same functions on a learner's
- * (`exercises/04_*.ts`). Each throws an `AssertionError` that says what was expected and what
- * came back.
+ * The checks any way of creating and counting the parameters must pass. Chapter 04's demonstration
+ * runs these functions on its own code; `deno task exercise 04` runs the same functions on a
+ * learner's (`exercises/04_*.ts`). Each throws an `AssertionError` that says what was expected and
+ * what came back.
  *
  * @module
  */

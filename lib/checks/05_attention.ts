@@ -1,10 +1,10 @@
 /**
  * # Checks of chapter 05: attention
  *
- * What any implementation of causal multi-head attention, with a KV cache and over a whole sequence must pass. Chapter 05's demonstration runs these
- * functions on its own code; `deno task exercise 05` runs the same functions on a learner's
- * (`exercises/05_*.ts`). Each throws an `AssertionError` that says what was expected and what
- * came back.
+ * The checks any causal multi-head attention must pass, with a KV cache and over a whole sequence.
+ * Chapter 05's demonstration runs these functions on its own code; `deno task exercise 05` runs the
+ * same functions on a learner's (`exercises/05_*.ts`). Each throws an `AssertionError` that says
+ * what was expected and what came back.
  *
  * @module
  */

@@ -1,10 +1,10 @@
 /**
  * # Checks of chapter 06: gpt
  *
- * What any implementation of the forward pass `gpt` must pass. Chapter 06's demonstration runs these
- * functions on its own code; `deno task exercise 06` runs the same functions on a learner's
- * (`exercises/06_*.ts`). Each throws an `AssertionError` that says what was expected and what
- * came back.
+ * The checks any forward pass `gpt` must pass. Chapter 06's demonstration runs these functions on
+ * its own code; `deno task exercise 06` runs the same functions on a learner's
+ * (`exercises/06_*.ts`). Each throws an `AssertionError` that says what was expected and what came
+ * back.
  *
  * @module
  */
@@ -38,32 +38,32 @@ export function checkGpt(
   const tokenizer = createTokenizer(loadDocuments(bundledNames));
   const model = createModel({ vocabSize: tokenizer.vocabSize, ...defaultConfig }, new Random(7));
   const tokens = [tokenizer.bos, ...encode(tokenizer, "emma"), tokenizer.bos];
-  const lossOf = (forward: typeof impl): Value => {
+  // One pass of `forward` over the name: its logits, its loss, and every parameter's gradient.
+  // Given the reference's logits, each position is compared before its loss is built on them.
+  const run = (forward: typeof impl, expectedLogits?: number[][]) => {
+    for (const p of model.params) p.grad = 0;
     const cache = createKVCache(model.config.nLayer);
+    const logits: number[][] = [];
     const losses: Value[] = [];
     for (let p = 0; p + 1 < tokens.length; p++) {
-      const logits = forward(model, tokens[p], p, cache);
-      if (forward === impl) {
-        const expected = gpt(model, tokens[p], p, createKVCacheUpTo(model, tokens, p));
+      const out = forward(model, tokens[p], p, cache);
+      if (expectedLogits !== undefined) {
         assertAllClose(
-          logits?.map((l) => l.data),
-          expected.map((l) => l.data),
+          out?.map((l) => l.data),
+          expectedLogits[p],
           1e-9,
           `logits at position ${p} of "BOS e m m a"`,
         );
       }
-      losses.push(softmax(logits)[tokens[p + 1]].log().neg());
+      logits.push(out.map((l) => l.data));
+      losses.push(softmax(out)[tokens[p + 1]].log().neg());
     }
-    return losses.reduce((a, b) => a.add(b));
-  };
-  const gradients = (forward: typeof impl) => {
-    for (const p of model.params) p.grad = 0;
-    const loss = lossOf(forward);
+    const loss = losses.reduce((a, b) => a.add(b));
     loss.backward();
-    return { loss: loss.data, grads: model.params.map((p) => p.grad) };
+    return { logits, loss: loss.data, grads: model.params.map((p) => p.grad) };
   };
-  const expected = gradients(gpt);
-  const got = gradients(impl);
+  const expected = run(gpt);
+  const got = run(impl, expected.logits);
   assertClose(got.loss, expected.loss, 1e-9, 'summed cross-entropy of "emma"');
   const names = matrixShapes(model.config).flatMap(([name, rows, cols]) =>
     Array.from({ length: rows * cols }, (_, i) => `${name}[${Math.floor(i / cols)}][${i % cols}]`)
@@ -71,11 +71,4 @@ export function checkGpt(
   got.grads.forEach((g, i) =>
     assertClose(g, expected.grads[i], 1e-9, `d(loss)/d(${names[i]}) (does every block reach it?)`)
   );
-}
-
-/** A cache holding positions `0..p-1` of `tokens`, fed through this file's `gpt`. */
-function createKVCacheUpTo(model: Model, tokens: readonly number[], p: number): KVCache {
-  const cache = createKVCache(model.config.nLayer);
-  for (let t = 0; t < p; t++) gpt(model, tokens[t], t, cache);
-  return cache;
 }

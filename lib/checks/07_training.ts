@@ -1,16 +1,16 @@
 /**
  * # Checks of chapter 07: training
  *
- * What any implementation of the loss, Adam with bias correction and the learning-rate schedule must pass. Chapter 07's demonstration runs these
- * functions on its own code; `deno task exercise 07` runs the same functions on a learner's
- * (`exercises/07_*.ts`). Each throws an `AssertionError` that says what was expected and what
- * came back.
+ * The checks any loss, Adam with bias correction and learning-rate schedule must pass. Chapter 07's
+ * demonstration runs these functions on its own code; `deno task exercise 07` runs the same
+ * functions on a learner's (`exercises/07_*.ts`). Each throws an `AssertionError` that says what
+ * was expected and what came back.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { assertAllClose, assertClose } from "./assert.ts";
+import { assertAllClose, assertClose, describe } from "./assert.ts";
 import { Random } from "../random.ts";
 import { Value } from "../../steps/01_autograd.ts";
 import { bundledNames, withBos } from "../../steps/02_tokenizer.ts";
@@ -32,7 +32,7 @@ function gradientsOf(model: Model, loss: () => Value): { loss: number; grads: nu
   const value = loss();
   assert.ok(
     value instanceof Value,
-    `documentLoss must return a Value (for backward()), got ${value}`,
+    `documentLoss must return a Value (for backward()), got ${describe(value)}`,
   );
   value.backward();
   const grads = model.params.map((p) => p.grad);

@@ -1,10 +1,10 @@
 /**
  * # Checks of chapter 08: generation
  *
- * What any implementation of temperature and top-k sampling must pass. Chapter 08's demonstration runs these
+ * The checks any temperature and top-k sampling must pass. Chapter 08's demonstration runs these
  * functions on its own code; `deno task exercise 08` runs the same functions on a learner's
- * (`exercises/08_*.ts`). Each throws an `AssertionError` that says what was expected and what
- * came back.
+ * (`exercises/08_*.ts`). Each throws an `AssertionError` that says what was expected and what came
+ * back.
  *
  * @module
  */
