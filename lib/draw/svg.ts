@@ -231,23 +231,41 @@ function clipMark(x: number, y: number, direction: number, color: string): strin
     `${n(tip)} z" fill="${color}" stroke="#ffffff" stroke-width="0.8"/>`;
 }
 
-/** A legend box in the plot's top-right corner, just right of it, or under the x label. */
-function legend(frameBox: Frame, entries: readonly LegendEntry[], place: LegendPlace): string[] {
-  if (entries.length === 0) return [];
-  const boxWidth = legendWidth(entries);
-  const boxX = place === "outside"
+/** A rectangle in pixels. */
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Where a legend box sits: the plot's top-right corner, just right of it, or under the x label. */
+function legendBox(frameBox: Frame, entries: readonly LegendEntry[], place: LegendPlace): Box {
+  const width = legendWidth(entries);
+  const x = place === "outside"
     ? frameBox.right + 12
     : place === "below"
     ? frameBox.left
-    : frameBox.right - boxWidth - 8;
-  const boxY = place === "outside"
+    : frameBox.right - width - 8;
+  const y = place === "outside"
     ? frameBox.top
     : place === "below"
     ? frameBox.bottom + 48
     : frameBox.top + 8;
+  return { x, y, width, height: legendHeight(entries) };
+}
+
+/** A legend box in the plot's top-right corner, just right of it, or under the x label. */
+function legend(frameBox: Frame, entries: readonly LegendEntry[], place: LegendPlace): string[] {
+  if (entries.length === 0) return [];
+  const { x: boxX, y: boxY, width: boxWidth, height: boxHeight } = legendBox(
+    frameBox,
+    entries,
+    place,
+  );
   const out = [
     `<rect x="${n(boxX)}" y="${n(boxY)}" width="${n(boxWidth)}" ` +
-    `height="${legendHeight(entries)}" fill="#ffffff" fill-opacity="0.9" stroke="#cccccc"/>`,
+    `height="${boxHeight}" fill="#ffffff" fill-opacity="0.9" stroke="#cccccc"/>`,
   ];
   entries.forEach((entry, i) => {
     const cy = boxY + 16 + i * 18;
@@ -660,14 +678,6 @@ export interface ScatterOptions {
   height?: number;
 }
 
-/** A rectangle in pixels. */
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
 /** The box a point label covers: 14-pixel bold text (about 9 pixels a character), baseline y. */
 function labelBox(label: string, x: number, y: number): Box {
   return { x, y: y - 11, width: label.length * 9 + 1, height: 14 };
@@ -688,7 +698,7 @@ function placeLabel(
   taken: readonly Box[],
   plot: Frame,
 ): { x: number; y: number } {
-  const width = label.length * 9 + 1;
+  const { width } = labelBox(label, px, py);
   const spots: { x: number; y: number }[] = [];
   for (const reach of [1, 1.8, 2.6]) {
     const dx = 7 * reach, dy = 9 * reach;
@@ -782,15 +792,7 @@ export function scatterSvg(options: ScatterOptions): string {
   const dots = points.map((point) => ({ x: box.x(point.x), y: box.y(point.y) }));
   // Labels go beside their dot where they hit no other label, no dot and not the legend.
   const obstacles: Box[] = dots.map((d) => ({ x: d.x - 5, y: d.y - 5, width: 10, height: 10 }));
-  if (legendEntries.length) {
-    const w = legendWidth(legendEntries);
-    obstacles.push({
-      x: box.right - w - 8,
-      y: box.top + 8,
-      width: w,
-      height: legendHeight(legendEntries),
-    });
-  }
+  if (legendEntries.length) obstacles.push(legendBox(box, legendEntries, "inside"));
   const body = [...box.body];
   points.forEach((point, i) => {
     const color = colorOf(point.group);
@@ -803,13 +805,7 @@ export function scatterSvg(options: ScatterOptions): string {
         `fill="${color}">${escapeXml(point.label)}</text>`,
     );
   });
-  body.push(
-    ...legend(
-      box,
-      legendEntries,
-      "inside",
-    ),
-  );
+  body.push(...legend(box, legendEntries, "inside"));
   return svgDocument(width, height, title, body);
 }
 
