@@ -543,6 +543,34 @@ export interface HeatmapOptions {
   caption?: string;
 }
 
+/**
+ * Items set in a grid, `across` to a row: each column as wide as its widest item, each row as
+ * tall as its tallest, so a small item leaves no large gap.
+ *
+ * @returns the left edge of each column and the top edge of each row (from 0), and the size of
+ *   the whole grid
+ */
+function gridLayout(
+  sizes: readonly { width: number; height: number }[],
+  across: number,
+): { columnX: number[]; rowY: number[]; width: number; height: number } {
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  const columnWidths = Array.from(
+    { length: across },
+    (_, c) => Math.max(...sizes.filter((_, i) => i % across === c).map((s) => s.width)),
+  );
+  const rowHeights = Array.from(
+    { length: Math.ceil(sizes.length / across) },
+    (_, r) => Math.max(...sizes.slice(r * across, (r + 1) * across).map((s) => s.height)),
+  );
+  return {
+    columnX: columnWidths.map((_, c) => sum(columnWidths.slice(0, c))),
+    rowY: rowHeights.map((_, r) => sum(rowHeights.slice(0, r))),
+    width: sum(columnWidths),
+    height: sum(rowHeights),
+  };
+}
+
 /** White to dark blue, for a value from 0 to 1. */
 export function heatColor(value: number): string {
   const t = Math.min(1, Math.max(0, value));
@@ -570,27 +598,18 @@ export function heatmapSvg(options: HeatmapOptions): string {
   const { title, panels, columns = 4, cellSize = 22, caption = "" } = options;
   const labelWidth = 34;
   const across = Math.min(columns, Math.max(1, panels.length));
-  const down = Math.ceil(panels.length / across);
-  // Each column of panels is as wide as its widest panel, each row as tall as its tallest, so
-  // small matrices do not leave large gaps.
-  const columnWidths = Array.from({ length: across }, (_, c) =>
-    Math.max(
-      ...panels.filter((_, i) => i % across === c).map((p) =>
-        Math.max(labelWidth + p.columnLabels.length * cellSize, p.title.length * 7.5)
-      ),
-    ) + 24);
-  const rowHeights = Array.from(
-    { length: down },
-    (_, r) =>
-      Math.max(...panels.slice(r * across, (r + 1) * across).map((p) => p.cells.length)) *
-        cellSize + 50,
+  // Small matrices leave no large gaps: see `gridLayout`.
+  const grid = gridLayout(
+    panels.map((p) => ({
+      width: Math.max(labelWidth + p.columnLabels.length * cellSize, p.title.length * 7.5) + 24,
+      height: p.cells.length * cellSize + 50,
+    })),
+    across,
   );
-  const columnX = columnWidths.map((_, c) =>
-    10 + columnWidths.slice(0, c).reduce((a, b) => a + b, 0)
-  );
-  const rowY = rowHeights.map((_, r) => 44 + rowHeights.slice(0, r).reduce((a, b) => a + b, 0));
-  const width = Math.max(480, 20 + columnWidths.reduce((a, b) => a + b, 0));
-  const height = 44 + rowHeights.reduce((a, b) => a + b, 0) + 46;
+  const columnX = grid.columnX.map((x) => 10 + x);
+  const rowY = grid.rowY.map((y) => 44 + y);
+  const width = Math.max(480, 20 + grid.width);
+  const height = 44 + grid.height + 46;
   const body: string[] = [
     `<text x="${n(width / 2)}" y="24" text-anchor="middle" font-size="15" font-weight="600">` +
     `${escapeXml(title)}</text>`,
@@ -1149,27 +1168,17 @@ export function combineSvg(pictures: readonly string[], columns: number, title: 
     if (!match) throw new RangeError("combineSvg needs SVG documents that start with width/height");
     return { width: Number(match[1]), height: Number(match[2]) };
   });
-  // Each column as wide as its widest picture, each row as tall as its tallest.
   const across = Math.min(columns, pictures.length);
-  const down = Math.ceil(pictures.length / across);
-  const columnWidths = Array.from(
-    { length: across },
-    (_, c) => Math.max(...sizes.filter((_, i) => i % across === c).map((s) => s.width)),
-  );
-  const rowHeights = Array.from(
-    { length: down },
-    (_, r) => Math.max(...sizes.slice(r * across, (r + 1) * across).map((s) => s.height)),
-  );
+  const grid = gridLayout(sizes, across);
   const header = 40;
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const width = sum(columnWidths);
-  const height = header + sum(rowHeights);
+  const width = grid.width;
+  const height = header + grid.height;
   const body = [
     `<text x="${n(width / 2)}" y="26" text-anchor="middle" font-size="17" font-weight="600">` +
     `${escapeXml(title)}</text>`,
     ...pictures.map((svg, i) => {
-      const x = sum(columnWidths.slice(0, i % across));
-      const y = header + sum(rowHeights.slice(0, Math.floor(i / across)));
+      const x = grid.columnX[i % across];
+      const y = header + grid.rowY[Math.floor(i / across)];
       // Re-root each picture as a nested <svg> placed at (x, y), without its namespace line.
       return svg.trim().replace(/^<svg xmlns="[^"]*"/, `<svg x="${x}" y="${y}"`);
     }),
