@@ -448,14 +448,20 @@ export function checkOutputFolder(
   if ((options.needRead ?? true) && !granted("read", path)) {
     throw refuse(`Deno's read permission is not granted; run with --allow-read=${path}`);
   }
+  // Looking at the folder (stat) needs read permission. Without it (`needRead: false`), making
+  // the folder answers instead: that succeeds for one that exists and fails for a file.
   let info: Deno.FileInfo | undefined;
-  try {
-    info = Deno.statSync(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw refuse(explainFileError(error, path));
+  if (granted("read", path)) {
+    try {
+      info = Deno.statSync(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw refuse(explainFileError(error, path));
+    }
+    if (info === undefined && !options.create) {
+      throw refuse(`no such folder; create it (mkdir -p ${path})`);
+    }
   }
-  if (info === undefined) {
-    if (!options.create) throw refuse(`no such folder; create it (mkdir -p ${path})`);
+  if (info === undefined && options.create) {
     try {
       Deno.mkdirSync(path, { recursive: true });
     } catch (error) {
@@ -464,7 +470,7 @@ export function checkOutputFolder(
         : explainFileError(error, path);
       throw refuse(why);
     }
-  } else if (!info.isDirectory) {
+  } else if (info !== undefined && !info.isDirectory) {
     throw refuse("it is a file, not a folder; give a folder path");
   }
   const refused = trialWrite(

@@ -37,7 +37,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type Value } from "./01_autograd.ts";
+import type { Value } from "./01_autograd.ts";
 import { bundledNames, createTokenizer, encode, loadDocuments } from "./02_tokenizer.ts";
 import { linear, rmsnorm, softmax, type Vector } from "./03_components.ts";
 import {

@@ -22,7 +22,7 @@ import type { Model } from "./04_parameters.ts";
 import { createKVCache } from "./05_attention.ts";
 import { gpt } from "./06_gpt.ts";
 import { setup, train } from "./07_training.ts";
-import { Random } from "../lib/random.ts";
+import type { Random } from "../lib/random.ts";
 import { checkTemperature, checkTopK } from "../lib/checks/08_generation.ts";
 
 /** Options of `generate`. */

@@ -121,6 +121,38 @@ Deno.test({
 });
 
 Deno.test({
+  name: "with write permission only (--allow-write=out, as the README says) the pictures are saved",
+  ignore: !canRun || !canWrite,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync({ prefix: "chapter-write-only-" });
+    try {
+      // A script granted only --allow-write=DIR: an existing --out folder and a new one. Looking
+      // at a folder (stat) needs read permission, which this script does not have.
+      const chapterCli = new URL("../lib/chapter_cli.ts", import.meta.url).href;
+      Deno.writeTextFileSync(
+        `${dir}/save.ts`,
+        `import { pictureTarget, savePictures } from "${chapterCli}";\n` +
+          `for (const folder of ["${dir}", "${dir}/new/pictures"]) {\n` +
+          `  savePictures(new Map([["a.svg", "<svg/>"]]), pictureTarget(folder, "x.ts"));\n` +
+          `}\n`,
+      );
+      const { code, stdout, stderr } = await command([
+        "run",
+        "--no-config",
+        `--allow-write=${dir}`,
+        `${dir}/save.ts`,
+      ]);
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout.match(/Wrote 1 pictures to /g)?.length, 2, stdout);
+      assert.equal(Deno.readTextFileSync(`${dir}/a.svg`), "<svg/>");
+      assert.equal(Deno.readTextFileSync(`${dir}/new/pictures/a.svg`), "<svg/>");
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "saving a picture that cannot be written is one CliError and leaves no temporary file",
   ignore: !canWrite,
   fn: () => {

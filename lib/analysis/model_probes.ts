@@ -12,7 +12,7 @@ import { encode, type Tokenizer, withBos } from "../../steps/02_tokenizer.ts";
 import type { Model } from "../../steps/04_parameters.ts";
 import { createKVCache } from "../../steps/05_attention.ts";
 import { gpt, type Trace, type Variant } from "../../steps/06_gpt.ts";
-import { documentLoss, train } from "../../steps/07_training.ts";
+import { documentLoss, learningRateAt, train } from "../../steps/07_training.ts";
 import { probabilitiesAt } from "../../steps/08_generation.ts";
 
 // -----------------------------------------------------------------------------------------
@@ -269,9 +269,9 @@ export function bigramLoss(
 
 /**
  * Plain stochastic gradient descent: every parameter moves by `learningRate * grad`, with the
- * same linear decay and one document per step as `train`. Parameters whose gradients are
- * small barely move; those with large gradients may overshoot. Adam (step 07) divides by each
- * parameter's own gradient scale instead.
+ * same linear decay (`learningRateAt`) and one document per step as `train`. Parameters whose
+ * gradients are small barely move; those with large gradients may overshoot. Adam (step 07)
+ * divides by each parameter's own gradient scale instead.
  *
  * @param model the model, trained in place
  * @param tokenizer its vocabulary
@@ -298,7 +298,7 @@ export function trainWithSgd(
   for (let step = 0; step < steps; step++) {
     const loss = documentLoss(model, withBos(tokenizer, docs[step % docs.length]));
     loss.backward();
-    const rate = learningRate * (1 - step / steps);
+    const rate = learningRateAt(learningRate, step, steps);
     for (const p of model.params) {
       p.data -= rate * p.grad;
       p.grad = 0;

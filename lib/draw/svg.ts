@@ -231,23 +231,41 @@ function clipMark(x: number, y: number, direction: number, color: string): strin
     `${n(tip)} z" fill="${color}" stroke="#ffffff" stroke-width="0.8"/>`;
 }
 
-/** A legend box in the plot's top-right corner, just right of it, or under the x label. */
-function legend(frameBox: Frame, entries: readonly LegendEntry[], place: LegendPlace): string[] {
-  if (entries.length === 0) return [];
-  const boxWidth = legendWidth(entries);
-  const boxX = place === "outside"
+/** A rectangle in pixels. */
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Where a legend box sits: the plot's top-right corner, just right of it, or under the x label. */
+function legendBox(frameBox: Frame, entries: readonly LegendEntry[], place: LegendPlace): Box {
+  const width = legendWidth(entries);
+  const x = place === "outside"
     ? frameBox.right + 12
     : place === "below"
     ? frameBox.left
-    : frameBox.right - boxWidth - 8;
-  const boxY = place === "outside"
+    : frameBox.right - width - 8;
+  const y = place === "outside"
     ? frameBox.top
     : place === "below"
     ? frameBox.bottom + 48
     : frameBox.top + 8;
+  return { x, y, width, height: legendHeight(entries) };
+}
+
+/** A legend box in the plot's top-right corner, just right of it, or under the x label. */
+function legend(frameBox: Frame, entries: readonly LegendEntry[], place: LegendPlace): string[] {
+  if (entries.length === 0) return [];
+  const { x: boxX, y: boxY, width: boxWidth, height: boxHeight } = legendBox(
+    frameBox,
+    entries,
+    place,
+  );
   const out = [
     `<rect x="${n(boxX)}" y="${n(boxY)}" width="${n(boxWidth)}" ` +
-    `height="${legendHeight(entries)}" fill="#ffffff" fill-opacity="0.9" stroke="#cccccc"/>`,
+    `height="${boxHeight}" fill="#ffffff" fill-opacity="0.9" stroke="#cccccc"/>`,
   ];
   entries.forEach((entry, i) => {
     const cy = boxY + 16 + i * 18;
@@ -525,6 +543,34 @@ export interface HeatmapOptions {
   caption?: string;
 }
 
+/**
+ * Items set in a grid, `across` to a row: each column as wide as its widest item, each row as
+ * tall as its tallest, so a small item leaves no large gap.
+ *
+ * @returns the left edge of each column and the top edge of each row (from 0), and the size of
+ *   the whole grid
+ */
+function gridLayout(
+  sizes: readonly { width: number; height: number }[],
+  across: number,
+): { columnX: number[]; rowY: number[]; width: number; height: number } {
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  const columnWidths = Array.from(
+    { length: across },
+    (_, c) => Math.max(...sizes.filter((_, i) => i % across === c).map((s) => s.width)),
+  );
+  const rowHeights = Array.from(
+    { length: Math.ceil(sizes.length / across) },
+    (_, r) => Math.max(...sizes.slice(r * across, (r + 1) * across).map((s) => s.height)),
+  );
+  return {
+    columnX: columnWidths.map((_, c) => sum(columnWidths.slice(0, c))),
+    rowY: rowHeights.map((_, r) => sum(rowHeights.slice(0, r))),
+    width: sum(columnWidths),
+    height: sum(rowHeights),
+  };
+}
+
 /** White to dark blue, for a value from 0 to 1. */
 export function heatColor(value: number): string {
   const t = Math.min(1, Math.max(0, value));
@@ -552,27 +598,18 @@ export function heatmapSvg(options: HeatmapOptions): string {
   const { title, panels, columns = 4, cellSize = 22, caption = "" } = options;
   const labelWidth = 34;
   const across = Math.min(columns, Math.max(1, panels.length));
-  const down = Math.ceil(panels.length / across);
-  // Each column of panels is as wide as its widest panel, each row as tall as its tallest, so
-  // small matrices do not leave large gaps.
-  const columnWidths = Array.from({ length: across }, (_, c) =>
-    Math.max(
-      ...panels.filter((_, i) => i % across === c).map((p) =>
-        Math.max(labelWidth + p.columnLabels.length * cellSize, p.title.length * 7.5)
-      ),
-    ) + 24);
-  const rowHeights = Array.from(
-    { length: down },
-    (_, r) =>
-      Math.max(...panels.slice(r * across, (r + 1) * across).map((p) => p.cells.length)) *
-        cellSize + 50,
+  // Small matrices leave no large gaps: see `gridLayout`.
+  const grid = gridLayout(
+    panels.map((p) => ({
+      width: Math.max(labelWidth + p.columnLabels.length * cellSize, p.title.length * 7.5) + 24,
+      height: p.cells.length * cellSize + 50,
+    })),
+    across,
   );
-  const columnX = columnWidths.map((_, c) =>
-    10 + columnWidths.slice(0, c).reduce((a, b) => a + b, 0)
-  );
-  const rowY = rowHeights.map((_, r) => 44 + rowHeights.slice(0, r).reduce((a, b) => a + b, 0));
-  const width = Math.max(480, 20 + columnWidths.reduce((a, b) => a + b, 0));
-  const height = 44 + rowHeights.reduce((a, b) => a + b, 0) + 46;
+  const columnX = grid.columnX.map((x) => 10 + x);
+  const rowY = grid.rowY.map((y) => 44 + y);
+  const width = Math.max(480, 20 + grid.width);
+  const height = 44 + grid.height + 46;
   const body: string[] = [
     `<text x="${n(width / 2)}" y="24" text-anchor="middle" font-size="15" font-weight="600">` +
     `${escapeXml(title)}</text>`,
@@ -660,14 +697,6 @@ export interface ScatterOptions {
   height?: number;
 }
 
-/** A rectangle in pixels. */
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
 /** The box a point label covers: 14-pixel bold text (about 9 pixels a character), baseline y. */
 function labelBox(label: string, x: number, y: number): Box {
   return { x, y: y - 11, width: label.length * 9 + 1, height: 14 };
@@ -688,7 +717,7 @@ function placeLabel(
   taken: readonly Box[],
   plot: Frame,
 ): { x: number; y: number } {
-  const width = label.length * 9 + 1;
+  const { width } = labelBox(label, px, py);
   const spots: { x: number; y: number }[] = [];
   for (const reach of [1, 1.8, 2.6]) {
     const dx = 7 * reach, dy = 9 * reach;
@@ -782,15 +811,7 @@ export function scatterSvg(options: ScatterOptions): string {
   const dots = points.map((point) => ({ x: box.x(point.x), y: box.y(point.y) }));
   // Labels go beside their dot where they hit no other label, no dot and not the legend.
   const obstacles: Box[] = dots.map((d) => ({ x: d.x - 5, y: d.y - 5, width: 10, height: 10 }));
-  if (legendEntries.length) {
-    const w = legendWidth(legendEntries);
-    obstacles.push({
-      x: box.right - w - 8,
-      y: box.top + 8,
-      width: w,
-      height: legendHeight(legendEntries),
-    });
-  }
+  if (legendEntries.length) obstacles.push(legendBox(box, legendEntries, "inside"));
   const body = [...box.body];
   points.forEach((point, i) => {
     const color = colorOf(point.group);
@@ -803,13 +824,7 @@ export function scatterSvg(options: ScatterOptions): string {
         `fill="${color}">${escapeXml(point.label)}</text>`,
     );
   });
-  body.push(
-    ...legend(
-      box,
-      legendEntries,
-      "inside",
-    ),
-  );
+  body.push(...legend(box, legendEntries, "inside"));
   return svgDocument(width, height, title, body);
 }
 
@@ -1153,27 +1168,17 @@ export function combineSvg(pictures: readonly string[], columns: number, title: 
     if (!match) throw new RangeError("combineSvg needs SVG documents that start with width/height");
     return { width: Number(match[1]), height: Number(match[2]) };
   });
-  // Each column as wide as its widest picture, each row as tall as its tallest.
   const across = Math.min(columns, pictures.length);
-  const down = Math.ceil(pictures.length / across);
-  const columnWidths = Array.from(
-    { length: across },
-    (_, c) => Math.max(...sizes.filter((_, i) => i % across === c).map((s) => s.width)),
-  );
-  const rowHeights = Array.from(
-    { length: down },
-    (_, r) => Math.max(...sizes.slice(r * across, (r + 1) * across).map((s) => s.height)),
-  );
+  const grid = gridLayout(sizes, across);
   const header = 40;
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const width = sum(columnWidths);
-  const height = header + sum(rowHeights);
+  const width = grid.width;
+  const height = header + grid.height;
   const body = [
     `<text x="${n(width / 2)}" y="26" text-anchor="middle" font-size="17" font-weight="600">` +
     `${escapeXml(title)}</text>`,
     ...pictures.map((svg, i) => {
-      const x = sum(columnWidths.slice(0, i % across));
-      const y = header + sum(rowHeights.slice(0, Math.floor(i / across)));
+      const x = grid.columnX[i % across];
+      const y = header + grid.rowY[Math.floor(i / across)];
       // Re-root each picture as a nested <svg> placed at (x, y), without its namespace line.
       return svg.trim().replace(/^<svg xmlns="[^"]*"/, `<svg x="${x}" y="${y}"`);
     }),

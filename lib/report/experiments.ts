@@ -289,7 +289,6 @@ export function showTemperature(
     `  ${samples} samples per temperature from the reference model; entropy in nats per letter`,
   );
   c.print("  temperature  entropy  in training  held out  invented  distinct   examples");
-  const share = (x: number) => `${(x * 100).toFixed(0)}%`;
   for (const row of sweep) {
     c.print(
       `  ${row.temperature.toFixed(2).padStart(11)}  ${row.entropy.toFixed(3).padStart(7)}  ` +

@@ -24,6 +24,7 @@ import {
   type TrainingRecord,
   trainWithSgd,
 } from "../analysis/model_probes.ts";
+import { entropy } from "../analysis/temperature_and_scores.ts";
 import { describeGraph, graphCounts, toDot, toMermaid } from "../draw/computation_graph.ts";
 import {
   barChartSvg,
@@ -589,13 +590,12 @@ export function showNextCharacter(c: Context): void {
   );
   const bars = top.map((t) => ({ label: t.label.padStart(3), value: t.probability }));
   for (const line of textBars(bars, { width: 40 })) c.print("    " + line);
-  const entropyOf = (ps: number[]) => -ps.reduce((s, p) => s + (p > 0 ? p * Math.log(p) : 0), 0);
-  const entropy = entropyOf(distribution.map((d) => d.probability));
-  const sharper = entropyOf(
+  const entropyAt1 = entropy(distribution.map((d) => d.probability));
+  const sharper = entropy(
     nextCharacterProbabilities(model, tokenizer, prefix, 0.5).map((d) => d.probability),
   );
   c.print(
-    `  entropy ${entropy.toFixed(2)} nats at temperature 1, ${sharper.toFixed(2)} at 0.5 ` +
+    `  entropy ${entropyAt1.toFixed(2)} nats at temperature 1, ${sharper.toFixed(2)} at 0.5 ` +
       `(uniform: ${
         Math.log(tokenizer.vocabSize).toFixed(2)
       }); step 10 measures this for every temperature`,
@@ -619,6 +619,6 @@ export function showNextCharacter(c: Context): void {
   const total = distribution.reduce((s, d) => s + d.probability, 0);
   assert.ok(Math.abs(total - 1) < 1e-12, "the distribution sums to 1");
   assert.equal(distribution.length, tokenizer.vocabSize, "one bar per token, end included");
-  assert.ok(sharper < entropy, "a lower temperature gives a sharper distribution");
+  assert.ok(sharper < entropyAt1, "a lower temperature gives a sharper distribution");
   assert.equal(validateSvg(c.pictures.get("next_character.svg")!).rect, 1 + tokenizer.vocabSize);
 }
