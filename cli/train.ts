@@ -184,10 +184,8 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     );
   }
   const steps = number("steps", 1000, whole(10_000_000));
-  // A resumed run takes its schedule from the checkpoint, so that case is checked after loading.
-  if (flags.resume === undefined && stopAt !== undefined && stopAt > steps) {
-    throw new CliError(`--stop-at ${stopAt} is past the end of the ${steps}-step schedule`);
-  }
+  // A resumed run takes its schedule from the checkpoint: `checkResumeFlags` checks it there.
+  if (flags.resume === undefined) checkStopAt(stopAt, steps, 0);
   return {
     steps,
     learningRate: number("lr", defaultAdam.learningRate, { min: 0, max: 10, minInclusive: false }),
@@ -233,9 +231,28 @@ function parseFormat(
 }
 
 /**
+ * `--stop-at` must end the run inside its schedule and after the step it starts from: a fresh
+ * run is checked while parsing, a resumed one once its checkpoint says where it stands.
+ */
+function checkStopAt(
+  stopAt: number | undefined,
+  steps: number,
+  startStep: number,
+  resumePath?: string,
+): void {
+  if (stopAt === undefined) return;
+  if (stopAt > steps) {
+    throw new CliError(`--stop-at ${stopAt} is past the end of the ${steps}-step schedule`);
+  }
+  if (stopAt <= startStep) {
+    throw new CliError(`--stop-at ${stopAt}: ${resumePath} is already at step ${startStep}`);
+  }
+}
+
+/**
  * When resuming, the schedule, seed, shape and learning rate come from the checkpoint. A flag
  * that asks for something else is refused rather than ignored: a changed schedule or seed would
- * no longer continue the same run.
+ * no longer continue the same run; and `--stop-at` must fall in what is left of the schedule.
  */
 function checkResumeFlags(options: TrainCommandOptions, checkpoint: Checkpoint, path: string) {
   const { config } = checkpoint.model;
@@ -264,6 +281,7 @@ function checkResumeFlags(options: TrainCommandOptions, checkpoint: Checkpoint, 
         `leave --${flag} out when resuming`,
     );
   }
+  checkStopAt(options.stopAt, checkpoint.steps, checkpoint.step, path);
 }
 
 /**
@@ -317,13 +335,7 @@ export function main(args: string[], io: Io): void {
   const adam = resumed?.adam ?? { ...defaultAdam, learningRate: options.learningRate };
   const adamState = resumed?.adamState ?? createAdamState(model.params.length);
   const startStep = resumed?.step ?? 0;
-  const stopStep = options.stopAt ?? steps;
-  if (stopStep > steps) {
-    throw new CliError(`--stop-at ${stopStep} is past the end of the ${steps}-step schedule`);
-  }
-  if (stopStep <= startStep && options.stopAt !== undefined) {
-    throw new CliError(`--stop-at ${stopStep}: ${resumePath} is already at step ${startStep}`);
-  }
+  const stopStep = options.stopAt ?? steps; // checked by parseTrainArgs or checkResumeFlags
   const { config } = model;
   const bold = (text: string) => paint("bold", text, io.tty);
 
