@@ -288,7 +288,8 @@ const notRegular = "it is not a regular file (a device, FIFO or socket), which a
 
 /**
  * What stops `path` from being saved, or `undefined` when nothing does. Checked without
- * writing anything and without prompting; `checkOutputFile` adds a trial write.
+ * prompting, and without writing anything but the missing folder `createFolder` asks for;
+ * `checkOutputFile` adds a trial write.
  */
 function outputProblem(
   path: string,
@@ -327,7 +328,11 @@ function outputProblem(
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) return explainFileError(error, folder);
       if (!createFolder) return `its directory does not exist; create it (mkdir -p ${folder})`;
-      checkOutputFolder(folder, flag, { create: true });
+      try {
+        Deno.mkdirSync(folder, { recursive: true }); // allowed: the temporary file beside it is
+      } catch (error) {
+        return explainFileError(error, folder);
+      }
     }
     return undefined;
   }
