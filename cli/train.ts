@@ -299,13 +299,13 @@ export function main(args: string[], io: Io): void {
   }
   const started = performance.now();
   const { resumePath, outPath } = options;
-  // Before anything runs: a save that cannot happen, or would replace the data, is refused now.
   if (outPath !== undefined) {
+    // Before anything runs: a save that cannot happen, or would replace the data, is refused.
     checkOutputFile(outPath, "--out", { inputs: trainingInputs(options.dataPath) });
+    // The file is what the run is for: a reader that closes stdout (`| head`) ends the
+    // printing, not the training.
+    io = printingStopsWhenClosed(io);
   }
-  // With --out the file is what the run is for: a reader that closes stdout (`| head`) ends
-  // the printing, not the training.
-  if (outPath !== undefined) io = printingStopsWhenClosed(io);
   const resumed = resumePath === undefined
     ? undefined
     : loadCheckpoint(resumePath, options.maxBytes, (note) => io.err(`note: ${note}`));
