@@ -22,7 +22,7 @@ import {
 } from "../lib/checkpoint.ts";
 import { readInputFile, writeFileAtomic } from "./files.ts";
 
-/** A failed save is reported like any other unusable checkpoint. */
+/** A file that cannot be read or saved is reported like any other unusable checkpoint. */
 const toCheckpointError = (message: string) => new CheckpointError(message);
 
 /**
@@ -165,7 +165,7 @@ function readBytes(path: string, maxBytes?: number): Uint8Array {
     maxBytes,
     expected: "a checkpoint file",
     missingHint: `, or train one with deno task train --out ${path}`,
-    makeError: (message) => new CheckpointError(message),
+    makeError: toCheckpointError,
   });
 }
 

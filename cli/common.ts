@@ -16,14 +16,7 @@ import { numberProblem, type NumberSpec } from "../lib/number_range.ts";
 export type { NumberSpec };
 
 export { CliError } from "./errors.ts";
-export {
-  checkOutputFile,
-  checkOutputFolder,
-  defaultMaxBytes,
-  maxMaxBytes,
-  readInputFile,
-  writeFileAtomic,
-} from "./files.ts";
+export { checkOutputFile, checkOutputFolder, writeFileAtomic } from "./files.ts";
 
 /** Where a command writes. Tests pass their own to capture the output. */
 export interface Io {

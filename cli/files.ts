@@ -183,30 +183,30 @@ export function readInputFile(path: string, options: InputOptions = {}): Uint8Ar
         `file; raise it with --max-bytes ${Math.min(maxMaxBytes, Math.max(size, maxBytes + 1))}`,
     );
   if (info.size > maxBytes) throw tooBig(info.size);
+  // One byte past the limit is read: a file can grow while it is read (a log being written),
+  // and a file in `/proc` says its size is 0.
+  let bytes: Uint8Array;
   try {
-    return readAtMost(path, maxBytes, tooBig);
+    bytes = readAtMost(path, maxBytes + 1);
   } catch (error) {
-    if (error instanceof Error && error.message.startsWith(`${lead}${path}: `)) throw error;
     throw refuse(explainFileError(error, path));
   }
+  if (bytes.length > maxBytes) throw tooBig(bytes.length);
+  return bytes;
 }
 
-/**
- * Reads a file, stopping past `maxBytes`: its size was checked, but a file can grow while it
- * is read (a log being written, a file in `/proc` whose size says 0).
- */
-function readAtMost(path: string, maxBytes: number, tooBig: (size: number) => Error): Uint8Array {
+/** Reads a file's first `limit` bytes, or all of it when it is shorter. */
+function readAtMost(path: string, limit: number): Uint8Array {
   const file = Deno.openSync(path, { read: true });
   try {
     const chunks: Uint8Array[] = [];
     let total = 0;
-    while (true) {
-      const chunk = new Uint8Array(Math.min(1 << 22, maxBytes + 1 - total));
+    while (total < limit) {
+      const chunk = new Uint8Array(Math.min(1 << 22, limit - total));
       const read = file.readSync(chunk);
       if (read === null) break;
       chunks.push(chunk.subarray(0, read));
       total += read;
-      if (total > maxBytes) throw tooBig(total);
     }
     if (chunks.length === 1) return chunks[0];
     const bytes = new Uint8Array(total);
@@ -288,7 +288,8 @@ const notRegular = "it is not a regular file (a device, FIFO or socket), which a
 
 /**
  * What stops `path` from being saved, or `undefined` when nothing does. Checked without
- * writing anything and without prompting; `checkOutputFile` adds a trial write.
+ * prompting, and without writing anything but the missing folder `createFolder` asks for;
+ * `checkOutputFile` adds a trial write.
  */
 function outputProblem(
   path: string,
@@ -327,7 +328,11 @@ function outputProblem(
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) return explainFileError(error, folder);
       if (!createFolder) return `its directory does not exist; create it (mkdir -p ${folder})`;
-      checkOutputFolder(folder, flag, { create: true });
+      try {
+        Deno.mkdirSync(folder, { recursive: true }); // allowed: the temporary file beside it is
+      } catch (error) {
+        return explainFileError(error, folder);
+      }
     }
     return undefined;
   }

@@ -184,8 +184,8 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     );
   }
   const steps = number("steps", 1000, whole(10_000_000));
-  // A resumed run takes its schedule from the checkpoint, so that case is checked after loading.
-  if (flags.resume === undefined) checkStopAt(stopAt, steps);
+  // A resumed run takes its schedule from the checkpoint: `checkResumeFlags` checks it there.
+  if (flags.resume === undefined) checkStopAt(stopAt, steps, 0);
   return {
     steps,
     learningRate: number("lr", defaultAdam.learningRate, { min: 0, max: 10, minInclusive: false }),
@@ -203,20 +203,6 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     maxBytes: parseMaxBytes(flags["max-bytes"] as string | undefined),
     given: new Set(Object.keys(flags).filter((flag) => flags[flag] !== undefined)),
   };
-}
-
-/**
- * `--stop-at` must fall inside the schedule and, for a resumed run, after the step the
- * checkpoint has reached.
- */
-function checkStopAt(stopAt: number | undefined, steps: number, startStep = 0, resumePath = "") {
-  if (stopAt === undefined) return;
-  if (stopAt > steps) {
-    throw new CliError(`--stop-at ${stopAt} is past the end of the ${steps}-step schedule`);
-  }
-  if (stopAt <= startStep) {
-    throw new CliError(`--stop-at ${stopAt}: ${resumePath} is already at step ${startStep}`);
-  }
 }
 
 /**
@@ -245,9 +231,28 @@ function parseFormat(
 }
 
 /**
+ * `--stop-at` must end the run inside its schedule and after the step it starts from: a fresh
+ * run is checked while parsing, a resumed one once its checkpoint says where it stands.
+ */
+function checkStopAt(
+  stopAt: number | undefined,
+  steps: number,
+  startStep: number,
+  resumePath?: string,
+): void {
+  if (stopAt === undefined) return;
+  if (stopAt > steps) {
+    throw new CliError(`--stop-at ${stopAt} is past the end of the ${steps}-step schedule`);
+  }
+  if (stopAt <= startStep) {
+    throw new CliError(`--stop-at ${stopAt}: ${resumePath} is already at step ${startStep}`);
+  }
+}
+
+/**
  * When resuming, the schedule, seed, shape and learning rate come from the checkpoint. A flag
  * that asks for something else is refused rather than ignored: a changed schedule or seed would
- * no longer continue the same run.
+ * no longer continue the same run; and `--stop-at` must fall in what is left of the schedule.
  */
 function checkResumeFlags(options: TrainCommandOptions, checkpoint: Checkpoint, path: string) {
   const { config } = checkpoint.model;
@@ -276,6 +281,7 @@ function checkResumeFlags(options: TrainCommandOptions, checkpoint: Checkpoint, 
         `leave --${flag} out when resuming`,
     );
   }
+  checkStopAt(options.stopAt, checkpoint.steps, checkpoint.step, path);
 }
 
 /**
@@ -293,13 +299,13 @@ export function main(args: string[], io: Io): void {
   }
   const started = performance.now();
   const { resumePath, outPath } = options;
-  // Before anything runs: a save that cannot happen, or would replace the data, is refused now.
   if (outPath !== undefined) {
+    // Before anything runs: a save that cannot happen, or would replace the data, is refused.
     checkOutputFile(outPath, "--out", { inputs: trainingInputs(options.dataPath) });
+    // The file is what the run is for: a reader that closes stdout (`| head`) ends the
+    // printing, not the training.
+    io = printingStopsWhenClosed(io);
   }
-  // With --out the file is what the run is for: a reader that closes stdout (`| head`) ends
-  // the printing, not the training.
-  if (outPath !== undefined) io = printingStopsWhenClosed(io);
   const resumed = resumePath === undefined
     ? undefined
     : loadCheckpoint(resumePath, options.maxBytes, (note) => io.err(`note: ${note}`));
@@ -329,8 +335,7 @@ export function main(args: string[], io: Io): void {
   const adam = resumed?.adam ?? { ...defaultAdam, learningRate: options.learningRate };
   const adamState = resumed?.adamState ?? createAdamState(model.params.length);
   const startStep = resumed?.step ?? 0;
-  if (resumed !== undefined) checkStopAt(options.stopAt, steps, startStep, resumePath);
-  const stopStep = options.stopAt ?? steps;
+  const stopStep = options.stopAt ?? steps; // checked by parseTrainArgs or checkResumeFlags
   const { config } = model;
   const bold = (text: string) => paint("bold", text, io.tty);
 

@@ -1,6 +1,7 @@
 /**
- * Measures what one training step holds in memory, to calibrate `stepMemory` (step 07), which
- * `deno task train` uses to refuse a shape that cannot fit before building it.
+ * Measures what one training step holds in memory, to calibrate `stepMemory`
+ * (`lib/analysis/step_memory.ts`), which `deno task train` uses to refuse a shape that cannot
+ * fit before building it.
  *
  * For each shape, in a fresh process with `--expose-gc`: the V8 heap after a full garbage
  * collection, before and after creating the model with Adam's state (bytes per parameter), and
@@ -18,6 +19,7 @@ import { createModel, type GPTConfig } from "../steps/04_parameters.ts";
 import { createAdamState, documentLoss } from "../steps/07_training.ts";
 import { Random } from "../lib/random.ts";
 import { stepMemory } from "../lib/analysis/step_memory.ts";
+import { describeShape } from "../cli/common.ts";
 
 const shapes: [nLayer: number, nEmbd: number, nHead: number, blockSize: number][] = [
   [1, 16, 4, 16],
@@ -56,9 +58,7 @@ function measure(config: GPTConfig): string {
   const measured = withGraph - start;
   const perParameter = (withModel - start) / adamState.m.length;
   const perNode = (withGraph - withModel) / order.length;
-  const shape =
-    `${config.nLayer} layer, n_embd ${config.nEmbd}, ${config.nHead} heads, block ${config.blockSize}`;
-  return `${shape.padEnd(40)} ${perParameter.toFixed(0).padStart(4)} B/parameter ` +
+  return `${describeShape(config).padEnd(46)} ${perParameter.toFixed(0).padStart(4)} B/parameter ` +
     `${perNode.toFixed(0).padStart(4)} B/node   measured ${
       (measured / 1e6).toFixed(1).padStart(6)
     } MB, ` +

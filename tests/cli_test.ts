@@ -190,6 +190,12 @@ Deno.test({
       rejects(trainMain, ["--resume", path, "--n-embd", "8"], /--n-embd 8 conflicts .*n-embd 16/);
       rejects(trainMain, ["--resume", path, "--lr", "0.1"], /--lr 0.1 conflicts/);
       rejects(trainMain, ["--resume", path, "--stop-at", "5", "--out", path], /already at step 10/);
+      // The checkpoint's schedule is the one --stop-at must fall in.
+      rejects(
+        trainMain,
+        ["--resume", path, "--stop-at", "40", "--out", path],
+        /--stop-at 40 is past the end of the 30-step schedule/,
+      );
       runCommand(trainMain, ["--resume", path, "--steps", "30", "--samples", "0"]); // agrees: fine
       Deno.writeTextFileSync(`${dir}/other.txt`, "anna\nbob\n");
       rejects(
