@@ -43,7 +43,7 @@ function checkReadable(model: Model, tokenizer: Tokenizer, text: string, what: s
  * @param model the model
  * @param tokenizer its vocabulary
  * @param prefix the start of a name ("" for the first letter)
- * @returns `{ token, probability }` for every token, sorted; `BOS` means "the name ends here"
+ * @returns `{ label, probability }` for every token, sorted; `end` (BOS) means "the name ends here"
  * @throws {RangeError} for a character outside the vocabulary, or a prefix too long for the block
  * @example
  * ```ts
@@ -58,10 +58,9 @@ export function nextLetterProbabilities(
   model: Model,
   tokenizer: Tokenizer,
   prefix: string,
-): { token: string; probability: number }[] {
+): { label: string; probability: number }[] {
   checkReadable(model, tokenizer, prefix, "prefix");
   return nextCharacterProbabilities(model, tokenizer, prefix)
-    .map(({ label, probability }) => ({ token: label === "end" ? "BOS" : label, probability }))
     .sort((a, b) => b.probability - a.probability);
 }
 

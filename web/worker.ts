@@ -76,7 +76,7 @@ export type Reply =
   | {
     kind: "probabilities";
     prefix: string;
-    probabilities: { token: string; probability: number }[];
+    probabilities: { label: string; probability: number }[];
   }
   | { kind: "attention"; svg: string }
   | { kind: "trace"; name: string; draws: TracedDraw[] }
