@@ -212,7 +212,7 @@ function lossChart(losses: readonly number[]): string {
 }
 
 /** The run is trained (or opened): the CLI's 20 samples at temperature 0.5, and the views. */
-function finish(r: Run, finalLoss = r.losses.at(-1)?.toFixed(4)): void {
+function finish(r: Run): void {
   traceRng = new Random(r.seed);
   const samples = drawSamples(r, 0.5);
   const known = new Set(r.docs ?? []);
@@ -221,7 +221,7 @@ function finish(r: Run, finalLoss = r.losses.at(-1)?.toFixed(4)): void {
     finished: r.step === r.steps,
     step: r.step,
     steps: r.steps,
-    finalLoss,
+    finalLoss: r.losses.at(-1)?.toFixed(4),
     samples,
     known: samples.map((s) => known.has(s)),
     embeddingSvg: embeddingChart(r),
@@ -337,7 +337,7 @@ function openCheckpoint(text: string, source: string): void {
     stepsTrained: 0,
   };
   // Sampling starts from the checkpoint's generator, as `deno task sample --model` does.
-  finish(run, undefined);
+  finish(run);
 }
 
 function handle(request: Request): void {
