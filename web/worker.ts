@@ -92,9 +92,8 @@ interface Run extends Checkpoint {
   /** The shuffled documents; absent for a checkpoint opened from a file until it resumes. */
   docs?: string[];
   losses: number[];
-  /** Milliseconds spent in `train`, for steps per second. */
+  /** Milliseconds spent in `train` for the steps in `losses`, for steps per second. */
   trainingMs: number;
-  stepsTrained: number;
 }
 
 const scope = globalThis as unknown as {
@@ -149,7 +148,6 @@ function trainSlices(current: number, chunk = 1, lastPost = 0): void {
   });
   const spent = performance.now() - started;
   r.trainingMs += spent;
-  r.stepsTrained += losses.length;
   r.losses.push(...losses);
   r.step = stopStep;
   // Size the next slice to about `sliceMs`, growing at most fourfold.
@@ -182,7 +180,7 @@ function postProgress(r: Run): void {
       { length: 5 },
       () => generate(r.model, r.tokenizer, live, { temperature: 0.5 }),
     ),
-    stepsPerSecond: r.stepsTrained / Math.max(r.trainingMs / 1000, 1e-9),
+    stepsPerSecond: r.losses.length / Math.max(r.trainingMs / 1000, 1e-9),
   });
 }
 
@@ -276,7 +274,6 @@ function startRun(settings: Settings, text: string): void {
     adamState: createAdamState(prepared.model.params.length),
     losses: [],
     trainingMs: 0,
-    stepsTrained: 0,
   };
   paused = false;
   const current = generation;
@@ -334,7 +331,6 @@ function openCheckpoint(text: string, source: string): void {
     ...checkpoint,
     losses: [],
     trainingMs: 0,
-    stepsTrained: 0,
   };
   // Sampling starts from the checkpoint's generator, as `deno task sample --model` does.
   finish(run);
