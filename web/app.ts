@@ -281,10 +281,10 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
 });
 
 /** One row of the next-letter chart: the token, a bar, the percentage. */
-function bar({ token, probability }: { token: string; probability: number }): HTMLLIElement {
+function bar({ label, probability }: { label: string; probability: number }): HTMLLIElement {
   const li = document.createElement("li");
   const name = document.createElement("span");
-  name.textContent = token === "BOS" ? "end" : token;
+  name.textContent = label;
   const fill = document.createElement("span");
   fill.className = "fill";
   fill.style.width = `${(100 * probability).toFixed(1)}%`;

@@ -16,17 +16,17 @@ import { pca } from "../lib/analysis/statistics.ts";
 import type { HeatmapPanel, ScatterPoint } from "../lib/draw/svg.ts";
 
 /** How a token is shown: its character, or `BOS` for the token that opens and ends a name. */
-export function tokenLabel(tokenizer: Tokenizer, id: number): string {
+function tokenLabel(tokenizer: Tokenizer, id: number): string {
   return id === tokenizer.bos ? "BOS" : tokenizer.chars[id];
 }
 
 /**
- * The token ids the model reads for a text: BOS, then the text's characters. The text must fit
- * in the block with room for BOS.
+ * Checks that the model can read a text: every character is in the vocabulary, and the text
+ * fits in the block with room for BOS (the probes would fail less clearly, or cut it short).
  *
  * @throws {RangeError} naming the character outside the vocabulary, or the text that is too long
  */
-function readTokens(model: Model, tokenizer: Tokenizer, text: string, what: string): number[] {
+function checkReadable(model: Model, tokenizer: Tokenizer, text: string, what: string): void {
   const ids = encode(tokenizer, text, what);
   const { blockSize } = model.config;
   if (ids.length >= blockSize) {
@@ -35,7 +35,6 @@ function readTokens(model: Model, tokenizer: Tokenizer, text: string, what: stri
         `(its block size ${blockSize}, BOS included): shorten it`,
     );
   }
-  return [tokenizer.bos, ...ids];
 }
 
 /**
@@ -44,7 +43,7 @@ function readTokens(model: Model, tokenizer: Tokenizer, text: string, what: stri
  * @param model the model
  * @param tokenizer its vocabulary
  * @param prefix the start of a name ("" for the first letter)
- * @returns `{ token, probability }` for every token, sorted; `BOS` means "the name ends here"
+ * @returns `{ label, probability }` for every token, sorted; `end` (BOS) means "the name ends here"
  * @throws {RangeError} for a character outside the vocabulary, or a prefix too long for the block
  * @example
  * ```ts
@@ -59,10 +58,9 @@ export function nextLetterProbabilities(
   model: Model,
   tokenizer: Tokenizer,
   prefix: string,
-): { token: string; probability: number }[] {
-  readTokens(model, tokenizer, prefix, "prefix");
+): { label: string; probability: number }[] {
+  checkReadable(model, tokenizer, prefix, "prefix");
   return nextCharacterProbabilities(model, tokenizer, prefix)
-    .map(({ label, probability }) => ({ token: label === "end" ? "BOS" : label, probability }))
     .sort((a, b) => b.probability - a.probability);
 }
 
@@ -86,7 +84,7 @@ export function nextLetterProbabilities(
  * ```
  */
 export function attentionPanels(model: Model, tokenizer: Tokenizer, name: string): HeatmapPanel[] {
-  readTokens(model, tokenizer, name, "name");
+  checkReadable(model, tokenizer, name, "name");
   const { labels, weights } = attentionMap(model, tokenizer, name);
   return weights.flatMap((heads, layer) =>
     heads.map((cells, head) => ({

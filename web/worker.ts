@@ -76,7 +76,7 @@ export type Reply =
   | {
     kind: "probabilities";
     prefix: string;
-    probabilities: { token: string; probability: number }[];
+    probabilities: { label: string; probability: number }[];
   }
   | { kind: "attention"; svg: string }
   | { kind: "trace"; name: string; draws: TracedDraw[] }
@@ -92,9 +92,8 @@ interface Run extends Checkpoint {
   /** The shuffled documents; absent for a checkpoint opened from a file until it resumes. */
   docs?: string[];
   losses: number[];
-  /** Milliseconds spent in `train`, for steps per second. */
+  /** Milliseconds spent in `train` for the steps in `losses`, for steps per second. */
   trainingMs: number;
-  stepsTrained: number;
 }
 
 const scope = globalThis as unknown as {
@@ -149,7 +148,6 @@ function trainSlices(current: number, chunk = 1, lastPost = 0): void {
   });
   const spent = performance.now() - started;
   r.trainingMs += spent;
-  r.stepsTrained += losses.length;
   r.losses.push(...losses);
   r.step = stopStep;
   // Size the next slice to about `sliceMs`, growing at most fourfold.
@@ -182,7 +180,7 @@ function postProgress(r: Run): void {
       { length: 5 },
       () => generate(r.model, r.tokenizer, live, { temperature: 0.5 }),
     ),
-    stepsPerSecond: r.stepsTrained / Math.max(r.trainingMs / 1000, 1e-9),
+    stepsPerSecond: r.losses.length / Math.max(r.trainingMs / 1000, 1e-9),
   });
 }
 
@@ -212,7 +210,7 @@ function lossChart(losses: readonly number[]): string {
 }
 
 /** The run is trained (or opened): the CLI's 20 samples at temperature 0.5, and the views. */
-function finish(r: Run, finalLoss = r.losses.at(-1)?.toFixed(4)): void {
+function finish(r: Run): void {
   traceRng = new Random(r.seed);
   const samples = drawSamples(r, 0.5);
   const known = new Set(r.docs ?? []);
@@ -221,7 +219,7 @@ function finish(r: Run, finalLoss = r.losses.at(-1)?.toFixed(4)): void {
     finished: r.step === r.steps,
     step: r.step,
     steps: r.steps,
-    finalLoss,
+    finalLoss: r.losses.at(-1)?.toFixed(4),
     samples,
     known: samples.map((s) => known.has(s)),
     embeddingSvg: embeddingChart(r),
@@ -276,7 +274,6 @@ function startRun(settings: Settings, text: string): void {
     adamState: createAdamState(prepared.model.params.length),
     losses: [],
     trainingMs: 0,
-    stepsTrained: 0,
   };
   paused = false;
   const current = generation;
@@ -334,10 +331,9 @@ function openCheckpoint(text: string, source: string): void {
     ...checkpoint,
     losses: [],
     trainingMs: 0,
-    stepsTrained: 0,
   };
   // Sampling starts from the checkpoint's generator, as `deno task sample --model` does.
-  finish(run, undefined);
+  finish(run);
 }
 
 function handle(request: Request): void {
