@@ -387,6 +387,12 @@ Deno.test({
         );
         assert.equal(await text("#final-loss"), cli.lastStep);
         assert.deepEqual(await items("#samples"), cli.samples);
+        // The loss chart draws steps 101 to 200, where they were trained, not 1 to 100.
+        const labels = await page.$$eval(
+          "#loss-chart svg text",
+          (list) => list.map((t) => Number(t.textContent)).filter(Number.isFinite),
+        );
+        assert.equal(Math.max(...labels), 200, `loss chart labels ${labels}`);
       });
 
       await t.step(

@@ -174,7 +174,7 @@ function postProgress(r: Run): void {
     step: r.step,
     steps: r.steps,
     loss: r.losses[r.losses.length - 1] ?? NaN,
-    lossSvg: lossChart(r.losses),
+    lossSvg: lossChart(r.losses, r.step - r.losses.length),
     embeddingSvg: embeddingChart(r),
     liveSamples: Array.from(
       { length: 5 },
@@ -184,15 +184,18 @@ function postProgress(r: Run): void {
   });
 }
 
-/** The loss of every step (faint) and its smoothed trend, at most ~500 points each. */
-function lossChart(losses: readonly number[]): string {
+/**
+ * The loss of every step (faint) and its smoothed trend, at most ~500 points each. A run
+ * continued from a checkpoint has losses only from `stepsBefore + 1` on, and is drawn there.
+ */
+function lossChart(losses: readonly number[], stepsBefore: number): string {
   const every = Math.max(1, Math.ceil(losses.length / 500));
   const smooth = exponentialSmoothing(losses, 0.98);
   const x: number[] = [];
   const raw: number[] = [];
   const trend: number[] = [];
   for (let i = 0; i < losses.length; i += every) {
-    x.push(i + 1);
+    x.push(stepsBefore + i + 1);
     raw.push(losses[i]);
     trend.push(smooth[i]);
   }
