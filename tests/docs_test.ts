@@ -8,6 +8,7 @@ import { anchors, pages } from "./pages.ts";
 
 const root = new URL("../", import.meta.url);
 const canRead = Deno.permissions.querySync({ name: "read", path: root }).state === "granted";
+if (!canRead) console.log("skipped: the link checks read the files; run with --allow-read");
 
 /** The README's budget: a learner reads it top to bottom. */
 const readmeMaxLines = 320;
