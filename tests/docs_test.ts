@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { anchors, pages } from "./pages.ts";
+import config from "../deno.json" with { type: "json" };
 
 const root = new URL("../", import.meta.url);
 const canRead = Deno.permissions.querySync({ name: "read", path: root }).state === "granted";
@@ -136,4 +137,19 @@ Deno.test({
       });
     assert.deepEqual(problems, []);
   },
+});
+
+Deno.test("docs: every `deno task` the pages name is a task of deno.json", () => {
+  const tasks = new Set(Object.keys(config.tasks));
+  // Every Markdown file when they can be read, else the pages this test imports.
+  const texts = canRead
+    ? markdownFiles().map((file) => [file, Deno.readTextFileSync(new URL(file, root))])
+    : Object.entries(pages);
+  const unknown = texts.flatMap(([path, text]) =>
+    [...text.matchAll(/\bdeno(?:@[\d.]+)? task ([a-z][\w:-]*)/g)]
+      .map((match) => match[1])
+      .filter((task) => !tasks.has(task))
+      .map((task) => `${path}: deno task ${task}`)
+  );
+  assert.deepEqual(unknown, [], "add the task to deno.json or correct the page");
 });
