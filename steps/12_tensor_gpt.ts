@@ -91,6 +91,29 @@ export interface TensorModel {
   /** `weights["layer0.attn_wq"]` is that matrix, a view into `params`. */
   readonly weights: Record<string, Float64Array>;
   readonly gradients: Record<string, Float64Array>;
+  /** The same views per layer, `layers[l].attn_wq` for `weights["layer{l}.attn_wq"]`. */
+  readonly layers: readonly LayerTensors[];
+  readonly layerGradients: readonly LayerTensors[];
+}
+
+/** The matrices of one layer, by their step 04 names without the `layer{l}.` prefix. */
+export type LayerTensors = Record<
+  "attn_wq" | "attn_wk" | "attn_wv" | "attn_wo" | "mlp_fc1" | "mlp_fc2",
+  Float64Array
+>;
+
+function perLayer(views: Record<string, Float64Array>, nLayer: number): LayerTensors[] {
+  return Array.from({ length: nLayer }, (_, l) => {
+    const get = (name: string) => views[`layer${l}.${name}`];
+    return {
+      attn_wq: get("attn_wq"),
+      attn_wk: get("attn_wk"),
+      attn_wv: get("attn_wv"),
+      attn_wo: get("attn_wo"),
+      mlp_fc1: get("mlp_fc1"),
+      mlp_fc2: get("mlp_fc2"),
+    };
+  });
 }
 
 // -----------------------------------------------------------------------------------------
@@ -113,13 +136,16 @@ export function tensorModelFromWeights(config: TensorConfig, next: () => number)
   const params = new Float64Array(layout.size);
   for (let i = 0; i < params.length; i++) params[i] = next();
   const grads = new Float64Array(layout.size);
+  const weights = tensorViews(params, layout), gradients = tensorViews(grads, layout);
   return {
     config: { ...config },
     layout,
     params,
     grads,
-    weights: tensorViews(params, layout),
-    gradients: tensorViews(grads, layout),
+    weights,
+    gradients,
+    layers: perLayer(weights, config.nLayer),
+    layerGradients: perLayer(gradients, config.nLayer),
   };
 }
 
@@ -368,12 +394,12 @@ function forwardLayers(model: TensorModel, ws: Workspace, cache: TensorKVCache |
   // Normalising the embedding itself, as step 06 does, gives layer 0's input.
   normForward(config, ws.layers[0].input, ws.scale0, ws.embedded, N);
   for (let l = 0; l < nLayer; l++) {
-    const a = ws.layers[l];
+    const a = ws.layers[l], W = model.layers[l];
     const next = l + 1 < nLayer ? ws.layers[l + 1].input : ws.output;
     normForward(config, a.norm1, a.scale1, a.input, N);
-    linearForward(a.q, a.norm1, w[`layer${l}.attn_wq`], null, N, C, C);
-    linearForward(a.k, a.norm1, w[`layer${l}.attn_wk`], null, N, C, C);
-    linearForward(a.v, a.norm1, w[`layer${l}.attn_wv`], null, N, C, C);
+    linearForward(a.q, a.norm1, W.attn_wq, null, N, C, C);
+    linearForward(a.k, a.norm1, W.attn_wk, null, N, C, C);
+    linearForward(a.v, a.norm1, W.attn_wv, null, N, C, C);
     for (let r = 0; r < N; r++) {
       if (cache === null) {
         attentionRowForward(a.mixed, a.att, a.q, a.k, a.v, r, r, ws.starts[r], r, shape);
@@ -384,13 +410,13 @@ function forwardLayers(model: TensorModel, ws: Workspace, cache: TensorKVCache |
         attentionRowForward(a.mixed, a.att, a.q, cache.keys[l], cache.values[l], r, r, 0, p, shape);
       }
     }
-    linearForward(a.middle, a.mixed, w[`layer${l}.attn_wo`], null, N, C, C);
+    linearForward(a.middle, a.mixed, W.attn_wo, null, N, C, C);
     residualForward(a.middle, a.middle, a.input, N * C);
     normForward(config, a.norm2, a.scale2, a.middle, N);
-    linearForward(a.hidden, a.norm2, w[`layer${l}.mlp_fc1`], null, N, C, 4 * C);
+    linearForward(a.hidden, a.norm2, W.mlp_fc1, null, N, C, 4 * C);
     if (gelu) geluForward(a.activated, a.hidden, N * 4 * C);
     else reluForward(a.activated, a.hidden, N * 4 * C);
-    linearForward(next, a.activated, w[`layer${l}.mlp_fc2`], null, N, 4 * C, C);
+    linearForward(next, a.activated, W.mlp_fc2, null, N, 4 * C, C);
     residualForward(next, next, a.middle, N * C);
   }
   linearForward(ws.logits, ws.output, w.lm_head, null, N, C, config.vocabSize);
@@ -435,16 +461,16 @@ export function gptBackward(model: TensorModel, ws: Workspace): void {
   ws.dStream.fill(0, 0, NC);
   linearBackward(ws.dStream, g.lm_head, null, ws.dLogits, ws.output, w.lm_head, N, C, V);
   for (let l = nLayer - 1; l >= 0; l--) {
-    const a = ws.layers[l];
+    const a = ws.layers[l], W = model.layers[l], G = model.layerGradients[l];
     // The MLP block, whose output was added to the stream.
     ws.dActivated.fill(0, 0, NH);
     linearBackward(
       ws.dActivated,
-      g[`layer${l}.mlp_fc2`],
+      G.mlp_fc2,
       null,
       ws.dStream,
       a.activated,
-      w[`layer${l}.mlp_fc2`],
+      W.mlp_fc2,
       N,
       4 * C,
       C,
@@ -455,11 +481,11 @@ export function gptBackward(model: TensorModel, ws: Workspace): void {
     ws.dNorm.fill(0, 0, NC);
     linearBackward(
       ws.dNorm,
-      g[`layer${l}.mlp_fc1`],
+      G.mlp_fc1,
       null,
       ws.dHidden,
       a.norm2,
-      w[`layer${l}.mlp_fc1`],
+      W.mlp_fc1,
       N,
       C,
       4 * C,
@@ -469,11 +495,11 @@ export function gptBackward(model: TensorModel, ws: Workspace): void {
     ws.dMixed.fill(0, 0, NC);
     linearBackward(
       ws.dMixed,
-      g[`layer${l}.attn_wo`],
+      G.attn_wo,
       null,
       ws.dStream,
       a.mixed,
-      w[`layer${l}.attn_wo`],
+      W.attn_wo,
       N,
       C,
       C,
@@ -502,33 +528,33 @@ export function gptBackward(model: TensorModel, ws: Workspace): void {
     ws.dNorm.fill(0, 0, NC);
     linearBackward(
       ws.dNorm,
-      g[`layer${l}.attn_wq`],
+      G.attn_wq,
       null,
       ws.dq,
       a.norm1,
-      w[`layer${l}.attn_wq`],
+      W.attn_wq,
       N,
       C,
       C,
     );
     linearBackward(
       ws.dNorm,
-      g[`layer${l}.attn_wk`],
+      G.attn_wk,
       null,
       ws.dk,
       a.norm1,
-      w[`layer${l}.attn_wk`],
+      W.attn_wk,
       N,
       C,
       C,
     );
     linearBackward(
       ws.dNorm,
-      g[`layer${l}.attn_wv`],
+      G.attn_wv,
       null,
       ws.dv,
       a.norm1,
-      w[`layer${l}.attn_wv`],
+      W.attn_wv,
       N,
       C,
       C,
