@@ -27,7 +27,7 @@ export interface TrainArguments {
  * correction `1 - beta1^t` is 0, and Adam divides by it).
  */
 export function checkTrainArguments(
-  model: { params: ArrayLike<unknown> },
+  model: { readonly params: ArrayLike<unknown> },
   docs: readonly string[],
   options: TrainArguments,
 ): void {

@@ -9,10 +9,11 @@ import { loadModel } from "../cli/checkpoint_io.ts";
 import { main as evalMain } from "../cli/eval.ts";
 import { main as sampleMain } from "../cli/sample.ts";
 import { main as trainMain, parseTrainArgs } from "../cli/train.ts";
-import { type Tokenizer, withBos } from "../steps/02_tokenizer.ts";
+import { bundledNames, type Tokenizer, withBos } from "../steps/02_tokenizer.ts";
 import { configFields, defaultConfig, type Model } from "../steps/04_parameters.ts";
 import { architectureDiagram } from "../steps/06_gpt.ts";
-import { documentLoss } from "../steps/07_training.ts";
+import { documentLoss, setup, train } from "../steps/07_training.ts";
+import { toTensorModel, trainTensor } from "../steps/12_tensor_gpt.ts";
 import { filesAllowed, inTempDir, rejects, runCommand } from "./cli_helpers.ts";
 
 Deno.test("train reads --norm and --activation, and refuses a name it does not know", () => {
@@ -135,4 +136,22 @@ Deno.test({
       assert.match(text, /"norm": "layernorm"/);
       assert.doesNotMatch(text, /"activation"/, "the reference's ReLU is left out of the file");
     }),
+});
+
+Deno.test("the scalar and the tensor engine train a LayerNorm/GeLU model alike", () => {
+  const shape = { nLayer: 2, nEmbd: 8, nHead: 2, blockSize: 8 } as const;
+  for (const choices of [{ norm: "layernorm" }, { activation: "gelu" }] as const) {
+    const scalar = setup(bundledNames, 42, { ...shape, ...choices });
+    const tensor = toTensorModel(scalar.model);
+    assert.deepEqual(tensor.config, scalar.model.config, "the tensor model keeps the choices");
+    const { docs, tokenizer } = scalar;
+    const scalarLosses = train(scalar.model, tokenizer, docs, { steps: 30 }).losses;
+    const tensorLosses = trainTensor(tensor, tokenizer, docs, { steps: 30 }).losses;
+    scalarLosses.forEach((loss, step) =>
+      assert.ok(
+        Math.abs(loss - tensorLosses[step]) < 1e-9,
+        `${JSON.stringify(choices)} step ${step + 1}: scalar ${loss}, tensor ${tensorLosses[step]}`,
+      )
+    );
+  }
 });
