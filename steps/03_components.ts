@@ -156,7 +156,7 @@ export const normalisations = {
 
 /** The activations a config may name, by the name it uses. */
 export const activations = {
-  relu: (x: Value) => x.relu(),
+  relu: (x: Value): Value => x.relu(),
   gelu,
 } as const satisfies Record<string, (x: Value) => Value>;
 
