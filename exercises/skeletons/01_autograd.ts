@@ -10,7 +10,7 @@
  *
  * @module
  */
-// deno-lint-ignore-file no-unused-vars verbatim-module-syntax -- the parameters and imports are used once you write the bodies
+// deno-lint-ignore-file no-unused-vars -- the parameters are used once you write the bodies
 
 /** A scalar that remembers the operation that produced it. */
 export class Value {
