@@ -848,7 +848,6 @@ export function demo(print: (line: string) => void = console.log): void {
     Array.from(tensor.params),
     "conversion to the scalar model keeps every bit",
   );
-  assert.ok(tensorSeconds < scalarSeconds, "the tensor engine is the faster");
   print("\nAll step 12 checks passed.");
 }
 

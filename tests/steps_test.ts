@@ -9,6 +9,8 @@ import { demo as attention } from "../steps/05_attention.ts";
 import { demo as gpt } from "../steps/06_gpt.ts";
 import { demo as training } from "../steps/07_training.ts";
 import { demo as generation } from "../steps/08_generation.ts";
+import { demo as tensors } from "../steps/11_tensors.ts";
+import { demo as tensorGpt } from "../steps/12_tensor_gpt.ts";
 
 const silent = () => {};
 const steps: [string, (print: (line: string) => void) => void][] = [
@@ -20,6 +22,8 @@ const steps: [string, (print: (line: string) => void) => void][] = [
   ["06_gpt", gpt],
   ["07_training", training],
   ["08_generation", generation],
+  ["11_tensors", tensors],
+  ["12_tensor_gpt", tensorGpt],
 ];
 
 for (const [name, demo] of steps) {
