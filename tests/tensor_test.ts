@@ -27,6 +27,8 @@ import {
   kernelCases,
   layernormBackward,
   layernormForward,
+  linearBackward,
+  linearForward,
   residualBackward,
   residualForward,
 } from "../steps/11_tensors.ts";
@@ -128,6 +130,48 @@ Deno.test("every kernel: same forward bits as the scalar code, gradients within 
     assert.ok(sameForwardBits, `${kernel.name}: forward differs from the scalar code`);
     assert.ok(scalarGap <= 1e-12, `${kernel.name}: relative gradient gap ${scalarGap} > 1e-12`);
     assert.ok(numericGap <= 1e-6, `${kernel.name}: gap ${numericGap} to finite differences`);
+  }
+});
+
+Deno.test("linear's blocked loops: every row and output count, with and without bias, Float32 too", () => {
+  const rng = new Random(3);
+  for (
+    const [N, I, O] of [[1, 3, 1], [2, 5, 3], [3, 4, 5], [4, 6, 2], [5, 7, 9], [9, 8, 6], [8, 3, 4]]
+  ) {
+    const x = Float64Array.from({ length: N * I }, () => rng.gauss(0, 1));
+    const w = Float64Array.from({ length: O * I }, () => rng.gauss(0, 1));
+    const bias = Float64Array.from({ length: O }, () => rng.gauss(0, 1));
+    const dout = Float64Array.from({ length: N * O }, () => rng.gauss(0, 1));
+    // The plain three loops, in Value.dot's order.
+    const expected = new Float64Array(N * O), dx = new Float64Array(N * I);
+    const dw = new Float64Array(O * I), db = new Float64Array(O);
+    for (let n = 0; n < N; n++) {
+      for (let o = 0; o < O; o++) {
+        let sum = 0;
+        for (let i = 0; i < I; i++) sum += w[o * I + i] * x[n * I + i];
+        expected[n * O + o] = sum + bias[o];
+        db[o] += dout[n * O + o];
+        for (let i = 0; i < I; i++) {
+          dw[o * I + i] += dout[n * O + o] * x[n * I + i];
+          dx[n * I + i] += dout[n * O + o] * w[o * I + i];
+        }
+      }
+    }
+    const out = new Float64Array(N * O), gx = new Float64Array(N * I);
+    const gw = new Float64Array(O * I), gb = new Float64Array(O);
+    linearForward(out, x, w, bias, N, I, O);
+    assert.deepEqual(out, expected, `(${N}, ${I}, ${O}): the same sums, bit for bit`);
+    linearBackward(gx, gw, gb, dout, x, w, N, I, O);
+    for (const [got, want, name] of [[gx, dx, "dx"], [gw, dw, "dW"], [gb, db, "dbias"]] as const) {
+      for (let i = 0; i < want.length; i++) {
+        assert.ok(Math.abs(got[i] - want[i]) <= 1e-14 * (1 + Math.abs(want[i])), `${name}[${i}]`);
+      }
+    }
+    const out32 = new Float32Array(N * O);
+    linearForward(out32, Float32Array.from(x), Float32Array.from(w), null, N, I, O);
+    for (let k = 0; k < out32.length; k++) {
+      assert.ok(Math.abs(out32[k] - (expected[k] - bias[k % O])) < 1e-4, "Float32 arrays work too");
+    }
   }
 });
 
