@@ -26,8 +26,16 @@
 
 import assert from "node:assert/strict";
 import { Value } from "./01_autograd.ts";
-import { bundledNames, encode, type Tokenizer, withBos } from "./02_tokenizer.ts";
 import {
+  bundledNames,
+  createTokenizer,
+  encode,
+  loadDocuments,
+  type Tokenizer,
+  withBos,
+} from "./02_tokenizer.ts";
+import {
+  defaultConfig,
   type GPTConfig,
   initStd,
   matrixShapes,
@@ -163,6 +171,31 @@ export function tensorModelFromWeights(config: TensorConfig, next: () => number)
  */
 export function createTensorModel(config: TensorConfig, rng: Random, std = initStd): TensorModel {
   return tensorModelFromWeights(validateConfig(config), () => rng.gauss(0, std));
+}
+
+/**
+ * Step 07's `setup` for the tensor engine: the same generator, shuffle and draws, so the same
+ * documents in the same order and the same weights, without building the scalar model.
+ *
+ * @example
+ * ```ts
+ * import { setupTensor } from "./12_tensor_gpt.ts";
+ * const { docs, model } = setupTensor("emma\nava\nmia", 42);
+ * console.log(docs.length, model.config.vocabSize); // 3 7
+ * ```
+ */
+export function setupTensor(
+  text: string,
+  seed = 42,
+  shape: Omit<TensorConfig, "vocabSize"> = defaultConfig,
+): { docs: string[]; tokenizer: Tokenizer; model: TensorModel; rng: Random } {
+  const rng = new Random(seed);
+  const docs = loadDocuments(text);
+  if (docs.length === 0) throw new RangeError("the dataset has no documents (no non-empty lines)");
+  const tokenizer = createTokenizer(docs);
+  rng.shuffle(docs);
+  const model = createTensorModel({ vocabSize: tokenizer.vocabSize, ...shape }, rng);
+  return { docs, tokenizer, model, rng };
 }
 
 /** The scalar engine's `Model` with this model's weights (for checkpoints, steps 01-10). */
