@@ -41,7 +41,7 @@ import {
   parseNumber,
   run,
   writeFileAtomic,
-} from "./common.ts";
+} from "../lib/cli/common.ts";
 import { enginesMain } from "./bench_engines.ts";
 
 const help = `Time microgpt's training, its parts and generation; write the figures as JSON.

@@ -25,7 +25,7 @@ import {
   parseFlags,
   parseNumber,
   writeFileAtomic,
-} from "./common.ts";
+} from "../lib/cli/common.ts";
 
 export const enginesHelp =
   `Time the scalar and the tensor engine at four shapes; write the figures as JSON.

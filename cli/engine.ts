@@ -18,7 +18,7 @@ import {
   toTensorModel,
 } from "../steps/12_tensor_gpt.ts";
 import type { Random } from "../lib/random.ts";
-import { CliError } from "./common.ts";
+import { CliError } from "../lib/cli/common.ts";
 
 /** Which engine runs a command. */
 export type Engine = "tensor" | "scalar";

@@ -53,7 +53,7 @@ import {
   checkpointToJson,
   fromSafetensors,
   toSafetensors,
-} from "../lib/checkpoint.ts";
+} from "../app/checkpoint.ts";
 import { Random } from "../lib/random.ts";
 
 type Shape = Omit<TensorConfig, "vocabSize">;
