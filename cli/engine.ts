@@ -15,6 +15,7 @@ import {
   createWorkspace,
   generateTensor,
   tensorDocumentLoss,
+  type TensorModel,
   toTensorModel,
 } from "../steps/12_tensor_gpt.ts";
 import type { Random } from "../lib/random.ts";
@@ -58,19 +59,27 @@ export function describeEngine(engine: Engine): string {
     : "scalar (a graph of Values, steps 01-10)";
 }
 
+/** Whether a model is the tensor engine's (its parameters are one `Float64Array`). */
+export function isTensorModel(model: Model | TensorModel): model is TensorModel {
+  return model.params instanceof Float64Array;
+}
+
 /**
- * A function that samples one document from `model` on `engine`, as step 08's `generate` does
- * (the tensor engine converts the model once, here).
+ * A function that samples one document from `model` on `engine`, as step 08's `generate` does.
+ * A scalar model is converted once for the tensor engine; a tensor model samples on its own.
  */
 export function sampler(
-  model: Model,
+  model: Model | TensorModel,
   tokenizer: Tokenizer,
   engine: Engine,
 ): (rng: Random, options: GenerateOptions) => string {
-  if (engine === "scalar") return (rng, options) => generate(model, tokenizer, rng, options);
-  const tensor = toTensorModel(model);
-  const workspace = createWorkspace(tensor.config);
-  return (rng, options) => generateTensor(tensor, tokenizer, rng, options, workspace);
+  if (isTensorModel(model) || engine === "tensor") {
+    const tensor = isTensorModel(model) ? model : toTensorModel(model);
+    // One row of buffers, shared by every sample: nothing is allocated per name.
+    const workspace = createWorkspace(tensor.config, 1, 1);
+    return (rng, options) => generateTensor(tensor, tokenizer, rng, options, workspace);
+  }
+  return (rng, options) => generate(model, tokenizer, rng, options);
 }
 
 /** A function that gives a tokenised document's mean loss (`documentLoss`) on `engine`. */

@@ -33,9 +33,7 @@ import {
   train,
   TrainingDivergedError,
 } from "../steps/07_training.ts";
-import { generate } from "../steps/08_generation.ts";
 import {
-  generateTensor,
   setupTensor,
   type TensorModel,
   toScalarModel,
@@ -59,7 +57,14 @@ import {
   run,
 } from "../lib/cli/common.ts";
 import { stepMemory, tensorStepMemory } from "../app/step_memory.ts";
-import { describeEngine, type Engine, engineHelp, parseEngine } from "./engine.ts";
+import {
+  describeEngine,
+  type Engine,
+  engineHelp,
+  isTensorModel,
+  parseEngine,
+  sampler,
+} from "./engine.ts";
 
 const help = `Train microgpt on a list of names and sample new ones.
 
@@ -362,7 +367,6 @@ export function main(args: string[], io: Io): void {
   const steps = resumed?.steps ?? options.steps;
   const adam = resumed?.adam ?? { ...defaultAdam, learningRate: options.learningRate };
   const adamState = resumed?.adamState ?? createAdamState(model.params.length);
-  const isTensor = (m: Model | TensorModel): m is TensorModel => m.params instanceof Float64Array;
   const startStep = resumed?.step ?? 0;
   const stopStep = options.stopAt ?? steps; // checked by parseTrainArgs or checkResumeFlags
   const { config } = model;
@@ -403,7 +407,7 @@ export function main(args: string[], io: Io): void {
   let lastSaved: number | undefined;
   const save = (step: number) => {
     const checkpoint: Checkpoint = {
-      model: isTensor(model) ? toScalarModel(model) : model,
+      model: isTensorModel(model) ? toScalarModel(model) : model,
       tokenizer,
       rng,
       adamState,
@@ -444,7 +448,7 @@ export function main(args: string[], io: Io): void {
         }
       },
     };
-    ({ losses } = isTensor(model)
+    ({ losses } = isTensorModel(model)
       ? trainTensor(model, tokenizer, docs, trainOptions)
       : train(model, tokenizer, docs, trainOptions));
   } catch (error) {
@@ -485,10 +489,8 @@ export function main(args: string[], io: Io): void {
   }
 
   // The same draws from the same generator on either engine: the same names.
-  const generateOne = (temperature: number) =>
-    isTensor(model)
-      ? generateTensor(model, tokenizer, rng, { temperature })
-      : generate(model, tokenizer, rng, { temperature });
+  const sample = sampler(model, tokenizer, engine);
+  const generateOne = (temperature: number) => sample(rng, { temperature });
   if (options.samples > 0) {
     io.out(`\n${bold(`samples at temperature ${options.temperature}`)}`);
     // Drawn in batches, each looked up in the data in one pass over the documents: a set of

@@ -236,6 +236,8 @@ interface LayerActivations {
 /** The buffers of a step for up to `batchSize` documents; `rows` of them in use. */
 export interface Workspace {
   readonly batchSize: number;
+  /** How many rows the buffers hold: `batchSize * blockSize`, or 1 for sampling. */
+  readonly capacity: number;
   rows: number;
   readonly tokens: Int32Array;
   readonly positions: Int32Array;
@@ -263,7 +265,8 @@ export interface Workspace {
 }
 
 /**
- * Allocates every buffer a step needs, for batches of up to `batchSize` documents.
+ * Allocates every buffer a step needs, for batches of up to `batchSize` documents. Sampling
+ * feeds one position at a time and needs one row: `createWorkspace(config, 1, 1)`.
  *
  * @example
  * ```ts
@@ -272,12 +275,15 @@ export interface Workspace {
  * console.log(createWorkspace(config).logits.length); // 432: 16 rows of 27 logits
  * ```
  */
-export function createWorkspace(config: TensorConfig, batchSize = 1): Workspace {
+export function createWorkspace(
+  config: TensorConfig,
+  batchSize = 1,
+  rows = batchSize * config.blockSize,
+): Workspace {
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
   const { nLayer, nEmbd: C, nHead, blockSize, vocabSize: V } = config;
-  const rows = batchSize * blockSize;
   const f = (n: number) => new Float64Array(n);
   const layer = (): LayerActivations => ({
     input: f(rows * C),
@@ -296,6 +302,7 @@ export function createWorkspace(config: TensorConfig, batchSize = 1): Workspace 
   });
   return {
     batchSize,
+    capacity: rows,
     rows: 0,
     tokens: new Int32Array(rows),
     positions: new Int32Array(rows),
@@ -353,6 +360,9 @@ export function loadBatch(
   for (const tokens of documents) {
     const n = Math.min(blockSize, tokens.length - 1);
     if (n < 1) throw new RangeError("a document needs at least two tokens (BOS, BOS)");
+    if (row + n > workspace.capacity) {
+      throw new RangeError(`the batch needs more than the workspace's ${workspace.capacity} rows`);
+    }
     for (let p = 0; p <= n; p++) {
       if (!(Number.isInteger(tokens[p]) && tokens[p] >= 0 && tokens[p] < vocabSize)) {
         throw new RangeError(
@@ -755,7 +765,7 @@ export function generateTensor(
   tokenizer: Tokenizer,
   rng: Random,
   options: GenerateOptions = {},
-  ws: Workspace = createWorkspace(model.config),
+  ws: Workspace = createWorkspace(model.config, 1, 1),
 ): string {
   const { temperature = 1, topK = 0, prefix = "", onDraw } = options;
   const { blockSize, vocabSize } = model.config;
