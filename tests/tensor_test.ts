@@ -41,6 +41,7 @@ import {
   gptForward,
   gptNextLogits,
   loadBatch,
+  setupTensor,
   type TensorConfig,
   tensorDocumentLoss,
   type TensorModel,
@@ -55,6 +56,7 @@ import {
   toSafetensors,
 } from "../app/checkpoint.ts";
 import { Random } from "../lib/random.ts";
+import { filesAllowed } from "./cli_helpers.ts";
 
 type Shape = Omit<TensorConfig, "vocabSize">;
 
@@ -514,4 +516,59 @@ Deno.test("trainTensor refuses what train refuses, and stops a diverging run the
       }),
     TrainingDivergedError,
   );
+});
+
+const canBundle = Deno.permissions.querySync({ name: "run" }).state === "granted" &&
+  filesAllowed("tensor_test.ts", "the browser bundle test");
+
+Deno.test({
+  name:
+    "the tensor engine bundles for the browser (as web/build.ts bundles) with no Deno or node: import, and runs",
+  ignore: !canBundle,
+  fn: async () => {
+    const dir = Deno.makeTempDirSync({ prefix: "microgpt-tensor-bundle-" });
+    try {
+      const root = new URL("..", import.meta.url);
+      const output = `${dir}/tensor.js`;
+      const { success, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "bundle",
+          "--quiet",
+          "--platform",
+          "browser",
+          "--import-map",
+          new URL("web/import_map.json", root).pathname,
+          "--output",
+          output,
+          new URL("steps/12_tensor_gpt.ts", root).pathname,
+        ],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.ok(success, new TextDecoder().decode(stderr));
+      const code = Deno.readTextFileSync(output);
+      assert.doesNotMatch(code, /from\s*["']node:|\bDeno\.[a-z]/, "nothing the browser lacks");
+      const bundled = await import(
+        `file://${output}`
+      ) as typeof import("../steps/12_tensor_gpt.ts");
+      const run = bundled.setupTensor("emma\nava\nmia", 42);
+      const losses = bundled.trainTensor(run.model, run.tokenizer, run.docs, { steps: 5 }).losses;
+      const here = setupTensor("emma\nava\nmia", 42);
+      assert.deepEqual(
+        losses,
+        trainTensor(here.model, here.tokenizer, here.docs, { steps: 5 }).losses,
+      );
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("setupTensor prepares the run setup prepares: the same documents and weights", () => {
+  const scalar = setup(bundledNames, 7, shapes[1]);
+  const tensor = setupTensor(bundledNames, 7, shapes[1]);
+  assert.deepEqual(tensor.docs, scalar.docs);
+  assert.deepEqual(tensor.tokenizer.chars, scalar.tokenizer.chars);
+  assert.deepEqual(Array.from(tensor.model.params), scalar.model.params.map((p) => p.data));
+  assert.deepEqual(tensor.rng.getState(), scalar.rng.getState(), "sampling continues alike");
 });
