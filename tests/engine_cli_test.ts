@@ -8,6 +8,8 @@ import { main as evalMain } from "../cli/eval.ts";
 import { main as sampleMain } from "../cli/sample.ts";
 import { main as trainMain, parseTrainArgs } from "../cli/train.ts";
 import { parseEngine } from "../cli/engine.ts";
+import { benchMain } from "../cli/bench.ts";
+import { enginesMain, type EnginesReport, stepFlops } from "../cli/bench_engines.ts";
 import { capture, filesAllowed, inTempDir, rejects, runCommand } from "./cli_helpers.ts";
 
 Deno.test("--engine: tensor by default, scalar on request, anything else one line", () => {
@@ -75,4 +77,29 @@ Deno.test({
         assert.deepEqual(lines("tensor"), lines("scalar"), "the same names and the same loss");
       }
     }),
+});
+
+Deno.test("deno task bench: bad flags are one line; a short run times both engines and keeps the figures", () => {
+  rejects(benchMain, ["--seconds", "0"], /--seconds must be/);
+  rejects(benchMain, ["--shapes", "5"], /--shapes must be from 1 to 4/);
+  rejects(benchMain, ["--json", ""], /--json needs a file path/);
+  assert.equal(
+    stepFlops({ vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 }, 1),
+    3 * (2 * (12 * 16 * 16 + 27 * 16) + 4 * 16), // linear layers and attention, times 3
+  );
+  if (!filesAllowed("engine_cli_test.ts", "the bench run")) return;
+  inTempDir((dir) => {
+    const io = capture();
+    const report = enginesMain(
+      ["--seconds", "0.05", "--shapes", "1", "--json", `${dir}/b.json`],
+      io,
+    )!;
+    const saved = JSON.parse(Deno.readTextFileSync(`${dir}/b.json`)) as EnginesReport;
+    assert.equal(saved.shapes.length, 1);
+    const [shape] = report.shapes;
+    assert.equal(shape.parameters, 4192);
+    assert.ok(shape.scalar.steps >= 3 && shape.tensor.steps >= shape.scalar.steps);
+    assert.ok(shape.ratio > 0 && shape.largestLossGap <= 1e-12, `gap ${shape.largestLossGap}`);
+    assert.ok(io.lines.some((line) => /^16, 1, 16 +4,192 /.test(line)), io.lines.join("\n"));
+  });
 });
