@@ -86,7 +86,10 @@ export interface ShapeResult {
   parameters: number;
   scalar: EngineTiming;
   tensor: EngineTiming;
-  /** Tensor steps/s over scalar steps/s. */
+  /**
+   * Tensor GFLOP/s over scalar GFLOP/s: the speed-up, with the lengths of the names each
+   * engine happened to train on taken into account.
+   */
   ratio: number;
   /** The largest difference between the two engines' losses, step by step. */
   largestLossGap: number;
@@ -141,11 +144,54 @@ function timing(steps: number, seconds: number, flops: number): EngineTiming {
   };
 }
 
+/** One engine's run of the reference schedule, which can be continued a chunk at a time. */
+interface Trainer {
+  /**
+   * Trains up to `count` more steps (starting afresh once the schedule is done); returns their
+   * losses, their arithmetic (`stepFlops` of each document) and the seconds training took.
+   */
+  train(count: number): { losses: number[]; flops: number; seconds: number };
+}
+
+/** The reference's schedule: seed 42, 1,000 steps with the learning rate decaying to 0. */
+const schedule = 1000;
+
+function trainer(shape: Omit<GPTConfig, "vocabSize">, engine: "scalar" | "tensor"): Trainer {
+  let run = setup(bundledNames, 42, shape);
+  let tensor = engine === "tensor" ? toTensorModel(run.model) : null;
+  let adamState: AdamState | undefined;
+  let done = 0;
+  return {
+    train(count) {
+      if (done === schedule) {
+        run = setup(bundledNames, 42, shape);
+        tensor = engine === "tensor" ? toTensorModel(run.model) : null;
+        adamState = undefined;
+        done = 0;
+      }
+      const stopStep = Math.min(schedule, done + count);
+      const options = { steps: schedule, startStep: done, stopStep, adamState };
+      let flops = 0;
+      for (let step = done; step < stopStep; step++) {
+        flops += stepFlops(run.model.config, withBos(run.tokenizer, run.docs[step]).length - 1);
+      }
+      const started = performance.now();
+      const result = tensor === null
+        ? train(run.model, run.tokenizer, run.docs, options)
+        : trainTensor(tensor, run.tokenizer, run.docs, options);
+      const seconds = (performance.now() - started) / 1000;
+      adamState = result.adamState;
+      done = stopStep;
+      return { losses: result.losses, flops, seconds };
+    },
+  };
+}
+
 /**
- * Times both engines at one shape, on the same run: the reference's 1,000-step schedule from
- * seed 42. The scalar engine trains step after step until `seconds` have passed (a schedule
- * finished early starts again from fresh weights); the tensor engine then trains the same
- * steps, from fresh weights each time, until it too has run for `seconds`.
+ * Times both engines at one shape on the reference's run, in turns of about a tenth of
+ * `seconds` each, so that a change in the machine's load falls on both alike. Each continues
+ * its own run from turn to turn; the ratio compares arithmetic per second (GFLOP/s), which
+ * takes the different lengths of the names each trained on into account.
  */
 export function benchShape(shape: Omit<GPTConfig, "vocabSize">, seconds: number): ShapeResult {
   // Warm-ups: a short run of each engine, on weights of their own.
@@ -153,60 +199,46 @@ export function benchShape(shape: Omit<GPTConfig, "vocabSize">, seconds: number)
   train(warm.model, warm.tokenizer, warm.docs, { steps: 3 });
   trainTensor(toTensorModel(warm.model), warm.tokenizer, warm.docs, { steps: 30 });
 
-  const schedule = 1000;
-  const scalarLosses: number[] = [];
-  let steps = 0, scalarSteps = 0, scalarSeconds = 0;
-  while (scalarSeconds < seconds || scalarSteps < 3) {
-    const run = setup(bundledNames, 42, shape);
-    let adamState: AdamState | undefined;
-    let done = 0;
-    const started = performance.now();
-    const spent = () => scalarSeconds + (performance.now() - started) / 1000;
-    while (done < schedule && (done < 3 || spent() < seconds)) {
-      const result = train(run.model, run.tokenizer, run.docs, {
-        steps: schedule,
-        startStep: done,
-        stopStep: done + 1,
-        adamState,
-      });
-      adamState = result.adamState;
-      if (scalarLosses.length < schedule) scalarLosses.push(...result.losses);
-      done++;
+  const engines = { scalar: trainer(shape, "scalar"), tensor: trainer(shape, "tensor") };
+  const totals = {
+    scalar: { steps: 0, seconds: 0, flops: 0, losses: [] as number[] },
+    tensor: { steps: 0, seconds: 0, flops: 0, losses: [] as number[] },
+  };
+  const turn = seconds / 10;
+  while (totals.scalar.seconds < seconds || totals.tensor.seconds < seconds) {
+    for (const name of ["scalar", "tensor"] as const) {
+      const total = totals[name], engine = engines[name];
+      if (total.seconds >= seconds) continue;
+      let spent = 0, steps = 0;
+      while (steps === 0 || spent < turn) {
+        const rate = steps === 0 ? 0 : steps / spent;
+        const count = Math.max(1, Math.min(100, Math.round(rate * (turn - spent))));
+        const { losses, flops, seconds } = engine.train(count);
+        if (total.steps + steps < schedule) total.losses.push(...losses);
+        total.flops += flops;
+        steps += losses.length;
+        spent += seconds;
+      }
+      total.steps += steps;
+      total.seconds += spent;
     }
-    scalarSeconds = spent();
-    scalarSteps += done;
-    steps = Math.max(steps, done);
   }
-
-  let tensorRuns = 0, tensorSeconds = 0, largestLossGap = 0;
-  while (tensorRuns < 1 || tensorSeconds < seconds) {
-    const run = setup(bundledNames, 42, shape);
-    const model = toTensorModel(run.model);
-    const started = performance.now();
-    const { losses } = trainTensor(model, run.tokenizer, run.docs, {
-      steps: schedule,
-      stopStep: steps,
-    });
-    tensorSeconds += (performance.now() - started) / 1000;
-    for (let s = 0; s < steps; s++) {
-      largestLossGap = Math.max(largestLossGap, Math.abs(losses[s] - scalarLosses[s]));
-    }
-    tensorRuns++;
+  let largestLossGap = 0;
+  const common = Math.min(totals.scalar.losses.length, totals.tensor.losses.length);
+  for (let s = 0; s < common; s++) {
+    largestLossGap = Math.max(
+      largestLossGap,
+      Math.abs(totals.scalar.losses[s] - totals.tensor.losses[s]),
+    );
   }
-
-  const { model, tokenizer, docs } = setup(bundledNames, 42, shape);
-  let flopsPerRun = 0;
-  for (let s = 0; s < steps; s++) {
-    flopsPerRun += stepFlops(model.config, withBos(tokenizer, docs[s]).length - 1);
-  }
-  const scalar = timing(scalarSteps, scalarSeconds, flopsPerRun * scalarSteps / steps);
-  const tensor = timing(steps * tensorRuns, tensorSeconds, flopsPerRun * tensorRuns);
+  const scalar = timing(totals.scalar.steps, totals.scalar.seconds, totals.scalar.flops);
+  const tensor = timing(totals.tensor.steps, totals.tensor.seconds, totals.tensor.flops);
   return {
     shape,
-    parameters: parameterCount(model.config),
+    parameters: parameterCount(warm.model.config),
     scalar,
     tensor,
-    ratio: tensor.stepsPerSecond / scalar.stepsPerSecond,
+    ratio: tensor.gflopsPerSecond / scalar.gflopsPerSecond,
     largestLossGap,
   };
 }
