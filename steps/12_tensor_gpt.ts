@@ -507,46 +507,16 @@ export function gptBackward(model: TensorModel, ws: Workspace): void {
     const a = ws.layers[l], W = model.layers[l], G = model.layerGradients[l];
     // The MLP block, whose output was added to the stream.
     ws.dActivated.fill(0, 0, NH);
-    linearBackward(
-      ws.dActivated,
-      G.mlp_fc2,
-      null,
-      ws.dStream,
-      a.activated,
-      W.mlp_fc2,
-      N,
-      4 * C,
-      C,
-    );
+    linearBackward(ws.dActivated, G.mlp_fc2, null, ws.dStream, a.activated, W.mlp_fc2, N, 4 * C, C);
     ws.dHidden.fill(0, 0, NH);
     if (config.activation === "gelu") geluBackward(ws.dHidden, ws.dActivated, a.hidden, NH);
     else reluBackward(ws.dHidden, ws.dActivated, a.hidden, NH);
     ws.dNorm.fill(0, 0, NC);
-    linearBackward(
-      ws.dNorm,
-      G.mlp_fc1,
-      null,
-      ws.dHidden,
-      a.norm2,
-      W.mlp_fc1,
-      N,
-      C,
-      4 * C,
-    );
+    linearBackward(ws.dNorm, G.mlp_fc1, null, ws.dHidden, a.norm2, W.mlp_fc1, N, C, 4 * C);
     normBackward(config, ws.dStream, ws.dNorm, a.middle, a.norm2, a.scale2, N);
     // The attention block.
     ws.dMixed.fill(0, 0, NC);
-    linearBackward(
-      ws.dMixed,
-      G.attn_wo,
-      null,
-      ws.dStream,
-      a.mixed,
-      W.attn_wo,
-      N,
-      C,
-      C,
-    );
+    linearBackward(ws.dMixed, G.attn_wo, null, ws.dStream, a.mixed, W.attn_wo, N, C, C);
     ws.dq.fill(0, 0, NC);
     ws.dk.fill(0, 0, NC);
     ws.dv.fill(0, 0, NC);
@@ -569,39 +539,9 @@ export function gptBackward(model: TensorModel, ws: Workspace): void {
       );
     }
     ws.dNorm.fill(0, 0, NC);
-    linearBackward(
-      ws.dNorm,
-      G.attn_wq,
-      null,
-      ws.dq,
-      a.norm1,
-      W.attn_wq,
-      N,
-      C,
-      C,
-    );
-    linearBackward(
-      ws.dNorm,
-      G.attn_wk,
-      null,
-      ws.dk,
-      a.norm1,
-      W.attn_wk,
-      N,
-      C,
-      C,
-    );
-    linearBackward(
-      ws.dNorm,
-      G.attn_wv,
-      null,
-      ws.dv,
-      a.norm1,
-      W.attn_wv,
-      N,
-      C,
-      C,
-    );
+    linearBackward(ws.dNorm, G.attn_wq, null, ws.dq, a.norm1, W.attn_wq, N, C, C);
+    linearBackward(ws.dNorm, G.attn_wk, null, ws.dk, a.norm1, W.attn_wk, N, C, C);
+    linearBackward(ws.dNorm, G.attn_wv, null, ws.dv, a.norm1, W.attn_wv, N, C, C);
     normBackward(config, ws.dStream, ws.dNorm, a.input, a.norm1, a.scale1, N);
   }
   // Through the first normalisation to the embeddings (dNorm is free again: reuse it).
