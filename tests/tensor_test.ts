@@ -19,16 +19,17 @@ import {
 } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
 import { gelu, layerNorm } from "../steps/10_experiments.ts";
+import { compareKernel, type KernelCase, kernelCases } from "../steps/11_tensors/kernel_cases.ts";
+import * as tensors from "../steps/11_tensors.ts";
 import {
-  compareKernel,
   geluBackward,
   geluForward,
-  type KernelCase,
-  kernelCases,
   layernormBackward,
   layernormForward,
   linearBackward,
+  linearBackwardPlain,
   linearForward,
+  linearForwardPlain,
   residualBackward,
   residualForward,
 } from "../steps/11_tensors.ts";
@@ -127,7 +128,7 @@ function moreKernelCases(rng: Random): KernelCase[] {
 
 Deno.test("every kernel: same forward bits as the scalar code, gradients within 1e-12 of it and close to finite differences", () => {
   const rng = new Random(7);
-  for (const kernel of [...kernelCases(rng), ...moreKernelCases(rng)]) {
+  for (const kernel of [...kernelCases(tensors, rng), ...moreKernelCases(rng)]) {
     const { sameForwardBits, scalarGap, numericGap } = compareKernel(kernel, rng);
     assert.ok(sameForwardBits, `${kernel.name}: forward differs from the scalar code`);
     assert.ok(scalarGap <= 1e-12, `${kernel.name}: relative gradient gap ${scalarGap} > 1e-12`);
@@ -163,6 +164,12 @@ Deno.test("linear's blocked loops: every row and output count, with and without 
     const gw = new Float64Array(O * I), gb = new Float64Array(O);
     linearForward(out, x, w, bias, N, I, O);
     assert.deepEqual(out, expected, `(${N}, ${I}, ${O}): the same sums, bit for bit`);
+    const plain = new Float64Array(N * O);
+    linearForwardPlain(plain, x, w, bias, N, I, O);
+    assert.deepEqual(plain, expected, `(${N}, ${I}, ${O}): the chapter's plain loops too`);
+    const [px, pw, pb] = [new Float64Array(N * I), new Float64Array(O * I), new Float64Array(O)];
+    linearBackwardPlain(px, pw, pb, dout, x, w, N, I, O);
+    assert.deepEqual([px, pw, pb], [dx, dw, db], "the plain backward is the three loops");
     linearBackward(gx, gw, gb, dout, x, w, N, I, O);
     for (const [got, want, name] of [[gx, dx, "dx"], [gw, dw, "dW"], [gb, db, "dbias"]] as const) {
       for (let i = 0; i < want.length; i++) {
@@ -179,7 +186,7 @@ Deno.test("linear's blocked loops: every row and output count, with and without 
 
 Deno.test("a kernel that is wrong fails the comparison (the check can fail)", () => {
   const rng = new Random(7);
-  const [relu] = kernelCases(rng).filter((k) => k.name === "ReLU");
+  const [relu] = kernelCases(tensors, rng).filter((k) => k.name === "ReLU");
   const broken: KernelCase = { ...relu, backward: (_inputs, dout) => [dout.map((d) => d * 0.5)] };
   const { scalarGap, numericGap } = compareKernel(broken, rng);
   assert.ok(scalarGap > 0.1 && numericGap > 0.1, `a wrong backward shows: ${scalarGap}`);
