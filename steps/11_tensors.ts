@@ -43,16 +43,21 @@ export type Floats = Float64Array | Float32Array;
 
 /** One named tensor of a layout: its place in the buffer and its dimensions. */
 export interface TensorEntry {
+  /** Its name, for example `layer0.attn_wq`. */
   readonly name: string;
+  /** Where it starts in the buffer. */
   readonly offset: number;
   /** Dimensions, outermost first: `[rows, columns]` for a matrix, `[n]` for a bias. */
   readonly shape: readonly number[];
+  /** How many numbers it holds: the product of `shape`. */
   readonly size: number;
 }
 
 /** Named tensors laid end to end in one flat buffer of `size` numbers. */
 export interface TensorLayout {
+  /** The tensors, in buffer order. */
   readonly entries: readonly TensorEntry[];
+  /** How many numbers the buffer holds. */
   readonly size: number;
 }
 

@@ -40,6 +40,7 @@ import {
   initStd,
   matrixShapes,
   type Model,
+  type ModelConfig,
   modelFromWeights,
   validateConfig,
 } from "./04_parameters.ts";
@@ -84,6 +85,7 @@ import { checkTrainArguments } from "../lib/train_arguments.ts";
 import {
   createTensorKVCache,
   createWorkspace,
+  type LayerActivations,
   loadBatch,
   type TensorConfig,
   type TensorKVCache,
@@ -94,6 +96,7 @@ import {
 export {
   createTensorKVCache,
   createWorkspace,
+  type LayerActivations,
   loadBatch,
   type TensorConfig,
   type TensorKVCache,
@@ -103,7 +106,9 @@ export {
 
 /** A GPT on flat buffers: parameters and their gradients, with a named view into each. */
 export interface TensorModel {
-  readonly config: TensorConfig;
+  /** Complete, like a scalar `Model`'s: the choices are the ones it was built with. */
+  readonly config: ModelConfig;
+  /** Where each matrix lies in `params` (and in `grads`). */
   readonly layout: TensorLayout;
   /** Every parameter, in step 04's order: the same order as the scalar `Model.params`. */
   readonly params: Float64Array;
@@ -111,9 +116,11 @@ export interface TensorModel {
   readonly grads: Float64Array;
   /** `weights["layer0.attn_wq"]` is that matrix, a view into `params`. */
   readonly weights: Record<string, Float64Array>;
+  /** The same views into `grads`. */
   readonly gradients: Record<string, Float64Array>;
   /** The same views per layer, `layers[l].attn_wq` for `weights["layer{l}.attn_wq"]`. */
   readonly layers: readonly LayerTensors[];
+  /** The same per layer, into `grads`. */
   readonly layerGradients: readonly LayerTensors[];
 }
 
@@ -151,15 +158,15 @@ function perLayer(views: Record<string, Float64Array>, nLayer: number): LayerTen
  * console.log(tensorModelFromWeights(config, () => 0.5).params.length); // 48
  * ```
  */
-export function tensorModelFromWeights(config: TensorConfig, next: () => number): TensorModel {
-  validateConfig(config);
+export function tensorModelFromWeights(given: TensorConfig, next: () => number): TensorModel {
+  const config = validateConfig(given);
   const layout = tensorLayout(matrixShapes(config));
   const params = new Float64Array(layout.size);
   for (let i = 0; i < params.length; i++) params[i] = next();
   const grads = new Float64Array(layout.size);
   const weights = tensorViews(params, layout), gradients = tensorViews(grads, layout);
   return {
-    config: { ...config },
+    config,
     layout,
     params,
     grads,
@@ -237,19 +244,19 @@ export function toTensorModel(model: Model): TensorModel {
 // -----------------------------------------------------------------------------------------
 
 function normForward(
-  config: TensorConfig,
+  config: ModelConfig,
   out: Float64Array,
   scale: Float64Array,
   inp: Float64Array,
   N: number,
 ) {
-  if ((config.norm ?? "rmsnorm") === "layernorm") {
+  if (config.norm === "layernorm") {
     layernormForward(out, scale, inp, null, null, N, config.nEmbd);
   } else rmsnormForward(out, scale, inp, N, config.nEmbd);
 }
 
 function normBackward(
-  config: TensorConfig,
+  config: ModelConfig,
   dinp: Float64Array,
   dout: Float64Array,
   inp: Float64Array,
@@ -257,7 +264,7 @@ function normBackward(
   scale: Float64Array,
   N: number,
 ) {
-  if ((config.norm ?? "rmsnorm") === "layernorm") {
+  if (config.norm === "layernorm") {
     layernormBackward(dinp, dout, out, scale, N, config.nEmbd);
   } else rmsnormBackward(dinp, dout, inp, scale, N, config.nEmbd);
 }
@@ -450,15 +457,21 @@ export function adamUpdate(
 
 /** Options of `trainTensor`: step 07's, plus the batch size. */
 export interface TensorTrainOptions {
+  /** Length of the schedule: the learning rate decays linearly to zero over it. */
   steps: number;
+  /** Adam's settings; defaults to the reference's. */
   adam?: AdamOptions;
+  /** Where to start in the schedule (to resume); default 0. */
   startStep?: number;
+  /** Where to stop (exclusive); default `steps`. */
   stopStep?: number;
+  /** Optimizer state to continue from (to resume); default fresh. Step 07's, so either engine's. */
   adamState?: AdamState;
   /** Documents per step (default 1, the reference); step s trains on `docs[s*B .. s*B+B)`. */
   batchSize?: number;
   /** Called after the backward pass, while `model.grads` holds this step's gradients. */
   beforeUpdate?: (step: number, model: TensorModel) => void;
+  /** Called after each step, for progress and curves. */
   onStep?: (report: StepReport) => void;
 }
 

@@ -5,10 +5,9 @@
 // and resuming across engines.
 
 import assert from "node:assert/strict";
-import { Value } from "../steps/01_autograd.ts";
+import type { Value } from "../steps/01_autograd.ts";
 import { bundledNames, withBos } from "../steps/02_tokenizer.ts";
 import { createModel, type Model } from "../steps/04_parameters.ts";
-import type { Variant } from "../steps/06_gpt.ts";
 import {
   createAdamState,
   defaultAdam,
@@ -18,7 +17,7 @@ import {
   TrainingDivergedError,
 } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
-import { gelu, layerNorm } from "../steps/10_experiments.ts";
+import { gelu, layerNorm } from "../steps/03_components.ts";
 import { compareKernel, type KernelCase, kernelCases } from "../steps/11_tensors/kernel_cases.ts";
 import * as tensors from "../steps/11_tensors.ts";
 import {
@@ -60,14 +59,6 @@ import { Random } from "../lib/random.ts";
 import { filesAllowed } from "./cli_helpers.ts";
 
 type Shape = Omit<TensorConfig, "vocabSize">;
-
-/** Step 10's LayerNorm and GeLU as a scalar variant, for a config that asks for them. */
-function variantOf(config: TensorConfig): Variant {
-  return {
-    ...(config.norm === "layernorm" ? { norm: layerNorm } : {}),
-    ...(config.activation === "gelu" ? { activation: gelu } : {}),
-  };
-}
 
 // -----------------------------------------------------------------------------------------
 // Kernels, one by one.
@@ -239,7 +230,7 @@ Deno.test("the whole model's gradients equal the scalar engine's element by elem
     const workspace = createWorkspace(tensor.config);
     // A long name, so that the block size cuts it where it is small.
     const tokens = withBos(tokenizer, docs.find((doc) => doc.length >= 9)!);
-    const loss = documentLoss(model, tokens, variantOf(tensor.config));
+    const loss = documentLoss(model, tokens);
     loss.backward();
     loadBatch(tensor, workspace, [tokens]);
     assert.equal(gptForward(tensor, workspace), loss.data, `${describe(shape)}: same loss bits`);
@@ -282,22 +273,17 @@ function compareRuns(shape: Shape, steps: number, text = bundledNames): number {
   const scalar = setup(text, 42, shape);
   const tensor = setup(text, 42, shape);
   const tensorModel = toTensorModel(tensor.model);
-  const variant = variantOf(tensorModel.config);
-  const expected = train(scalar.model, scalar.tokenizer, scalar.docs, { steps, variant }).losses;
+  const expected = train(scalar.model, scalar.tokenizer, scalar.docs, { steps }).losses;
   const losses = trainTensor(tensorModel, tensor.tokenizer, tensor.docs, { steps }).losses;
   assert.equal(losses.length, steps);
   let worst = 0;
   for (let s = 0; s < steps; s++) worst = Math.max(worst, Math.abs(losses[s] - expected[s]));
-  if (!tensorModel.config.norm) {
-    const samples = (run: () => string) => Array.from({ length: 5 }, run);
-    assert.deepEqual(
-      samples(() =>
-        generateTensor(tensorModel, tensor.tokenizer, tensor.rng, { temperature: 0.5 })
-      ),
-      samples(() => generate(scalar.model, scalar.tokenizer, scalar.rng, { temperature: 0.5 })),
-      `${describe(shape)}: the same samples`,
-    );
-  }
+  const samples = (run: () => string) => Array.from({ length: 5 }, run);
+  assert.deepEqual(
+    samples(() => generateTensor(tensorModel, tensor.tokenizer, tensor.rng, { temperature: 0.5 })),
+    samples(() => generate(scalar.model, scalar.tokenizer, scalar.rng, { temperature: 0.5 })),
+    `${describe(shape)}: the same samples`,
+  );
   return worst;
 }
 

@@ -13,57 +13,88 @@
 
 import type { GPTConfig } from "../04_parameters.ts";
 
-/** A config with the optional architecture choices (step 10's LayerNorm and GeLU). */
-export type TensorConfig = GPTConfig & {
-  norm?: "rmsnorm" | "layernorm";
-  activation?: "relu" | "gelu";
-};
+/** The config the tensor engine runs: step 04's, whose `norm` and `activation` it follows. */
+export type TensorConfig = GPTConfig;
 
 /** One layer's activations, `(rows, C)` unless noted. */
-interface LayerActivations {
-  input: Float64Array; // the residual stream entering the layer
+export interface LayerActivations {
+  /** The residual stream entering the layer. */
+  input: Float64Array;
+  /** `input` normalised, attention's input. */
   norm1: Float64Array;
-  scale1: Float64Array; // (rows)
+  /** `(rows)`: the first norm's scale per row, for its backward. */
+  scale1: Float64Array;
+  /** Queries, keys and values. */
   q: Float64Array;
+  /** Keys (see `q`). */
   k: Float64Array;
+  /** Values (see `q`). */
   v: Float64Array;
-  att: Float64Array; // (rows, nHead, blockSize): attention weights
-  mixed: Float64Array; // heads side by side, before attn_wo
-  middle: Float64Array; // input + attention
+  /** `(rows, nHead, blockSize)`: the attention weights. */
+  att: Float64Array;
+  /** The heads side by side, before `attn_wo`. */
+  mixed: Float64Array;
+  /** `input` plus attention: the stream between the two blocks. */
+  middle: Float64Array;
+  /** `middle` normalised, the MLP's input. */
   norm2: Float64Array;
-  scale2: Float64Array; // (rows)
-  hidden: Float64Array; // (rows, 4C): mlp_fc1's output
-  activated: Float64Array; // (rows, 4C): after ReLU or GeLU
+  /** `(rows)`: the second norm's scale per row. */
+  scale2: Float64Array;
+  /** `(rows, 4C)`: `mlp_fc1`'s output. */
+  hidden: Float64Array;
+  /** `(rows, 4C)`: after ReLU or GeLU. */
+  activated: Float64Array;
 }
 
 /** The buffers of a step for up to `batchSize` documents; `rows` of them in use. */
 export interface Workspace {
+  /** How many documents a batch may hold. */
   readonly batchSize: number;
   /** How many rows the buffers hold: `batchSize * blockSize`, or 1 for sampling. */
   readonly capacity: number;
+  /** How many rows the loaded batch uses (one per prediction). */
   rows: number;
+  /** `(rows)`: the token at each row. */
   readonly tokens: Int32Array;
+  /** `(rows)`: its position in its document. */
   readonly positions: Int32Array;
+  /** `(rows)`: the token that follows it, which the row must predict. */
   readonly targets: Int32Array;
+  /** `(rows)`: the first row of its document: the causal mask. */
   readonly starts: Int32Array;
+  /** `wte[token] + wpe[position]` of each row. */
   readonly embedded: Float64Array;
+  /** `(rows)`: the scale of the embedding's norm. */
   readonly scale0: Float64Array;
+  /** Each layer's activations. */
   readonly layers: readonly LayerActivations[];
   /** The residual stream after the last layer, `lm_head`'s input. */
   readonly output: Float64Array;
+  /** `(rows, vocabSize)`: the logits. */
   readonly logits: Float64Array;
+  /** `(rows, vocabSize)`: their softmax. */
   readonly probs: Float64Array;
+  /** `(rows)`: `-log probs[target]`. */
   readonly losses: Float64Array;
-  // Gradients of activations, reused layer after layer.
+  /** `(rows, vocabSize)`: the gradient of the logits. */
   readonly dLogits: Float64Array;
+  /** The gradient of the residual stream, carried from layer to layer. */
   readonly dStream: Float64Array;
+  /** The gradient of a norm's output, reused by every norm. */
   readonly dNorm: Float64Array;
+  /** The gradient of `mixed`. */
   readonly dMixed: Float64Array;
+  /** The gradients of the queries, keys and values. */
   readonly dq: Float64Array;
+  /** See `dq`. */
   readonly dk: Float64Array;
+  /** See `dq`. */
   readonly dv: Float64Array;
+  /** `(rows, 4C)`: the gradient of `hidden`. */
   readonly dHidden: Float64Array;
+  /** `(rows, 4C)`: the gradient of `activated`. */
   readonly dActivated: Float64Array;
+  /** `(blockSize)`: attention's backward's working space. */
   readonly scratch: Float64Array;
 }
 
@@ -186,7 +217,9 @@ export function loadBatch(
 
 /** The keys and values of the positions so far, per layer, `(blockSize, C)` each. */
 export interface TensorKVCache {
+  /** The keys of each layer, one row per position fed so far. */
   readonly keys: Float64Array[];
+  /** The values of each layer, likewise. */
   readonly values: Float64Array[];
 }
 
