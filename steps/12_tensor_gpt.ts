@@ -596,8 +596,12 @@ export function generateTensor(
  * `gptBackward` and `adamUpdate` above (attention is one call per row).
  */
 export function kernelsPerStep(config: GPTConfig, rows: number): number {
+  // Forward: embedding, norm; per layer norm, q, k, v, attention (a call per row), attn_wo,
+  // residual, norm, mlp_fc1, activation, mlp_fc2, residual; lm_head, cross-entropy.
   const forward = 2 + config.nLayer * (11 + rows) + 2;
-  const backward = 2 + config.nLayer * (10 + rows) + 2;
+  // Backward: cross-entropy, lm_head; per layer mlp_fc2, activation, mlp_fc1, norm, attn_wo,
+  // attention (per row), q, k, v, norm; the first norm, the embedding. Then one Adam update.
+  const backward = 2 + config.nLayer * (9 + rows) + 2;
   return forward + backward + 1;
 }
 
