@@ -1,0 +1,573 @@
+/**
+ * # Step 14: GPT-2, run by our own code
+ *
+ * What you will learn: our GPT is GPT-2 with a handful of nameable simplifications, and putting
+ * them back is a few switches in a config. microgpt introduces its model as "GPT-2, with minor
+ * differences": RMSNorm instead of LayerNorm, no biases, ReLU instead of GeLU. Two more
+ * separate our model from the real one: GPT-2 normalises once more after the last block
+ * (`ln_f`) and reads its output layer off the token embedding (a tied `lm_head`), and it does
+ * not normalise the embedding itself. Everything else (learned positions, causal multi-head
+ * attention, the MLP of width 4 C, residual adds, the KV cache) is the same mathematics. So one
+ * forward pass with those switches runs both: our names model, and the 124 million weights
+ * OpenAI trained, with step 13's tokenizer in front.
+ *
+ * Run it: `deno run steps/14_gpt2.ts` (a tiny random GPT-2; no download). With real weights:
+ * `deno task gpt2 --weights model.safetensors --prompt "..."` (see docs/gpt2.md). Builds on:
+ * step 11 (the kernels), step 12 (our model on them), step 13 (the tokenizer).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  attentionRowForward,
+  embeddingForward,
+  type Floats,
+  geluForward,
+  layernormForward,
+  linearForward,
+  reluForward,
+  residualForward,
+  rmsnormForward,
+} from "./11_tensors.ts";
+import {
+  createTensorKVCache,
+  createTensorModel,
+  createWorkspace,
+  gptNextLogits,
+  type TensorModel,
+} from "./12_tensor_gpt.ts";
+import { decode, encode, gpt2Tokenizer } from "./13_bpe.ts";
+import {
+  GPT2_SMALL,
+  gpt2ParameterCount,
+  type Gpt2Shape,
+  gpt2TensorShapes,
+} from "../lib/gpt2_format.ts";
+import { Random } from "../lib/random.ts";
+
+// -------------------------------------------------------------------------------------------
+// 1. The architecture as a config
+//
+// Each field is one of the differences, named for what it switches. Our model is every field
+// at its simple setting; GPT-2 is every field the other way.
+
+/** The architectural choices that separate our GPT from GPT-2. */
+export interface Architecture {
+  /** RMSNorm (ours: scale only) or LayerNorm (GPT-2: centre, then scale). */
+  norm: "rmsnorm" | "layernorm";
+  /** Whether each norm has a learned gain and bias (GPT-2's `ln_*.weight`, `.bias`). */
+  normWeights: boolean;
+  /** ReLU (ours) or GeLU in its tanh form (GPT-2). */
+  activation: "relu" | "gelu";
+  /** Whether every linear layer adds a bias (GPT-2) or not (ours). */
+  biases: boolean;
+  /** Whether the embedding is normalised before the first block (ours). */
+  embeddingNorm: boolean;
+  /** Whether a last norm comes after the last block (GPT-2's `ln_f`). */
+  finalNorm: boolean;
+  /** Whether the output layer is the token embedding itself (GPT-2) or its own `lm_head`. */
+  tiedOutput: boolean;
+}
+
+/** Our model, as steps 04 to 12 build it. */
+export const OURS: Architecture = {
+  norm: "rmsnorm",
+  normWeights: false,
+  activation: "relu",
+  biases: false,
+  embeddingNorm: true,
+  finalNorm: false,
+  tiedOutput: false,
+};
+
+/** GPT-2, as OpenAI trained it. */
+export const GPT2: Architecture = {
+  norm: "layernorm",
+  normWeights: true,
+  activation: "gelu",
+  biases: true,
+  embeddingNorm: false,
+  finalNorm: true,
+  tiedOutput: true,
+};
+
+/** The size of a model: the same five numbers as step 04's `GPTConfig`. */
+export interface ModelShape {
+  vocabSize: number;
+  nLayer: number;
+  nEmbd: number;
+  nHead: number;
+  /** Positions the model has embeddings for: 16 for ours, 1,024 for GPT-2. */
+  blockSize: number;
+}
+
+/**
+ * A model ready for inference: its shape, its architecture, and its weights by our names
+ * (step 04's `wte`, `layer0.attn_wq`, ..., plus GPT-2's biases and norm weights, below).
+ * Weights are `Float64Array` for our models and `Float32Array` for GPT-2: 124 M parameters as
+ * float64 would be 1 GB.
+ */
+export interface InferenceModel {
+  readonly shape: ModelShape;
+  readonly architecture: Architecture;
+  readonly weights: Readonly<Record<string, Floats>>;
+}
+
+/**
+ * Our tensor model (step 12) as an inference model: the same buffers, no copy.
+ *
+ * @param model a model of step 12
+ * @returns it, with our architecture (step 10's norm and activation switches kept)
+ */
+export function fromTensorModel(model: TensorModel): InferenceModel {
+  const { vocabSize, nLayer, nEmbd, nHead, blockSize, norm, activation } = model.config;
+  return {
+    shape: { vocabSize, nLayer, nEmbd, nHead, blockSize },
+    architecture: { ...OURS, norm: norm ?? "rmsnorm", activation: activation ?? "relu" },
+    weights: model.weights,
+  };
+}
+
+// -------------------------------------------------------------------------------------------
+// 2. GPT-2's weights under our names
+//
+// Hugging Face's export keeps the names of OpenAI's TensorFlow code and its `Conv1D` layer,
+// which stores a linear map as [input][output]: the transpose of our [output][input] rows
+// (step 03's `linear` takes one dot product per row of W). Attention's three matrices come as
+// one, `c_attn`, with q, k and v side by side in its output columns. Side by side:
+//
+// | GPT-2 (Hugging Face)            | ours                                     |
+// | ------------------------------- | ---------------------------------------- |
+// | `wte.weight` [V, C]             | `wte`, and the output layer (tied)       |
+// | `wpe.weight` [1024, C]          | `wpe`                                    |
+// | `h.N.ln_1.weight`, `.bias`      | `layerN.norm1_gain`, `layerN.norm1_bias` |
+// | `h.N.attn.c_attn.weight` [C,3C] | `layerN.attn_wq`, `_wk`, `_wv`, each [C, C] transposed |
+// | `h.N.attn.c_attn.bias` [3C]     | `layerN.attn_bq`, `_bk`, `_bv`           |
+// | `h.N.attn.c_proj.*`             | `layerN.attn_wo` (transposed), `attn_bo` |
+// | `h.N.ln_2.weight`, `.bias`      | `layerN.norm2_gain`, `layerN.norm2_bias` |
+// | `h.N.mlp.c_fc.*` [C, 4C]        | `layerN.mlp_fc1` (transposed), `mlp_b1`  |
+// | `h.N.mlp.c_proj.*` [4C, C]      | `layerN.mlp_fc2` (transposed), `mlp_b2`  |
+// | `ln_f.weight`, `.bias`          | `norm_f_gain`, `norm_f_bias`             |
+
+/**
+ * Columns `from..from+cols` of a `[rows, allCols]` matrix, transposed to `[cols, rows]`.
+ * @param source the matrix, row-major
+ * @param rows its rows (the layer's inputs)
+ * @param allCols its columns (the layer's outputs)
+ * @param from the first column taken
+ * @param cols how many columns
+ */
+function transposedColumns(
+  source: Float32Array,
+  rows: number,
+  allCols: number,
+  from: number,
+  cols: number,
+): Float32Array {
+  const out = new Float32Array(cols * rows);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = source[r * allCols + from + c];
+  }
+  return out;
+}
+
+/**
+ * Builds GPT-2 under our names from Hugging Face's tensors, taken one at a time (so the file's
+ * copy of a matrix can be dropped as soon as ours is made).
+ *
+ * @param shape the model's size (`lib/gpt2_format.ts`)
+ * @param take returns a tensor by its Hugging Face name, in the file's layout
+ * @param onTensor called after each tensor (for a progress line)
+ * @returns the model
+ */
+export function gpt2FromHuggingFace(
+  shape: Gpt2Shape,
+  take: (name: string) => Float32Array,
+  onTensor?: (name: string) => void,
+): InferenceModel {
+  const { nEmbd: C, nLayer } = shape;
+  const weights: Record<string, Float32Array> = {};
+  const get = (name: string) => {
+    const tensor = take(name);
+    onTensor?.(name);
+    return tensor;
+  };
+  weights.wte = get("wte.weight");
+  weights.wpe = get("wpe.weight");
+  for (let l = 0; l < nLayer; l++) {
+    const [h, ours] = [`h.${l}`, `layer${l}`];
+    weights[`${ours}.norm1_gain`] = get(`${h}.ln_1.weight`);
+    weights[`${ours}.norm1_bias`] = get(`${h}.ln_1.bias`);
+    const qkv = get(`${h}.attn.c_attn.weight`);
+    const qkvBias = get(`${h}.attn.c_attn.bias`);
+    for (const [i, part] of ["q", "k", "v"].entries()) {
+      weights[`${ours}.attn_w${part}`] = transposedColumns(qkv, C, 3 * C, i * C, C);
+      weights[`${ours}.attn_b${part}`] = qkvBias.slice(i * C, (i + 1) * C);
+    }
+    weights[`${ours}.attn_wo`] = transposedColumns(get(`${h}.attn.c_proj.weight`), C, C, 0, C);
+    weights[`${ours}.attn_bo`] = get(`${h}.attn.c_proj.bias`);
+    weights[`${ours}.norm2_gain`] = get(`${h}.ln_2.weight`);
+    weights[`${ours}.norm2_bias`] = get(`${h}.ln_2.bias`);
+    weights[`${ours}.mlp_fc1`] = transposedColumns(get(`${h}.mlp.c_fc.weight`), C, 4 * C, 0, 4 * C);
+    weights[`${ours}.mlp_b1`] = get(`${h}.mlp.c_fc.bias`);
+    weights[`${ours}.mlp_fc2`] = transposedColumns(get(`${h}.mlp.c_proj.weight`), 4 * C, C, 0, C);
+    weights[`${ours}.mlp_b2`] = get(`${h}.mlp.c_proj.bias`);
+  }
+  weights.norm_f_gain = get("ln_f.weight");
+  weights.norm_f_bias = get("ln_f.bias");
+  const { vocabSize, nHead, nPositions: blockSize } = shape;
+  return {
+    shape: { vocabSize, nLayer, nEmbd: C, nHead, blockSize },
+    architecture: GPT2,
+    weights,
+  };
+}
+
+// -------------------------------------------------------------------------------------------
+// 3. One forward pass for both
+//
+// Step 12's forward with the cache, one position at a time, each difference an `if`. The
+// buffers are sized once for one row; the cache holds the keys and values of every position
+// fed so far (float64: GPT-2 small's 12 layers x 1,024 positions x 768 x 2 take 151 MB).
+
+/** The KV cache and the buffers of one position, sized once. */
+export interface InferenceState {
+  /** The positions the cache has room for. */
+  readonly maxPositions: number;
+  readonly keys: Float64Array[];
+  readonly values: Float64Array[];
+  readonly token: Int32Array;
+  readonly position: Int32Array;
+  readonly x: Float64Array; // the residual stream, (C)
+  readonly normed: Float64Array; // (C)
+  readonly scale: Float64Array; // (1): the norm's 1/sqrt(...)
+  readonly q: Float64Array;
+  readonly k: Float64Array;
+  readonly v: Float64Array;
+  readonly att: Float64Array; // (nHead, maxPositions)
+  readonly mixed: Float64Array;
+  readonly branch: Float64Array; // (C): attention's or the MLP's output, before the add
+  readonly hidden: Float64Array; // (4C)
+  readonly activated: Float64Array; // (4C)
+  readonly logits: Float64Array; // (vocabSize)
+}
+
+/**
+ * Allocates the cache and buffers for up to `maxPositions` positions.
+ *
+ * @param model the model
+ * @param maxPositions how many positions will be fed (default: all the model has)
+ * @returns the state
+ */
+export function createInferenceState(
+  model: InferenceModel,
+  maxPositions = model.shape.blockSize,
+): InferenceState {
+  const { nLayer, nEmbd: C, nHead, vocabSize, blockSize } = model.shape;
+  if (!(Number.isInteger(maxPositions) && maxPositions >= 1 && maxPositions <= blockSize)) {
+    throw new RangeError(`maxPositions must be 1 to ${blockSize}, got ${maxPositions}`);
+  }
+  const f = (n: number) => new Float64Array(n);
+  return {
+    maxPositions,
+    keys: Array.from({ length: nLayer }, () => f(maxPositions * C)),
+    values: Array.from({ length: nLayer }, () => f(maxPositions * C)),
+    token: new Int32Array(1),
+    position: new Int32Array(1),
+    x: f(C),
+    normed: f(C),
+    scale: f(1),
+    q: f(C),
+    k: f(C),
+    v: f(C),
+    att: f(nHead * maxPositions),
+    mixed: f(C),
+    branch: f(C),
+    hidden: f(4 * C),
+    activated: f(4 * C),
+    logits: f(vocabSize),
+  };
+}
+
+/**
+ * The logits of the next token after `token` at `position`, extending the cache (positions
+ * 0..position-1 must have been fed first). The returned array is overwritten by the next call.
+ *
+ * @param model our model or GPT-2
+ * @param state its cache and buffers
+ * @param token the token at `position`
+ * @param position 0, 1, 2, ...
+ * @returns the logits, `(vocabSize)`
+ */
+export function forwardToken(
+  model: InferenceModel,
+  state: InferenceState,
+  token: number,
+  position: number,
+): Float64Array {
+  const { shape, architecture: arch, weights: w } = model;
+  const { nLayer, nEmbd: C, nHead, vocabSize } = shape;
+  if (!(Number.isInteger(position) && position >= 0 && position < state.maxPositions)) {
+    throw new RangeError(`position ${position} is outside 0..${state.maxPositions - 1}`);
+  }
+  if (!(Number.isInteger(token) && token >= 0 && token < vocabSize)) {
+    throw new RangeError(`token ${token} is outside the vocabulary 0..${vocabSize - 1}`);
+  }
+  const s = state;
+  const bias = (name: string) => (arch.biases ? w[name] : null);
+  const norm = (out: Float64Array, inp: Float64Array, prefix: string) => {
+    if (arch.norm === "rmsnorm") rmsnormForward(out, s.scale, inp, 1, C);
+    else {
+      const [gain, offset] = arch.normWeights
+        ? [w[`${prefix}_gain`], w[`${prefix}_bias`]]
+        : [null, null];
+      layernormForward(out, s.scale, inp, gain, offset, 1, C);
+    }
+  };
+  s.token[0] = token;
+  s.position[0] = position;
+  embeddingForward(s.x, w.wte, w.wpe, s.token, s.position, 1, C);
+  if (arch.embeddingNorm) norm(s.x, s.x, "norm_embedding");
+  const attention = { nHead, C, blockSize: s.maxPositions };
+  for (let l = 0; l < nLayer; l++) {
+    const p = `layer${l}`;
+    norm(s.normed, s.x, `${p}.norm1`);
+    linearForward(s.q, s.normed, w[`${p}.attn_wq`], bias(`${p}.attn_bq`), 1, C, C);
+    linearForward(s.k, s.normed, w[`${p}.attn_wk`], bias(`${p}.attn_bk`), 1, C, C);
+    linearForward(s.v, s.normed, w[`${p}.attn_wv`], bias(`${p}.attn_bv`), 1, C, C);
+    s.keys[l].set(s.k, position * C);
+    s.values[l].set(s.v, position * C);
+    attentionRowForward(s.mixed, s.att, s.q, s.keys[l], s.values[l], 0, 0, 0, position, attention);
+    linearForward(s.branch, s.mixed, w[`${p}.attn_wo`], bias(`${p}.attn_bo`), 1, C, C);
+    residualForward(s.x, s.branch, s.x, C);
+    norm(s.normed, s.x, `${p}.norm2`);
+    linearForward(s.hidden, s.normed, w[`${p}.mlp_fc1`], bias(`${p}.mlp_b1`), 1, C, 4 * C);
+    if (arch.activation === "gelu") geluForward(s.activated, s.hidden, 4 * C);
+    else reluForward(s.activated, s.hidden, 4 * C);
+    linearForward(s.branch, s.activated, w[`${p}.mlp_fc2`], bias(`${p}.mlp_b2`), 1, 4 * C, C);
+    residualForward(s.x, s.branch, s.x, C);
+  }
+  const last = arch.finalNorm ? (norm(s.normed, s.x, "norm_f"), s.normed) : s.x;
+  const output = arch.tiedOutput ? w.wte : w.lm_head;
+  linearForward(s.logits, last, output, null, 1, C, vocabSize);
+  return s.logits;
+}
+
+// -------------------------------------------------------------------------------------------
+// 4. Choosing the next token
+//
+// Step 08's sampling: divide the logits by the temperature, keep the k likeliest, softmax,
+// draw. Temperature 0 is the limit of that: always the likeliest token (greedy decoding).
+
+/** How the next token is chosen. */
+export interface SamplingOptions {
+  /** 0 for greedy; otherwise the logits are divided by it. */
+  temperature: number;
+  /** Draw only among this many likeliest tokens; 0 for all. */
+  topK: number;
+}
+
+/**
+ * The probabilities of the next token, after temperature and top-k (at temperature 0, those
+ * of temperature 1, for showing).
+ *
+ * @param logits the model's output
+ * @param options temperature and top-k
+ * @returns one probability per token, summing to 1
+ */
+export function nextTokenProbabilities(
+  logits: ArrayLike<number>,
+  options: SamplingOptions,
+): Float64Array {
+  const temperature = options.temperature === 0 ? 1 : options.temperature;
+  const probs = new Float64Array(logits.length);
+  let cutoff = -Infinity;
+  if (options.topK > 0 && options.topK < logits.length) {
+    cutoff = Float64Array.from(logits).sort()[logits.length - options.topK];
+  }
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) {
+    probs[i] = logits[i] >= cutoff ? Math.exp((logits[i] - max) / temperature) : 0;
+    total += probs[i];
+  }
+  for (let i = 0; i < probs.length; i++) probs[i] /= total;
+  return probs;
+}
+
+/**
+ * Chooses the next token: the likeliest at temperature 0, else a draw from
+ * {@link nextTokenProbabilities} with `random`.
+ *
+ * @param logits the model's output
+ * @param options temperature and top-k
+ * @param random the generator (Python's, from `lib/random.ts`)
+ * @returns the token id
+ */
+export function chooseToken(
+  logits: ArrayLike<number>,
+  options: SamplingOptions,
+  random: Random,
+): number {
+  if (options.temperature === 0) {
+    let best = 0;
+    for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+    return best;
+  }
+  return random.choices(nextTokenProbabilities(logits, options));
+}
+
+/** What {@link generateTokens} needs besides the model. */
+export interface GenerateTokensOptions extends SamplingOptions {
+  /** How many tokens to generate at most. */
+  tokens: number;
+  /** The generator for draws. */
+  random: Random;
+  /** Generation ends after this token (GPT-2's `<|endoftext|>`), if given. */
+  stopToken?: number;
+  /** Called with each new token and the logits it was chosen from. */
+  onToken?: (token: number, logits: Float64Array) => void;
+}
+
+/**
+ * Feeds the prompt through the cache, then generates token after token: the same code for
+ * our model and for GPT-2.
+ *
+ * @param model the model
+ * @param prompt the ids to start from (at least one)
+ * @param options how many tokens, how to choose them
+ * @returns the generated ids (without the prompt)
+ */
+export function generateTokens(
+  model: InferenceModel,
+  prompt: readonly number[],
+  options: GenerateTokensOptions,
+): number[] {
+  const total = prompt.length + options.tokens;
+  if (prompt.length < 1) throw new RangeError("the prompt needs at least one token");
+  if (total - 1 > model.shape.blockSize) {
+    throw new RangeError(
+      `${prompt.length} prompt tokens + ${options.tokens} new ones exceed the model's ` +
+        `${model.shape.blockSize} positions`,
+    );
+  }
+  const state = createInferenceState(model, Math.max(1, total - 1));
+  let logits: Float64Array = new Float64Array(0);
+  for (const [position, token] of prompt.entries()) {
+    logits = forwardToken(model, state, token, position);
+  }
+  const out: number[] = [];
+  for (let position = prompt.length; out.length < options.tokens; position++) {
+    const token = chooseToken(logits, options, options.random);
+    out.push(token);
+    options.onToken?.(token, logits);
+    if (token === options.stopToken || out.length === options.tokens) break;
+    logits = forwardToken(model, state, token, position);
+  }
+  return out;
+}
+
+// -------------------------------------------------------------------------------------------
+// Demonstration
+
+/**
+ * A GPT-2 of the given size with random weights (N(0, 0.02^2), norms' gains near 1), as the
+ * tests and the benchmark write to files.
+ *
+ * @param name the Hugging Face name of the tensor
+ * @param length its number of values
+ * @param random the generator
+ * @returns the values
+ */
+export function randomGpt2Tensor(name: string, length: number, random: Random): Float32Array {
+  const values = new Float32Array(length);
+  const gain = /ln_.*\.weight$/.test(name);
+  for (let i = 0; i < length; i++) values[i] = (gain ? 1 : 0) + random.gauss(0, 0.02);
+  return values;
+}
+
+/**
+ * Shows the idea of this step and checks it with assertions. Runs when the file is run
+ * directly; the tests call it too, with a silent `print`.
+ *
+ * @param print where the demonstration's lines go
+ */
+export function demo(print: (line: string) => void = console.log): void {
+  print("Step 14: GPT-2 on our own forward pass.\n");
+  print("The differences, as switches (ours -> GPT-2):");
+  for (const key of Object.keys(OURS) as (keyof Architecture)[]) {
+    print(`  ${key.padEnd(14)} ${String(OURS[key]).padEnd(8)} -> ${GPT2[key]}`);
+  }
+  const parameters = gpt2ParameterCount(GPT2_SMALL);
+  print(
+    `\nGPT-2 small: ${parameters.toLocaleString("en-US")} parameters, ` +
+      `${(parameters * 4 / 1e6).toFixed(0)} MB as float32 (${
+        (parameters * 8 / 1e6).toFixed(0)
+      } MB as float64), against our 4,192.`,
+  );
+
+  // Our model through the shared forward pass: the same logits as step 12's, bit for bit.
+  const config = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 };
+  const ours = createTensorModel(config, new Random(42));
+  const oursState = createInferenceState(fromTensorModel(ours));
+  const workspace = createWorkspace(ours.config);
+  const cache = createTensorKVCache(ours.config);
+  for (const [position, token] of [26, 4, 12, 12, 0].entries()) {
+    const shared = forwardToken(fromTensorModel(ours), oursState, token, position);
+    const stepTwelve = gptNextLogits(ours, workspace, cache, token, position);
+    assert.deepEqual(shared, stepTwelve.subarray(0, 27), "one forward pass for both models");
+  }
+
+  // A tiny GPT-2 with random weights, built from Hugging Face-named tensors as a file has them.
+  const shape: Gpt2Shape = { ...GPT2_SMALL, nPositions: 32, nEmbd: 32, nLayer: 2, nHead: 4 };
+  const random = new Random(14);
+  const files = new Map<string, Float32Array>();
+  for (const [name, dims] of gpt2TensorShapes(shape)) {
+    files.set(name, randomGpt2Tensor(name, dims.reduce((a, b) => a * b, 1), random));
+  }
+  const model = gpt2FromHuggingFace(shape, (name) => files.get(name)!);
+  const tokenizer = gpt2Tokenizer();
+  const prompt = encode(tokenizer, "Hello world");
+  const generated = generateTokens(model, prompt, {
+    tokens: 8,
+    temperature: 0,
+    topK: 0,
+    random,
+  });
+  print(`\nA tiny random GPT-2 (2 layers, n_embd 32, the real 50,257-token vocabulary):`);
+  print(`  prompt "Hello world" = [${prompt.join(", ")}]`);
+  print(
+    `  greedy continuation [${generated.join(", ")}] = ${
+      JSON.stringify(decode(tokenizer, generated))
+    }`,
+  );
+  print("  (random weights say nothing; real ones: deno task gpt2 --weights model.safetensors)");
+
+  // Conv1D: x times the file's [input][output] matrix is our [output][input] matrix times x.
+  const x = Float64Array.from({ length: 32 }, (_, i) => Math.sin(i));
+  const conv = files.get("h.0.attn.c_attn.weight")!;
+  const ourRows = model.weights["layer0.attn_wk"];
+  for (const o of [0, 7, 31]) {
+    let fileWay = 0, ourWay = 0;
+    for (let i = 0; i < 32; i++) fileWay += x[i] * conv[i * 96 + 32 + o]; // k is columns 32..63
+    for (let i = 0; i < 32; i++) ourWay += ourRows[o * 32 + i] * x[i];
+    assert.ok(Math.abs(fileWay - ourWay) < 1e-12, "attn_wk is c_attn's k columns, transposed");
+  }
+  // Causality: the cache gives position p the logits of the first p+1 tokens and nothing later.
+  const state = createInferenceState(model, 4);
+  const again = createInferenceState(model, 4);
+  forwardToken(model, state, prompt[0], 0);
+  const withCache = Float64Array.from(forwardToken(model, state, prompt[1], 1));
+  forwardToken(model, again, prompt[0], 0);
+  assert.deepEqual(forwardToken(model, again, prompt[1], 1), withCache, "same prefix, same logits");
+  assert.equal(model.weights.lm_head, undefined, "GPT-2's output layer is wte itself");
+  assert.equal(parameters, 124_439_808, "GPT-2 small has 124,439,808 parameters");
+  const probs = nextTokenProbabilities(withCache, { temperature: 0.7, topK: 5 });
+  assert.equal(probs.filter((p) => p > 0).length, 5, "top-k keeps exactly k tokens");
+  assert.ok(Math.abs(probs.reduce((a, b) => a + b) - 1) < 1e-12, "probabilities sum to 1");
+  print("\nAll step 14 checks passed.");
+}
+
+if (import.meta.main) demo();
