@@ -357,8 +357,9 @@ export function forwardToken(
 // -------------------------------------------------------------------------------------------
 // 4. Choosing the next token
 //
-// Step 08's sampling: divide the logits by the temperature, keep the k likeliest, softmax,
+// Step 08's sampling: divide the logits by the temperature, softmax, keep the k likeliest,
 // draw. Temperature 0 is the limit of that: always the likeliest token (greedy decoding).
+// The top-k probabilities are not rescaled: the draw divides by their sum anyway.
 
 /** How the next token is chosen. */
 export interface SamplingOptions {
@@ -370,30 +371,45 @@ export interface SamplingOptions {
 
 /**
  * The probabilities of the next token, after temperature and top-k (at temperature 0, those
- * of temperature 1, for showing).
+ * of temperature 1, for showing). Step 08's `probabilitiesAt` and `keepTopK` on plain numbers,
+ * operation for operation (times 1/T, minus the max, exp, times 1/total), so the same logits
+ * give the same bits, and the same generator draws the same tokens.
  *
  * @param logits the model's output
  * @param options temperature and top-k
- * @returns one probability per token, summing to 1
+ * @returns one probability per token, those outside the top k set to 0
+ * @example
+ * ```ts
+ * import { nextTokenProbabilities } from "./14_gpt2.ts";
+ * const probs = nextTokenProbabilities([2, 1, 0], { temperature: 1, topK: 2 });
+ * console.log(Array.from(probs, (p) => p.toFixed(3))); // [ "0.665", "0.245", "0.000" ]
+ * ```
  */
 export function nextTokenProbabilities(
   logits: ArrayLike<number>,
   options: SamplingOptions,
 ): Float64Array {
-  const temperature = options.temperature === 0 ? 1 : options.temperature;
+  const inverse = 1 / (options.temperature === 0 ? 1 : options.temperature);
   const probs = new Float64Array(logits.length);
-  let cutoff = -Infinity;
-  if (options.topK > 0 && options.topK < logits.length) {
-    cutoff = Float64Array.from(logits).sort()[logits.length - options.topK];
-  }
   let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let total = 0;
   for (let i = 0; i < logits.length; i++) {
-    probs[i] = logits[i] >= cutoff ? Math.exp((logits[i] - max) / temperature) : 0;
-    total += probs[i];
+    probs[i] = logits[i] * inverse;
+    if (probs[i] > max) max = probs[i];
   }
-  for (let i = 0; i < probs.length; i++) probs[i] /= total;
+  let total = 0;
+  for (let i = 0; i < probs.length; i++) total += probs[i] = Math.exp(probs[i] - max);
+  const inverseTotal = 1 / total;
+  for (let i = 0; i < probs.length; i++) probs[i] *= inverseTotal;
+  const k = options.topK;
+  if (k > 0 && k < probs.length) {
+    // Keep the k largest; on a tie at the threshold the earlier ids, as keepTopK does.
+    const threshold = Float64Array.from(probs).sort()[probs.length - k];
+    let kept = 0;
+    for (let i = 0; i < probs.length; i++) {
+      if (probs[i] >= threshold && kept < k) kept++;
+      else probs[i] = 0;
+    }
+  }
   return probs;
 }
 
@@ -543,7 +559,9 @@ export function demo(print: (line: string) => void = console.log): void {
       JSON.stringify(decode(tokenizer, generated))
     }`,
   );
-  print("  (random weights say nothing; real ones: deno task gpt2 --weights model.safetensors)");
+  print("  (random weights say nothing: with the output tied to wte, the likeliest next token is");
+  print("  often the one just read, whose embedding best matches itself. Real weights:");
+  print("  deno task gpt2 --weights model.safetensors --prompt ...)");
 
   // Conv1D: x times the file's [input][output] matrix is our [output][input] matrix times x.
   const x = Float64Array.from({ length: 32 }, (_, i) => Math.sin(i));
@@ -564,9 +582,14 @@ export function demo(print: (line: string) => void = console.log): void {
   assert.deepEqual(forwardToken(model, again, prompt[1], 1), withCache, "same prefix, same logits");
   assert.equal(model.weights.lm_head, undefined, "GPT-2's output layer is wte itself");
   assert.equal(parameters, 124_439_808, "GPT-2 small has 124,439,808 parameters");
-  const probs = nextTokenProbabilities(withCache, { temperature: 0.7, topK: 5 });
-  assert.equal(probs.filter((p) => p > 0).length, 5, "top-k keeps exactly k tokens");
-  assert.ok(Math.abs(probs.reduce((a, b) => a + b) - 1) < 1e-12, "probabilities sum to 1");
+  const all = nextTokenProbabilities(withCache, { temperature: 0.7, topK: 0 });
+  const top5 = nextTokenProbabilities(withCache, { temperature: 0.7, topK: 5 });
+  assert.ok(Math.abs(all.reduce((a, b) => a + b) - 1) < 1e-12, "probabilities sum to 1");
+  const fifth = Float64Array.from(all).sort()[all.length - 5];
+  assert.ok(
+    top5.every((p, id) => (all[id] >= fifth ? p === all[id] : p === 0)),
+    "top-k keeps the k likeliest tokens as they were and zeroes the rest",
+  );
   print("\nAll step 14 checks passed.");
 }
 

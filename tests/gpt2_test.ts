@@ -13,6 +13,7 @@ import {
   createInferenceState,
   demo,
   forwardToken,
+  fromTensorModel,
   generateTokens,
   gpt2FromHuggingFace,
   randomGpt2Tensor,
@@ -21,9 +22,31 @@ import { openGpt2Checkpoint } from "../cli/gpt2_weights.ts";
 import { encode, gpt2Tokenizer } from "../steps/13_bpe.ts";
 import type { Gpt2Shape } from "../lib/gpt2_format.ts";
 import { Random } from "../lib/random.ts";
+import { bundledNames } from "../steps/02_tokenizer.ts";
+import { setup } from "../steps/07_training.ts";
+import { generateTensor, toTensorModel } from "../steps/12_tensor_gpt.ts";
 import { capture, filesAllowed, rejects } from "./cli_helpers.ts";
 
 Deno.test("steps/14_gpt2.ts passes its own checks", () => demo(() => {}));
+
+Deno.test("one sampling path: our names model through generateTokens draws step 12's names", () => {
+  const { model, tokenizer } = setup(bundledNames, 42);
+  const ours = toTensorModel(model);
+  for (const [temperature, topK] of [[0.5, 0], [1, 5]]) {
+    const [mine, theirs] = [new Random(7), new Random(7)];
+    for (let sample = 0; sample < 20; sample++) {
+      const ids = generateTokens(fromTensorModel(ours), [tokenizer.bos], {
+        tokens: model.config.blockSize,
+        temperature,
+        topK,
+        random: mine,
+        stopToken: tokenizer.bos,
+      });
+      const name = ids.filter((id) => id !== tokenizer.bos).map((id) => tokenizer.chars[id]);
+      assert.equal(name.join(""), generateTensor(ours, tokenizer, theirs, { temperature, topK }));
+    }
+  }
+});
 
 const canWrite = filesAllowed("tests/gpt2_test.ts", "the GPT-2 checkpoint tests");
 const canRun = canWrite && Deno.permissions.querySync({ name: "run" }).state === "granted";
