@@ -98,3 +98,24 @@ export { splitDocuments } from "./steps/09_visualization.ts";
 export { attentionMap } from "./lib/analysis/model_probes.ts";
 export { gelu, layerNorm } from "./steps/10_experiments.ts";
 export { entropy, scoreNames } from "./lib/analysis/temperature_and_scores.ts";
+export {
+  type BpeTokenizer,
+  createBpeTokenizer,
+  decode as decodeBpe,
+  encode as encodeBpe,
+  END_OF_TEXT,
+  gpt2Tokenizer,
+} from "./steps/13_bpe.ts";
+export {
+  type Architecture,
+  createInferenceState,
+  forwardToken,
+  fromTensorModel,
+  generateTokens,
+  GPT2,
+  gpt2FromHuggingFace,
+  type InferenceModel,
+  OURS,
+} from "./steps/14_gpt2.ts";
+export { GPT2_SMALL, type Gpt2Shape } from "./lib/gpt2_format.ts";
+export { openGpt2Checkpoint } from "./cli/gpt2_weights.ts";
