@@ -37,6 +37,7 @@ import {
   gptNextLogits,
   type TensorModel,
 } from "./12_tensor_gpt.ts";
+import { keepTopK } from "./08_generation.ts";
 import { decode, encode, gpt2Tokenizer } from "./13_bpe.ts";
 import {
   GPT2_SMALL,
@@ -400,15 +401,9 @@ export function nextTokenProbabilities(
   for (let i = 0; i < probs.length; i++) total += probs[i] = Math.exp(probs[i] - max);
   const inverseTotal = 1 / total;
   for (let i = 0; i < probs.length; i++) probs[i] *= inverseTotal;
-  const k = options.topK;
-  if (k > 0 && k < probs.length) {
-    // Keep the k largest; on a tie at the threshold the earlier ids, as keepTopK does.
-    const threshold = Float64Array.from(probs).sort()[probs.length - k];
-    let kept = 0;
-    for (let i = 0; i < probs.length; i++) {
-      if (probs[i] >= threshold && kept < k) kept++;
-      else probs[i] = 0;
-    }
+  // Step 08's keepTopK itself: the k largest stay, on a tie at the threshold the earlier ids.
+  if (options.topK > 0 && options.topK < probs.length) {
+    probs.set(keepTopK(Array.from(probs), options.topK));
   }
   return probs;
 }
