@@ -518,6 +518,14 @@ export function demo(print: (line: string) => void = console.log): void {
         (parameters * 8 / 1e6).toFixed(0)
       } MB as float64), against our 4,192.`,
   );
+  const { vocabSize: V, nPositions: P, nEmbd: C, nLayer: L } = GPT2_SMALL;
+  const perBlock = 12 * C * C + 13 * C; // c_attn, c_proj, c_fc, c_proj weights and biases, 2 norms
+  const millions = (n: number) => `${(n / 1e6).toFixed(1)} M`;
+  print(
+    `  = wte ${millions(V * C)} + wpe ${millions(P * C)} + ${L} blocks x ` +
+      `${millions(perBlock)} + ln_f ${2 * C}; the output layer reuses wte`,
+  );
+  assert.equal(V * C + P * C + L * perBlock + 2 * C, parameters, "the parts add up");
 
   // Our model through the shared forward pass: the same logits as step 12's, bit for bit.
   const config = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 };
@@ -568,13 +576,13 @@ export function demo(print: (line: string) => void = console.log): void {
     for (let i = 0; i < 32; i++) ourWay += ourRows[o * 32 + i] * x[i];
     assert.ok(Math.abs(fileWay - ourWay) < 1e-12, "attn_wk is c_attn's k columns, transposed");
   }
-  // Causality: the cache gives position p the logits of the first p+1 tokens and nothing later.
-  const state = createInferenceState(model, 4);
-  const again = createInferenceState(model, 4);
-  forwardToken(model, state, prompt[0], 0);
-  const withCache = Float64Array.from(forwardToken(model, state, prompt[1], 1));
-  forwardToken(model, again, prompt[0], 0);
-  assert.deepEqual(forwardToken(model, again, prompt[1], 1), withCache, "same prefix, same logits");
+  // The cache is read: the same token at the same position gives other logits after another
+  // first token, because attention mixes in the keys and values stored for position 0.
+  const [afterHello, afterBye] = [createInferenceState(model, 2), createInferenceState(model, 2)];
+  forwardToken(model, afterHello, prompt[0], 0);
+  forwardToken(model, afterBye, encode(tokenizer, "Bye")[0], 0);
+  const withCache = Float64Array.from(forwardToken(model, afterHello, prompt[1], 1));
+  assert.notDeepEqual(forwardToken(model, afterBye, prompt[1], 1), withCache, "context matters");
   assert.equal(model.weights.lm_head, undefined, "GPT-2's output layer is wte itself");
   assert.equal(parameters, 124_439_808, "GPT-2 small has 124,439,808 parameters");
   const all = nextTokenProbabilities(withCache, { temperature: 0.7, topK: 0 });
