@@ -316,8 +316,51 @@ Deno.test({
         io,
         () => {},
       );
-      assert.equal(io.lines.length, 1);
+      const withConfig = capture();
+      main(
+        ["--weights", weights, "--prompt", "Hi", "--tokens", "1", "--ids"],
+        withConfig,
+        () => {},
+      );
+      assert.deepEqual(io.lines, withConfig.lines, "the same model, read from its tensors");
       rejects(main, args("--weights", bare, "--n-head", "5"), /not divisible into 5 heads/);
+      const bad = broken(() => {});
+      Deno.writeTextFileSync(bad.replace("model.safetensors", "config.json"), "{n_embd: 64");
+      rejects(main, args("--weights", bad), /config\.json is not JSON/);
+      rejects(
+        main,
+        args("--weights", broken(() => {}, (c) => c.activation_function = "relu")),
+        /activation_function "relu" is not GPT-2's tanh GeLU/,
+      );
+      // Another export's habits: a `transformer.` prefix, mask buffers, a tied lm_head copy.
+      const other = broken((header) => {
+        for (const name of Object.keys(header)) {
+          if (name === "__metadata__") continue;
+          header[`transformer.${name}`] = header[name];
+          delete header[name];
+        }
+        const mask = { dtype: "F32", shape: [1, 1, 64, 64], data_offsets: [0, 16384] };
+        header["transformer.h.0.attn.bias"] = mask;
+        header["transformer.h.1.attn.masked_bias"] = { ...mask, shape: [], data_offsets: [0, 4] };
+        header["lm_head.weight"] = header["transformer.wte.weight"];
+      });
+      const renamed = capture();
+      main(
+        ["--weights", other, "--prompt", "Hi", "--tokens", "1", "--ids"],
+        renamed,
+        () => {},
+      );
+      assert.deepEqual(renamed.lines, withConfig.lines, "prefix and buffers are skipped");
+      rejects(
+        main,
+        args("--weights", broken((header) => header["h.2.ln_1.weight"] = header["ln_f.weight"])),
+        /config\.json says n_layer 2, but the weights have 3 \(the number of h\.N blocks\)/,
+      );
+      rejects(
+        main,
+        args("--weights", broken((header) => header["h.0.attn.extra"] = header["ln_f.weight"])),
+        /tensor h\.0\.attn\.extra is not part of a GPT-2 with 2 layers/,
+      );
 
       const long = Array.from({ length: 70 }, () => " word").join("");
       rejects(
