@@ -28,9 +28,11 @@ import { encode, END_OF_TEXT, gpt2Tokenizer, tokenBytes } from "../steps/13_bpe.
 import {
   chooseToken,
   createInferenceState,
+  feedPrompt,
   forwardToken,
   gpt2FromHuggingFace,
   nextTokenProbabilities,
+  PROMPT_ROWS,
   type SamplingOptions,
 } from "../steps/14_gpt2.ts";
 import { gpt2ParameterCount } from "../lib/gpt2_format.ts";
@@ -216,12 +218,10 @@ export function main(args: string[], io: Io, write: (text: string) => void = wri
     );
 
     const random = new Random(options.seed);
-    const state = createInferenceState(model, prompt.length + options.tokens - 1);
+    const positions = Math.max(prompt.length, prompt.length + options.tokens - 1);
+    const state = createInferenceState(model, positions, Math.min(PROMPT_ROWS, prompt.length));
     const startGenerate = performance.now();
-    let logits = new Float64Array(0) as Float64Array;
-    for (const [position, token] of prompt.entries()) {
-      logits = forwardToken(model, state, token, position);
-    }
+    let logits = feedPrompt(model, state, prompt);
     const utf8 = new TextDecoder();
     if (!options.ids && !options.showProbs) write(options.prompt);
     const generated: number[] = [];

@@ -228,72 +228,173 @@ export function gpt2FromHuggingFace(
 // -------------------------------------------------------------------------------------------
 // 3. One forward pass for both
 //
-// Step 12's forward with the cache, one position at a time, each difference an `if`. The
-// buffers are sized once for one row; the cache holds the keys and values of every position
-// fed so far (float64: GPT-2 small's 12 layers x 1,024 positions x 768 x 2 take 151 MB).
+// Step 12's forward with the cache, each difference an `if`. It takes a run of consecutive
+// positions at once (up to `maxRows`): generation feeds one token at a time, but a prompt is
+// known in advance, and `linearForward` over many rows reads each weight row once for all of
+// them instead of once per token. Every row is still computed exactly as alone, so the bits do
+// not depend on how a prompt is cut. The cache holds the keys and values of every position fed
+// so far (float64: GPT-2 small's 12 layers x 1,024 positions x 768 x 2 take 151 MB).
 
-/** The KV cache and the buffers of one position, sized once. */
+/** The KV cache and the buffers of up to `maxRows` positions, sized once. */
 export interface InferenceState {
   /** The positions the cache has room for. */
   readonly maxPositions: number;
-  readonly keys: Float64Array[];
+  /** The positions one call can feed. */
+  readonly maxRows: number;
+  readonly keys: Float64Array[]; // per layer, (maxPositions, C)
   readonly values: Float64Array[];
-  readonly token: Int32Array;
-  readonly position: Int32Array;
-  readonly x: Float64Array; // the residual stream, (C)
-  readonly normed: Float64Array; // (C)
-  readonly scale: Float64Array; // (1): the norm's 1/sqrt(...)
+  readonly tokens: Int32Array; // (maxRows)
+  readonly positions: Int32Array;
+  readonly x: Float64Array; // the residual stream, (rows, C)
+  readonly normed: Float64Array; // (rows, C)
+  readonly scale: Float64Array; // (rows): each norm's 1/sqrt(...)
   readonly q: Float64Array;
   readonly k: Float64Array;
   readonly v: Float64Array;
-  readonly att: Float64Array; // (nHead, maxPositions)
+  readonly att: Float64Array; // (rows, nHead, maxPositions)
   readonly mixed: Float64Array;
-  readonly branch: Float64Array; // (C): attention's or the MLP's output, before the add
-  readonly hidden: Float64Array; // (4C)
-  readonly activated: Float64Array; // (4C)
-  readonly logits: Float64Array; // (vocabSize)
+  readonly branch: Float64Array; // (rows, C): attention's or the MLP's output, before the add
+  readonly hidden: Float64Array; // (rows, 4C)
+  readonly activated: Float64Array; // (rows, 4C)
+  readonly logits: Float64Array; // (vocabSize): the last row's
 }
 
 /**
- * Allocates the cache and buffers for up to `maxPositions` positions.
+ * Allocates the cache and buffers for up to `maxPositions` positions, fed at most `maxRows` at
+ * a time.
  *
  * @param model the model
  * @param maxPositions how many positions will be fed (default: all the model has)
+ * @param maxRows the most positions one call feeds (default 1)
  * @returns the state
  */
 export function createInferenceState(
   model: InferenceModel,
   maxPositions = model.shape.blockSize,
+  maxRows = 1,
 ): InferenceState {
   const { nLayer, nEmbd: C, nHead, vocabSize, blockSize } = model.shape;
   if (!(Number.isInteger(maxPositions) && maxPositions >= 1 && maxPositions <= blockSize)) {
     throw new RangeError(`maxPositions must be 1 to ${blockSize}, got ${maxPositions}`);
   }
+  if (!(Number.isInteger(maxRows) && maxRows >= 1 && maxRows <= maxPositions)) {
+    throw new RangeError(`maxRows must be 1 to ${maxPositions}, got ${maxRows}`);
+  }
   const f = (n: number) => new Float64Array(n);
+  const R = maxRows;
   return {
     maxPositions,
+    maxRows,
     keys: Array.from({ length: nLayer }, () => f(maxPositions * C)),
     values: Array.from({ length: nLayer }, () => f(maxPositions * C)),
-    token: new Int32Array(1),
-    position: new Int32Array(1),
-    x: f(C),
-    normed: f(C),
-    scale: f(1),
-    q: f(C),
-    k: f(C),
-    v: f(C),
-    att: f(nHead * maxPositions),
-    mixed: f(C),
-    branch: f(C),
-    hidden: f(4 * C),
-    activated: f(4 * C),
+    tokens: new Int32Array(R),
+    positions: new Int32Array(R),
+    x: f(R * C),
+    normed: f(R * C),
+    scale: f(R),
+    q: f(R * C),
+    k: f(R * C),
+    v: f(R * C),
+    att: f(R * nHead * maxPositions),
+    mixed: f(R * C),
+    branch: f(R * C),
+    hidden: f(R * 4 * C),
+    activated: f(R * 4 * C),
     logits: f(vocabSize),
   };
 }
 
 /**
- * The logits of the next token after `token` at `position`, extending the cache (positions
- * 0..position-1 must have been fed first). The returned array is overwritten by the next call.
+ * Feeds `tokens` at the positions `first, first + 1, ...`, extending the cache (positions
+ * 0..first-1 must have been fed first), and returns the logits of the token after the last.
+ * The returned array is overwritten by the next call.
+ *
+ * @param model our model or GPT-2
+ * @param state its cache and buffers
+ * @param tokens 1 to `state.maxRows` tokens
+ * @param first the position of the first of them
+ * @returns the logits, `(vocabSize)`
+ */
+export function forwardTokens(
+  model: InferenceModel,
+  state: InferenceState,
+  tokens: readonly number[],
+  first: number,
+): Float64Array {
+  const { shape, architecture: arch, weights: w } = model;
+  const { nLayer, nEmbd: C, nHead, vocabSize } = shape;
+  const N = tokens.length;
+  if (!(N >= 1 && N <= state.maxRows)) {
+    throw new RangeError(`one call feeds 1 to ${state.maxRows} tokens, got ${N}`);
+  }
+  if (!(Number.isInteger(first) && first >= 0 && first + N <= state.maxPositions)) {
+    throw new RangeError(
+      `positions ${first}..${first + N - 1} are outside 0..${state.maxPositions - 1}`,
+    );
+  }
+  const s = state;
+  for (const [r, token] of tokens.entries()) {
+    if (!(Number.isInteger(token) && token >= 0 && token < vocabSize)) {
+      throw new RangeError(`token ${token} is outside the vocabulary 0..${vocabSize - 1}`);
+    }
+    s.tokens[r] = token;
+    s.positions[r] = first + r;
+  }
+  const bias = (name: string) => (arch.biases ? w[name] : null);
+  const norm = (out: Float64Array, inp: Float64Array, prefix: string, rows = N) => {
+    if (arch.norm === "rmsnorm") rmsnormForward(out, s.scale, inp, rows, C);
+    else {
+      const [gain, offset] = arch.normWeights
+        ? [w[`${prefix}_gain`], w[`${prefix}_bias`]]
+        : [null, null];
+      layernormForward(out, s.scale, inp, gain, offset, rows, C);
+    }
+  };
+  embeddingForward(s.x, w.wte, w.wpe, s.tokens, s.positions, N, C);
+  if (arch.embeddingNorm) norm(s.x, s.x, "norm_embedding");
+  const attention = { nHead, C, blockSize: s.maxPositions };
+  for (let l = 0; l < nLayer; l++) {
+    const p = `layer${l}`;
+    norm(s.normed, s.x, `${p}.norm1`);
+    linearForward(s.q, s.normed, w[`${p}.attn_wq`], bias(`${p}.attn_bq`), N, C, C);
+    linearForward(s.k, s.normed, w[`${p}.attn_wk`], bias(`${p}.attn_bk`), N, C, C);
+    linearForward(s.v, s.normed, w[`${p}.attn_wv`], bias(`${p}.attn_bv`), N, C, C);
+    s.keys[l].set(s.k.subarray(0, N * C), first * C);
+    s.values[l].set(s.v.subarray(0, N * C), first * C);
+    for (let r = 0; r < N; r++) {
+      // Row r reads the cache's rows 0..first+r: earlier positions and itself, never later.
+      attentionRowForward(
+        s.mixed,
+        s.att,
+        s.q,
+        s.keys[l],
+        s.values[l],
+        r,
+        r,
+        0,
+        first + r,
+        attention,
+      );
+    }
+    linearForward(s.branch, s.mixed, w[`${p}.attn_wo`], bias(`${p}.attn_bo`), N, C, C);
+    residualForward(s.x, s.branch, s.x, N * C);
+    norm(s.normed, s.x, `${p}.norm2`);
+    linearForward(s.hidden, s.normed, w[`${p}.mlp_fc1`], bias(`${p}.mlp_b1`), N, C, 4 * C);
+    if (arch.activation === "gelu") geluForward(s.activated, s.hidden, N * 4 * C);
+    else reluForward(s.activated, s.hidden, N * 4 * C);
+    linearForward(s.branch, s.activated, w[`${p}.mlp_fc2`], bias(`${p}.mlp_b2`), N, 4 * C, C);
+    residualForward(s.x, s.branch, s.x, N * C);
+  }
+  // Only the last row's next token matters: one row through ln_f and the output layer.
+  const lastRow = s.x.subarray((N - 1) * C, N * C);
+  const last = arch.finalNorm ? (norm(s.normed, lastRow, "norm_f", 1), s.normed) : lastRow;
+  const output = arch.tiedOutput ? w.wte : w.lm_head;
+  linearForward(s.logits, last, output, null, 1, C, vocabSize);
+  return s.logits;
+}
+
+/**
+ * The logits of the next token after `token` at `position`: {@link forwardTokens} for one.
  *
  * @param model our model or GPT-2
  * @param state its cache and buffers
@@ -307,52 +408,30 @@ export function forwardToken(
   token: number,
   position: number,
 ): Float64Array {
-  const { shape, architecture: arch, weights: w } = model;
-  const { nLayer, nEmbd: C, nHead, vocabSize } = shape;
-  if (!(Number.isInteger(position) && position >= 0 && position < state.maxPositions)) {
-    throw new RangeError(`position ${position} is outside 0..${state.maxPositions - 1}`);
+  return forwardTokens(model, state, [token], position);
+}
+
+/** Positions fed per call when a prompt is fed: enough to reuse each weight row many times. */
+export const PROMPT_ROWS = 64;
+
+/**
+ * Feeds a whole prompt through the cache, {@link PROMPT_ROWS} positions at a time.
+ *
+ * @param model the model
+ * @param state a fresh state with room for the prompt
+ * @param prompt the ids, at positions 0, 1, ...
+ * @returns the logits of the token after the prompt
+ */
+export function feedPrompt(
+  model: InferenceModel,
+  state: InferenceState,
+  prompt: readonly number[],
+): Float64Array {
+  let logits: Float64Array = state.logits;
+  for (let first = 0; first < prompt.length; first += state.maxRows) {
+    logits = forwardTokens(model, state, prompt.slice(first, first + state.maxRows), first);
   }
-  if (!(Number.isInteger(token) && token >= 0 && token < vocabSize)) {
-    throw new RangeError(`token ${token} is outside the vocabulary 0..${vocabSize - 1}`);
-  }
-  const s = state;
-  const bias = (name: string) => (arch.biases ? w[name] : null);
-  const norm = (out: Float64Array, inp: Float64Array, prefix: string) => {
-    if (arch.norm === "rmsnorm") rmsnormForward(out, s.scale, inp, 1, C);
-    else {
-      const [gain, offset] = arch.normWeights
-        ? [w[`${prefix}_gain`], w[`${prefix}_bias`]]
-        : [null, null];
-      layernormForward(out, s.scale, inp, gain, offset, 1, C);
-    }
-  };
-  s.token[0] = token;
-  s.position[0] = position;
-  embeddingForward(s.x, w.wte, w.wpe, s.token, s.position, 1, C);
-  if (arch.embeddingNorm) norm(s.x, s.x, "norm_embedding");
-  const attention = { nHead, C, blockSize: s.maxPositions };
-  for (let l = 0; l < nLayer; l++) {
-    const p = `layer${l}`;
-    norm(s.normed, s.x, `${p}.norm1`);
-    linearForward(s.q, s.normed, w[`${p}.attn_wq`], bias(`${p}.attn_bq`), 1, C, C);
-    linearForward(s.k, s.normed, w[`${p}.attn_wk`], bias(`${p}.attn_bk`), 1, C, C);
-    linearForward(s.v, s.normed, w[`${p}.attn_wv`], bias(`${p}.attn_bv`), 1, C, C);
-    s.keys[l].set(s.k, position * C);
-    s.values[l].set(s.v, position * C);
-    attentionRowForward(s.mixed, s.att, s.q, s.keys[l], s.values[l], 0, 0, 0, position, attention);
-    linearForward(s.branch, s.mixed, w[`${p}.attn_wo`], bias(`${p}.attn_bo`), 1, C, C);
-    residualForward(s.x, s.branch, s.x, C);
-    norm(s.normed, s.x, `${p}.norm2`);
-    linearForward(s.hidden, s.normed, w[`${p}.mlp_fc1`], bias(`${p}.mlp_b1`), 1, C, 4 * C);
-    if (arch.activation === "gelu") geluForward(s.activated, s.hidden, 4 * C);
-    else reluForward(s.activated, s.hidden, 4 * C);
-    linearForward(s.branch, s.activated, w[`${p}.mlp_fc2`], bias(`${p}.mlp_b2`), 1, 4 * C, C);
-    residualForward(s.x, s.branch, s.x, C);
-  }
-  const last = arch.finalNorm ? (norm(s.normed, s.x, "norm_f"), s.normed) : s.x;
-  const output = arch.tiedOutput ? w.wte : w.lm_head;
-  linearForward(s.logits, last, output, null, 1, C, vocabSize);
-  return s.logits;
+  return logits;
 }
 
 // -------------------------------------------------------------------------------------------
@@ -464,11 +543,9 @@ export function generateTokens(
         `${model.shape.blockSize} positions`,
     );
   }
-  const state = createInferenceState(model, Math.max(1, total - 1));
-  let logits: Float64Array = new Float64Array(0);
-  for (const [position, token] of prompt.entries()) {
-    logits = forwardToken(model, state, token, position);
-  }
+  const positions = Math.max(prompt.length, total - 1);
+  const state = createInferenceState(model, positions, Math.min(PROMPT_ROWS, prompt.length));
+  let logits = feedPrompt(model, state, prompt);
   const out: number[] = [];
   for (let position = prompt.length; out.length < options.tokens; position++) {
     const token = chooseToken(logits, options, options.random);
@@ -583,6 +660,15 @@ export function demo(print: (line: string) => void = console.log): void {
   forwardToken(model, afterBye, encode(tokenizer, "Bye")[0], 0);
   const withCache = Float64Array.from(forwardToken(model, afterHello, prompt[1], 1));
   assert.notDeepEqual(forwardToken(model, afterBye, prompt[1], 1), withCache, "context matters");
+  // A prompt fed many rows at a time gives the same bits as fed one token at a time.
+  const sentence = encode(tokenizer, "One forward pass, many rows at once: the same numbers.");
+  const oneByOne = createInferenceState(model, sentence.length);
+  for (const [position, token] of sentence.entries()) {
+    forwardToken(model, oneByOne, token, position);
+  }
+  const inChunks = createInferenceState(model, sentence.length, 5);
+  assert.deepEqual(feedPrompt(model, inChunks, sentence), oneByOne.logits, "rows are independent");
+  assert.deepEqual(inChunks.keys[1], oneByOne.keys[1], "and so are the cached keys");
   assert.equal(model.weights.lm_head, undefined, "GPT-2's output layer is wte itself");
   assert.equal(parameters, 124_439_808, "GPT-2 small has 124,439,808 parameters");
   const all = nextTokenProbabilities(withCache, { temperature: 0.7, topK: 0 });
