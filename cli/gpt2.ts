@@ -22,8 +22,8 @@ import {
   parseFlags,
   parseNumber,
   run,
-} from "./common.ts";
-import { formatBytes } from "./files.ts";
+} from "../lib/cli/common.ts";
+import { formatBytes } from "../lib/cli/files.ts";
 import { encode, END_OF_TEXT, gpt2Tokenizer, tokenBytes } from "../steps/13_bpe.ts";
 import {
   chooseToken,

@@ -14,8 +14,8 @@
  */
 
 import { openGpt2Checkpoint, writeGpt2Checkpoint } from "./gpt2_weights.ts";
-import { formatNumber, type Io, parseFlags, parseNumber, run } from "./common.ts";
-import { formatBytes } from "./files.ts";
+import { formatNumber, type Io, parseFlags, parseNumber, run } from "../lib/cli/common.ts";
+import { formatBytes } from "../lib/cli/files.ts";
 import { GPT2_SMALL, gpt2ParameterCount } from "../lib/gpt2_format.ts";
 import {
   chooseToken,

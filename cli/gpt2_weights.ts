@@ -23,8 +23,8 @@ import {
   shapeFromConfig,
   shapeFromTensors,
 } from "../lib/gpt2_format.ts";
-import { CliError } from "./errors.ts";
-import { explainFileError, formatBytes } from "./files.ts";
+import { CliError } from "../lib/cli/errors.ts";
+import { explainFileError, formatBytes } from "../lib/cli/files.ts";
 
 /** The largest header accepted: GPT-2 XL's is about 40 kB. */
 const MAX_HEADER_BYTES = 100_000_000;
