@@ -26,13 +26,9 @@ import {
 import { formatBytes } from "../lib/cli/files.ts";
 import { encode, END_OF_TEXT, gpt2Tokenizer, tokenBytes } from "../steps/13_bpe.ts";
 import {
-  chooseToken,
-  createInferenceState,
-  feedPrompt,
-  forwardToken,
+  generateTokens,
   gpt2FromHuggingFace,
   nextTokenProbabilities,
-  PROMPT_ROWS,
   type SamplingOptions,
 } from "../steps/14_gpt2.ts";
 import { gpt2ParameterCount } from "../lib/gpt2_format.ts";
@@ -217,35 +213,32 @@ export function main(args: string[], io: Io, write: (text: string) => void = wri
         `loaded in ${formatSeconds(loadSeconds)}; prompt ${prompt.length} tokens`,
     );
 
-    const random = new Random(options.seed);
-    const positions = Math.max(prompt.length, prompt.length + options.tokens - 1);
-    const state = createInferenceState(model, positions, Math.min(PROMPT_ROWS, prompt.length));
-    const startGenerate = performance.now();
-    let logits = feedPrompt(model, state, prompt);
+    // Chapter 14's generateTokens, the same loop that samples our names model; each token is
+    // printed as it comes (a partial character waits in the UTF-8 decoder for its last byte).
     const utf8 = new TextDecoder();
-    if (!options.ids && !options.showProbs) write(options.prompt);
-    const generated: number[] = [];
     let text = "";
-    for (let position = prompt.length; generated.length < options.tokens; position++) {
-      const token = chooseToken(logits, options, random);
-      generated.push(token);
-      if (options.showProbs) {
-        const probs = nextTokenProbabilities(logits, options);
-        const top = [...probs.keys()].sort((a, b) => probs[b] - probs[a]).slice(0, 5);
-        const shown = top.map((id) => `${tokenLabel(id)} ${(probs[id] * 100).toFixed(1)}%`);
-        io.out(
-          `${String(generated.length).padStart(4)}  ${tokenLabel(token).padEnd(16)} <- ${
-            shown.join("  ")
-          }`,
-        );
-      }
-      if (token === END_OF_TEXT) break;
-      const piece = utf8.decode(tokenBytes(tokenizer, token), { stream: true });
-      text += piece;
-      if (!options.ids && !options.showProbs) write(piece);
-      if (generated.length === options.tokens) break;
-      logits = forwardToken(model, state, token, position);
-    }
+    if (!options.ids && !options.showProbs) write(options.prompt);
+    let step = 0;
+    const startGenerate = performance.now();
+    const generated = generateTokens(model, prompt, {
+      ...options,
+      random: new Random(options.seed),
+      stopToken: END_OF_TEXT,
+      onToken(token, logits) {
+        if (options.showProbs) {
+          const probs = nextTokenProbabilities(logits, options);
+          const top = [...probs.keys()].sort((a, b) => probs[b] - probs[a]).slice(0, 5);
+          const shown = top.map((id) => `${tokenLabel(id)} ${(probs[id] * 100).toFixed(1)}%`);
+          io.out(
+            `${String(++step).padStart(4)}  ${tokenLabel(token).padEnd(16)} <- ${shown.join("  ")}`,
+          );
+        }
+        if (token === END_OF_TEXT) return;
+        const piece = utf8.decode(tokenBytes(tokenizer, token), { stream: true });
+        text += piece;
+        if (!options.ids && !options.showProbs) write(piece);
+      },
+    });
     const rest = utf8.decode();
     text += rest;
     if (options.ids) io.out(generated.join(","));
