@@ -145,8 +145,9 @@ export function gpt2Tokenizer(): BpeTokenizer {
 // last space to the word). BPE then runs inside each piece only, so " dog." can never become a
 // token "g." that mixes a word and its punctuation, and the same word always gets the same
 // tokens, which is what makes the per-word cache possible. `\p{L}` is any letter of any script,
-// `\p{N}` any digit. (JavaScript's `\s` differs from Python's in four rare controls,
-// U+001C-U+001F, and in U+0085 and U+FEFF: text with those may be cut differently.)
+// `\p{N}` any number character. (JavaScript's `\s` is Unicode's White_Space list plus U+FEFF;
+// Python's regular expressions count a few more rare controls as space, such as U+001C to
+// U+001F, so text holding those could be cut differently than GPT-2's own code cuts it.)
 
 const PRE_TOKENIZER =
   /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
