@@ -401,6 +401,17 @@ export function demo(print: (line: string) => void = console.log): void {
   print(`   ids [${ids.join(", ")}]`);
   print(`   (a token shown as \\x.. holds part of a character; the pieces decode together)`);
 
+  // What the merges buy: sequences several times shorter than bytes (or than our characters).
+  const prose = "The model reads one token at a time, and every token costs the same: a word " +
+    "that is a single token is read in one step, while a rare word is spelled out in pieces.";
+  const proseIds = encode(tokenizer, prose);
+  const proseBytes = utf8.encode(prose).length;
+  print(
+    `\n6. Shorter sequences: this ${proseBytes}-byte sentence is ${proseIds.length} tokens, ` +
+      `${(proseBytes / proseIds.length).toFixed(1)} bytes a token:`,
+  );
+  print(`   |${proseIds.map((id) => showToken(tokenBytes(tokenizer, id))).join("|")}|`);
+
   assert.equal(byteToChar.length, 256, "one stand-in per byte");
   assert.equal(charToByte.size, 256, "the stand-ins are distinct, so bytes come back");
   assert.equal(byteToChar[0x20], "Ġ", "space is U+0120 'Ġ', the 33rd moved byte");
@@ -411,6 +422,7 @@ export function demo(print: (line: string) => void = console.log): void {
     assert.ok(tokenizer.encoder.has(byteToChar[byte]), `byte ${byte} is a token of its own`);
   }
   assert.equal(preTokenize(sentence).join(""), sentence, "the words cover the text exactly");
+  assert.ok(proseBytes / proseIds.length > 3, "English averages over three bytes a token");
   assert.deepEqual(encode(tokenizer, "Hello world"), [15496, 995], "GPT-2's ids of 'Hello world'");
   assert.deepEqual(finalIds, [11241, 1634], 'the merges end in two tokens, " token" and "ization"');
   assert.equal(decode(tokenizer, ids), mixed, "decode(encode(x)) gives x back, emoji included");
