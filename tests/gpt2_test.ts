@@ -29,6 +29,15 @@ import { capture, filesAllowed, rejects } from "./cli_helpers.ts";
 
 Deno.test("steps/14_gpt2.ts passes its own checks", () => demo(() => {}));
 
+Deno.test("deno task gpt2 --help: the flags, without needing weights", () => {
+  const io = capture();
+  main(["--help"], io, () => {});
+  assert.match(io.lines[0], /^Continue a text with GPT-2/);
+  for (const flag of ["--weights", "--prompt", "--tokens", "--temperature", "--top-k", "--seed"]) {
+    assert.ok(io.lines[0].includes(flag), flag);
+  }
+});
+
 Deno.test("one sampling path: our names model through generateTokens draws step 12's names", () => {
   const { model, tokenizer } = setup(bundledNames, 42);
   const ours = toTensorModel(model);
