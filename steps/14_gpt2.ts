@@ -22,7 +22,6 @@ import assert from "node:assert/strict";
 import {
   attentionRowForward,
   embeddingForward,
-  type Floats,
   geluForward,
   layernormForward,
   linearForward,
@@ -95,9 +94,13 @@ export const GPT2: Architecture = {
 
 /** The size of a model: the same five numbers as step 04's `GPTConfig`. */
 export interface ModelShape {
+  /** Tokens in the vocabulary: 27 for our names, 50,257 for GPT-2. */
   vocabSize: number;
+  /** Transformer blocks. */
   nLayer: number;
+  /** Width of the residual stream, C. */
   nEmbd: number;
+  /** Attention heads; each reads C / nHead channels. */
   nHead: number;
   /** Positions the model has embeddings for: 16 for ours, 1,024 for GPT-2. */
   blockSize: number;
@@ -110,9 +113,12 @@ export interface ModelShape {
  * float64 would be 1 GB.
  */
 export interface InferenceModel {
+  /** Its size. */
   readonly shape: ModelShape;
+  /** Which of the two architectures' choices it makes. */
   readonly architecture: Architecture;
-  readonly weights: Readonly<Record<string, Floats>>;
+  /** Every weight by our name, row-major, `[output][input]` for a linear layer. */
+  readonly weights: Readonly<Record<string, Float32Array | Float64Array>>;
 }
 
 /**
@@ -241,22 +247,38 @@ export interface InferenceState {
   readonly maxPositions: number;
   /** The positions one call can feed. */
   readonly maxRows: number;
-  readonly keys: Float64Array[]; // per layer, (maxPositions, C)
+  /** Cached keys per layer, `(maxPositions, C)` each. */
+  readonly keys: Float64Array[];
+  /** Cached values per layer, `(maxPositions, C)` each. */
   readonly values: Float64Array[];
-  readonly tokens: Int32Array; // (maxRows)
+  /** The tokens of the current call, `(maxRows)`. */
+  readonly tokens: Int32Array;
+  /** Their positions, `(maxRows)`. */
   readonly positions: Int32Array;
-  readonly x: Float64Array; // the residual stream, (rows, C)
-  readonly normed: Float64Array; // (rows, C)
-  readonly scale: Float64Array; // (rows): each norm's 1/sqrt(...)
+  /** The residual stream, `(rows, C)`. */
+  readonly x: Float64Array;
+  /** A norm's output, `(rows, C)`. */
+  readonly normed: Float64Array;
+  /** Each row's `1/sqrt(...)` of the last norm, `(rows)`. */
+  readonly scale: Float64Array;
+  /** Queries, `(rows, C)`. */
   readonly q: Float64Array;
+  /** Keys of the current rows, `(rows, C)`. */
   readonly k: Float64Array;
+  /** Values of the current rows, `(rows, C)`. */
   readonly v: Float64Array;
-  readonly att: Float64Array; // (rows, nHead, maxPositions)
+  /** Attention weights, `(rows, nHead, maxPositions)`. */
+  readonly att: Float64Array;
+  /** The heads' outputs side by side, `(rows, C)`. */
   readonly mixed: Float64Array;
-  readonly branch: Float64Array; // (rows, C): attention's or the MLP's output, before the add
-  readonly hidden: Float64Array; // (rows, 4C)
-  readonly activated: Float64Array; // (rows, 4C)
-  readonly logits: Float64Array; // (vocabSize): the last row's
+  /** Attention's or the MLP's output before the residual add, `(rows, C)`. */
+  readonly branch: Float64Array;
+  /** The MLP's first layer's output, `(rows, 4C)`. */
+  readonly hidden: Float64Array;
+  /** After ReLU or GeLU, `(rows, 4C)`. */
+  readonly activated: Float64Array;
+  /** The last row's next-token logits, `(vocabSize)`. */
+  readonly logits: Float64Array;
 }
 
 /**
