@@ -153,3 +153,14 @@ Deno.test("docs: every `deno task` the pages name is a task of deno.json", () =>
   );
   assert.deepEqual(unknown, [], "add the task to deno.json or correct the page");
 });
+
+Deno.test({
+  name:
+    "docs: tests/pages.ts knows every page under docs/, so the checks without --allow-read see it",
+  ignore: !canRead,
+  fn() {
+    const missing = markdownFiles()
+      .filter((file) => file.startsWith("docs/") && !(file in pages));
+    assert.deepEqual(missing, [], "import these pages in tests/pages.ts and add them to `pages`");
+  },
+});

@@ -8,10 +8,12 @@ import index from "../docs/README.md" with { type: "text" };
 import checkpoints from "../docs/checkpoints.md" with { type: "text" };
 import cli from "../docs/cli.md" with { type: "text" };
 import experiments from "../docs/experiments.md" with { type: "text" };
+import gpt2 from "../docs/gpt2.md" with { type: "text" };
 import layout from "../docs/layout.md" with { type: "text" };
 import parity from "../docs/parity.md" with { type: "text" };
 import playground from "../docs/playground.md" with { type: "text" };
 import speed from "../docs/speed.md" with { type: "text" };
+import tensors from "../docs/tensors.md" with { type: "text" };
 import troubleshooting from "../docs/troubleshooting.md" with { type: "text" };
 
 /** Each page's text, by its path from the repository's root. */
@@ -21,10 +23,12 @@ export const pages = {
   "docs/checkpoints.md": checkpoints,
   "docs/cli.md": cli,
   "docs/experiments.md": experiments,
+  "docs/gpt2.md": gpt2,
   "docs/layout.md": layout,
   "docs/parity.md": parity,
   "docs/playground.md": playground,
   "docs/speed.md": speed,
+  "docs/tensors.md": tensors,
   "docs/troubleshooting.md": troubleshooting,
 } as const;
 
