@@ -227,89 +227,315 @@ async function statusOf(exercise: Exercise, dir: string, progress: Progress): Pr
 }
 
 // -----------------------------------------------------------------------------------------
-// Running the checks in a separate process.
+// Running the checks in a sandboxed process.
 // -----------------------------------------------------------------------------------------
 
 /** The heap a checking process may use: enough for any exercise, little enough to stop a leak. */
-const memoryLimitMb = 1024;
+const heapLimitMb = 1024;
+
+/**
+ * The whole process's memory (heap, buffers, code), measured from outside: typed arrays live
+ * outside the heap, so the heap limit alone does not stop `new Uint8Array(2 ** 30)`.
+ */
+const memoryLimitMb = 1536;
 
 /** How many lines of the learner's own printing are shown. */
 const printedLimit = 40;
 
+/** How much of the learner's printing is read at all; past it the process is stopped. */
+const outputLimitBytes = 8 * 1024 * 1024;
+
 /** What one checking process reported. */
 interface Report {
-  outcome: Outcome | { status: "timeout" | "crash"; check?: string; message: string };
-  /** What the learner's code printed. */
+  outcome: Outcome | {
+    status: "timeout" | "crash" | "memory" | "output";
+    check?: string;
+    message: string;
+  };
+  /** What the learner's code printed (the first lines), control characters made visible. */
   printed: string[];
+  /** How many more lines it printed. */
+  extra: number;
+}
+
+/**
+ * `path` as a `file://` URL, every character that means something in a URL (`%`, `#`, `?`,
+ * spaces, ...) percent-encoded, so the URL names exactly that file.
+ *
+ * @example
+ * ```ts
+ * import { toFileUrl } from "./exercise.ts";
+ * console.log(toFileUrl("/tmp/p%41/a#b?.ts")); // file:///tmp/p%2541/a%23b%3F.ts
+ * ```
+ */
+export function toFileUrl(path: string): string {
+  return `file://${path.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/**
+ * Text a learner's code printed, as it may be shown on a terminal: control characters (escape
+ * sequences that move the cursor, erase a line or set the window title) and the characters
+ * that reverse the direction of text are written as visible `\x1b`, `\u202e`, ...
+ *
+ * @example
+ * ```ts
+ * import { visible } from "./exercise.ts";
+ * console.log(visible("\x1b[2K\rfake ✓")); // \x1b[2K\rfake ✓
+ * ```
+ */
+export function visible(text: string): string {
+  return text.replace(
+    /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => {
+      const code = c.charCodeAt(0);
+      if (c === "\r") return "\\r";
+      return code < 0x100
+        ? `\\x${code.toString(16).padStart(2, "0")}`
+        : `\\u${code.toString(16).padStart(4, "0")}`;
+    },
+  );
+}
+
+/** Folders of the project that the learner's code never needs to read. */
+const privateFolders = new Set([
+  ".git",
+  ".ci",
+  "cli",
+  "web",
+  "tests",
+  "scripts",
+  "bench",
+  "compare",
+  "notebooks",
+  "exercises",
+  "docs",
+  "out",
+  "dist",
+  "node_modules",
+]);
+
+/** How many files of the learner's folder the sandbox lists at most. */
+const folderFileLimit = 2000;
+
+/**
+ * The regular files under `folder` (symbolic links are left out, so none can lead the reads
+ * elsewhere), skipping the top-level names in `skip` and the file `except`.
+ */
+function regularFiles(folder: string, skip: ReadonlySet<string>, except?: string): string[] {
+  const files: string[] = [];
+  const walk = (path: string, depth: number) => {
+    for (const entry of Deno.readDirSync(path)) {
+      if (depth === 0 && skip.has(entry.name)) continue;
+      const child = `${path}/${entry.name}`;
+      if (entry.isFile && child !== except) files.push(child);
+      else if (entry.isDirectory && depth < 8) walk(child, depth + 1);
+      if (files.length > folderFileLimit) {
+        throw new CliError(
+          `${folder} holds more than ${folderFileLimit} files; give --dir a folder of exercises only`,
+        );
+      }
+    }
+  };
+  walk(folder, 0);
+  return files;
+}
+
+/**
+ * The sandbox's configuration: the import map and the one permission, reading a list of
+ * files. For `--solution`, `chapter` is undefined and the chapter is read as any file.
+ * Otherwise the project's own modules find the chapter under a private address (a secret in
+ * its query), which the learner's folder cannot name, while every name of it from there
+ * leads to the chapter's file, which is left out of the list.
+ */
+function sandboxConfig(
+  exercise: Exercise,
+  dir: string,
+  secret: string,
+  practising: boolean,
+): { config: string; chapterUrl?: string } {
+  const rootUrl = toFileUrl(root);
+  const chapterPath = `${root}/${exercise.chapter}`;
+  const read = [
+    ...regularFiles(root, privateFolders, practising ? chapterPath : undefined)
+      .filter((path) => !practising || path !== `${root}/mod.ts`),
+    ...regularFiles(dir, new Set()),
+  ];
+  const config: Record<string, unknown> = {
+    imports: { "microgpt/": `${rootUrl}/` },
+    permissions: { check: { read } },
+  };
+  if (!practising) return { config: JSON.stringify(config) };
+  const chapterUrl = toFileUrl(chapterPath);
+  const privateUrl = `${chapterUrl}?reference=${secret}`;
+  // From anywhere but the project's own modules, the private address leads nowhere.
+  (config.imports as Record<string, string>)[privateUrl] =
+    `${rootUrl}/cli/exercise-reference-is-private.ts`;
+  config.scopes = Object.fromEntries(
+    ["steps", "lib", "app", "cli"].map((folder) => [
+      `${rootUrl}/${folder}/`,
+      { [chapterUrl]: privateUrl },
+    ]),
+  );
+  return { config: JSON.stringify(config), chapterUrl: privateUrl };
+}
+
+/** The resident memory of process `pid` in MB, or undefined where /proc cannot tell. */
+function residentMb(pid: number): number | undefined {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const kb = status.match(/^VmRSS:\s+(\d+) kB/m)?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a stream line by line into `onLine`, keeping at most `limit` bytes in lines. */
+async function readLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+  onTooMuch: () => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  let total = 0;
+  let stopped = false;
+  for await (const chunk of stream) {
+    if (stopped) continue; // drain what is left, so the process is not blocked writing
+    total += chunk.length;
+    if (total > outputLimitBytes) {
+      stopped = true;
+      onTooMuch();
+      continue;
+    }
+    pending += decoder.decode(chunk, { stream: true });
+    const lines = pending.split("\n");
+    pending = lines.pop()!;
+    for (const line of lines) onLine(line);
+  }
+  if (!stopped && pending !== "") onLine(pending);
+}
+
+/** Why a process that sent no verdict ended, from what it wrote to stderr and its status. */
+function crashReason(stderr: readonly string[], status: Deno.CommandStatus): string {
+  // Deno writes an uncaught error as "error: ...", possibly after the learner's own lines.
+  const engine = stderr.find((line) => /^error: /.test(line));
+  if (/out of memory|heap limit/i.test(stderr.join("\n"))) {
+    return `it ran out of memory (the heap limit is ${heapLimitMb} MB): does a list grow without end?`;
+  }
+  if (engine !== undefined) {
+    return engine.replace(/^error: /, "").replace(/file:\/\/\S+/g, (url) => {
+      try {
+        return shown(decodeURIComponent(new URL(url).pathname));
+      } catch {
+        return url;
+      }
+    });
+  }
+  if (status.signal !== null) return `the process was killed by ${status.signal}`;
+  return `the process ended with exit status ${status.code} before the checks finished: does your code call Deno.exit?`;
 }
 
 /**
  * Runs the checks of `exercise` on the module at `path` in a new Deno process that may only
- * read the project and the exercise folder, and kills it after `timeoutSeconds`.
+ * read the listed files, and stops it at the time limit, the memory limit or an output flood.
  */
 async function runChecks(
   exercise: Exercise,
   path: string,
   dir: string,
   timeoutSeconds: number,
+  practising: boolean,
 ): Promise<Report> {
-  const args = [
-    "run",
-    "--quiet",
-    "--no-prompt",
-    "--no-lock",
-    `--config=${root}/deno.json`,
-    `--allow-read=${root},${dir}`,
-    `--v8-flags=--max-old-space-size=${memoryLimitMb}`,
-    `${root}/cli/exercise_check.ts`,
-    exercise.id,
-    new URL(`file://${path}`).href,
-  ];
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, timeoutSeconds * 1000);
-  const { code, stdout, stderr } = await child.output();
-  clearTimeout(timer);
-  const decoder = new TextDecoder();
-  const lines = decoder.decode(stdout).split("\n").filter((line) => line !== "");
-  const printed = [
-    ...lines.filter((line) => !line.startsWith("@@")),
-    ...decoder.decode(stderr).split("\n").filter(Boolean),
-  ];
-  const check = lines.filter((line) => line.startsWith("@@check ")).at(-1)?.slice(8);
-  const result = lines.filter((line) => line.startsWith("@@result ")).at(-1);
-  if (timedOut) {
-    return {
-      outcome: {
-        status: "timeout",
-        check,
-        message:
-          `stopped after ${timeoutSeconds} s: an endless loop? (raise the limit with --timeout)`,
-      },
-      printed,
+  const secret = Array.from(
+    crypto.getRandomValues(new Uint8Array(24)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  const { config, chapterUrl } = sandboxConfig(exercise, dir, secret, practising);
+  const configDir = Deno.makeTempDirSync({ prefix: "microgpt-check-" });
+  try {
+    Deno.writeTextFileSync(`${configDir}/deno.json`, config);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        "--no-lock",
+        `--config=${configDir}/deno.json`,
+        "--permission-set=check",
+        `--v8-flags=--max-old-space-size=${heapLimitMb}`,
+        `${root}/cli/exercise_check.ts`,
+        exercise.id,
+        toFileUrl(path),
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(`${secret} ${chapterUrl ?? ""}\n`));
+    await writer.close();
+
+    const printed: string[] = [];
+    const stderr: string[] = [];
+    let check: string | undefined;
+    let result: string | undefined;
+    let stop: "timeout" | "memory" | "output" | undefined;
+    const kill = (why: typeof stop) => {
+      if (stop !== undefined) return;
+      stop = why;
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already ended
+      }
     };
-  }
-  if (result === undefined) {
-    // The process ended early: V8 ran out of memory, or the learner's code called Deno.exit.
-    // Either way the last lines of stderr are the engine's, not the learner's: leave them out.
-    const errors = decoder.decode(stderr);
-    const why = /out of memory/i.test(errors)
-      ? `it ran out of memory (the limit is ${memoryLimitMb} MB): does a list grow without end?`
-      : `exit status ${code}; does your code call Deno.exit?`;
-    return {
-      outcome: { status: "crash", check, message: `the checks ended without a result: ${why}` },
-      printed: lines.filter((line) => !line.startsWith("@@")),
+    const timer = setTimeout(() => kill("timeout"), timeoutSeconds * 1000);
+    let peakMb = 0;
+    const watcher = setInterval(() => {
+      const mb = residentMb(child.pid);
+      if (mb !== undefined) peakMb = Math.max(peakMb, mb);
+      if (mb !== undefined && mb > memoryLimitMb) kill("memory");
+    }, 50);
+    const verdict = `@@${secret} `;
+    let extra = 0;
+    const keep = (line: string) => {
+      if (printed.length < printedLimit) printed.push(visible(line));
+      else extra++;
     };
+    await Promise.all([
+      readLines(child.stdout, (line) => {
+        if (!line.startsWith(verdict)) return keep(line);
+        const rest = line.slice(verdict.length);
+        if (rest.startsWith("check ")) check = JSON.parse(rest.slice(6));
+        else if (rest.startsWith("result ")) result = rest.slice(7);
+      }, () => kill("output")),
+      readLines(child.stderr, (line) => {
+        if (/^Warning Permissions in the config file/.test(line)) return;
+        if (stderr.length < 1000) stderr.push(line);
+        keep(line);
+      }, () => kill("output")),
+    ]);
+    const status = await child.status;
+    clearTimeout(timer);
+    clearInterval(watcher);
+    if (result !== undefined && stop === undefined) {
+      return { outcome: JSON.parse(result) as Outcome, printed, extra };
+    }
+    const message = stop === "timeout"
+      ? `stopped after ${timeoutSeconds} s: an endless loop? (raise the limit with --timeout)`
+      : stop === "memory"
+      ? `stopped when the process used more than ${memoryLimitMb} MB of memory: does an array or a list grow without end?`
+      : stop === "output"
+      ? `stopped after your code printed more than ${
+        outputLimitBytes / 1024 / 1024
+      } MB: is there a print inside a loop? (the first ${printedLimit} lines are shown)`
+      : `the checks ended without a result: ${visible(crashReason(stderr, status))}`;
+    return { outcome: { status: stop ?? "crash", check, message }, printed, extra };
+  } finally {
+    Deno.removeSync(configDir, { recursive: true });
   }
-  return { outcome: JSON.parse(result.slice(9)) as Outcome, printed };
 }
 
 /** "its one check" or "all 4 checks". */
@@ -344,13 +570,19 @@ async function nextAfter(
 async function check(exercise: Exercise, command: Command, io: Io): Promise<number> {
   const solution = command.mode === "solution";
   const path = solution ? `${root}/${exercise.chapter}` : `${command.dir}/${exercise.file}`;
-  const { outcome, printed } = await runChecks(exercise, path, command.dir, command.timeoutSeconds);
+  const { outcome, printed, extra } = await runChecks(
+    exercise,
+    path,
+    command.dir,
+    command.timeoutSeconds,
+    !solution,
+  );
   // What the learner's code printed, but not a flood of it (a print inside a training loop).
-  for (const line of printed.slice(0, printedLimit)) {
+  for (const line of printed) {
     io.err(`  ${paint("dim", "|", io.tty)} ${line}`);
   }
-  if (printed.length > printedLimit) {
-    io.err(`  ${paint("dim", "|", io.tty)} ... and ${printed.length - printedLimit} more lines`);
+  if (extra > 0) {
+    io.err(`  ${paint("dim", "|", io.tty)} ... and ${extra} more lines`);
   }
   const progress = readProgress(command.dir);
   const label = `${exercise.id} ${exercise.title}`;
@@ -391,9 +623,19 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
         }; keep the skeleton's \`export\` lines and names`,
       );
       break;
+    case "chapter":
+      io.out(
+        `${cross} ${label}: this is the chapter's code, not yours: ${outcome.names.join(", ")} ${
+          outcome.names.length === 1 ? "is" : "are"
+        } not written in ${file}; ${visible(outcome.message)}`,
+      );
+      hint = `Write ${
+        outcome.names.join(", ")
+      } yourself in ${file}; \`deno task exercise ${exercise.id} --solution\` says where to read the chapter's.`;
+      break;
     case "load":
       io.out(
-        `${cross} ${label}: ${file} does not load: ${outcome.message}${
+        `${cross} ${label}: ${file} does not load: ${visible(outcome.message)}${
           outcome.location ? ` (${outcome.location})` : ""
         }`,
       );
@@ -402,6 +644,8 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
     case "fail":
     case "error":
     case "timeout":
+    case "memory":
+    case "output":
     case "crash": {
       const failing = exercise.checks.find((c) => c.name === outcome.check);
       const where = "location" in outcome && outcome.location ? ` (at ${outcome.location})` : "";
@@ -412,7 +656,11 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
         : outcome.location
         ? `your code threw ${outcome.message}`
         : `the check could not use what your code returned: ${outcome.message}`;
-      io.out(`${cross} ${label}, check "${outcome.check ?? "loading"}": ${what}${where}`);
+      io.out(
+        `${cross} ${label}, check "${visible(outcome.check ?? "loading")}": ${
+          visible(what)
+        }${where}`,
+      );
       if (outcome.status === "error" && /not implemented/.test(outcome.message)) {
         hint =
           `Open ${file} and replace each \`throw new Error("not implemented")\` with your code. ${

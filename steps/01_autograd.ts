@@ -22,15 +22,21 @@
 import assert from "node:assert/strict";
 import { assertClose, describe } from "../lib/assert.ts";
 
+// Lists that many nodes share are frozen, so that no code can change one node's inputs or
+// derivatives through another's.
+
 /** A leaf has no inputs: every leaf shares these two empty lists. */
-const NO_CHILDREN: readonly Value[] = [];
-const NO_LOCAL_GRADS: readonly number[] = [];
+const NO_CHILDREN: readonly Value[] = Object.freeze([]);
+const NO_LOCAL_GRADS: readonly number[] = Object.freeze([]);
 
 /** `[1, 1, ..., 1]` of length `n`: the local derivatives of a sum, one list per length. */
-const onesOfLength: number[][] = [];
+const onesOfLength: (readonly number[])[] = [];
 function ones(n: number): readonly number[] {
-  return onesOfLength[n] ??= new Array<number>(n).fill(1);
+  return onesOfLength[n] ??= Object.freeze(new Array<number>(n).fill(1));
 }
+
+/** How many topological sorts have run: each marks the nodes it meets with numbers of its own. */
+let sorts = 0;
 
 /**
  * A scalar that remembers the operation that produced it, so that `backward()` can send the
@@ -208,9 +214,6 @@ export class Value {
   // used twice receive both contributions.
   // ---------------------------------------------------------------------------------------
 
-  /** Each sort marks the nodes it visits with a number no earlier sort used. */
-  private static sorts = 0;
-
   /**
    * Every node reachable from `this`, each after all of its inputs. Depth first, as micrograd
    * does it, but with a list of its own instead of recursion, so that a graph of any depth fits
@@ -221,9 +224,9 @@ export class Value {
    *   has no inputs to pass a gradient on to, and half the nodes of a GPT step are parameters.
    */
   topologicalOrder(includeLeaves = true): Value[] {
-    const entered = ++Value.sorts * 2; // inputs being visited
+    sorts++;
+    const entered = 2 * sorts; // inputs being visited
     const placed = entered + 1; // in `order`, after all its inputs
-    Value.sorts++;
     const order: Value[] = [];
     const stack: Value[] = [this];
     const push = (inputs: readonly Value[]) => {
