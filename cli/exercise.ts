@@ -41,6 +41,8 @@ Usage: deno task exercise [NN] [flags]
                    --force is given, and then keeps a copy of them next to it
   --dir DIR        the folder of your exercise files (default: exercises/)
   --timeout S      seconds the checks of one exercise may take (default 60)
+  --memory MB      memory the checks of one exercise may use, the whole process
+                   (default 1536)
   -h, --help       show this help`;
 
 /** Where the project lives: the skeletons, the chapters and the default exercise folder. */
@@ -62,6 +64,7 @@ interface Command {
   force: boolean;
   dir: string;
   timeoutSeconds: number;
+  memoryMb: number;
 }
 
 /** `path` made absolute against the working directory, with `.` and `..` resolved. */
@@ -74,8 +77,32 @@ function absolute(path: string): string {
   return `/${parts.join("/")}`;
 }
 
+/**
+ * Throws unless `dir` is `exercises/` or a folder outside the project: exercise files written
+ * anywhere else in the project would sit among its own code (`--dir steps --reset --force`
+ * would replace a chapter with a skeleton).
+ */
+function refuseProjectFolder(dir: string): void {
+  const inside = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
+  let real = dir;
+  let realRoot = root;
+  try {
+    real = Deno.realPathSync(dir);
+    realRoot = Deno.realPathSync(root);
+  } catch {
+    // a folder that does not exist yet is judged by its name; ensureFiles says it is missing
+  }
+  for (const [path, project] of [[dir, root], [real, realRoot]]) {
+    if (inside(path, project) && path !== `${project}/exercises`) {
+      throw new CliError(
+        `--dir ${dir} is a folder of the project; exercise files go in exercises/ (leave --dir out) or in a folder outside the project`,
+      );
+    }
+  }
+}
+
 /** Flags that take a value, so that the word after them is not taken for NN. */
-const valueFlags = new Set(["--dir", "--timeout"]);
+const valueFlags = new Set(["--dir", "--timeout", "--memory"]);
 
 /**
  * Parses the arguments: one optional exercise number anywhere, and the flags.
@@ -106,6 +133,7 @@ export function parseCommand(args: string[]): Command | "help" {
     force: { type: "boolean" },
     dir: { type: "string" },
     timeout: { type: "string" },
+    memory: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return "help";
@@ -132,13 +160,22 @@ export function parseCommand(args: string[]): Command | "help" {
     );
   }
   const mode = chosen ?? (id === undefined ? "list" : "check");
+  if (flags.dir === "") {
+    throw new CliError("--dir needs a folder, got an empty path (leave --dir out for exercises/)");
+  }
+  const dir = typeof flags.dir === "string" ? absolute(flags.dir) : `${root}/exercises`;
+  refuseProjectFolder(dir);
   const timeout = typeof flags.timeout === "string" ? flags.timeout : "60";
   return {
     id,
     mode,
     force: flags.force === true,
-    dir: typeof flags.dir === "string" ? absolute(flags.dir) : `${root}/exercises`,
+    dir,
     timeoutSeconds: parseNumber("timeout", timeout, { min: 0, max: 3600, minInclusive: false }),
+    memoryMb: parseNumber("memory", typeof flags.memory === "string" ? flags.memory : "1536", {
+      min: 128,
+      max: 65536,
+    }),
   };
 }
 
@@ -233,12 +270,6 @@ async function statusOf(exercise: Exercise, dir: string, progress: Progress): Pr
 /** The heap a checking process may use: enough for any exercise, little enough to stop a leak. */
 const heapLimitMb = 1024;
 
-/**
- * The whole process's memory (heap, buffers, code), measured from outside: typed arrays live
- * outside the heap, so the heap limit alone does not stop `new Uint8Array(2 ** 30)`.
- */
-const memoryLimitMb = 1536;
-
 /** How many lines of the learner's own printing are shown. */
 const printedLimit = 40;
 
@@ -269,7 +300,10 @@ interface Report {
  * ```
  */
 export function toFileUrl(path: string): string {
-  return `file://${path.split("/").map(encodeURIComponent).join("/")}`;
+  const url = new URL("file:///");
+  // The setter encodes spaces and the like, but takes `%` for an escape and stops at `?`, `#`.
+  url.pathname = path.replace(/%/g, "%25").replace(/#/g, "%23").replace(/\?/g, "%3F");
+  return url.href;
 }
 
 /**
@@ -285,6 +319,7 @@ export function toFileUrl(path: string): string {
  */
 export function visible(text: string): string {
   return text.replace(
+    // deno-lint-ignore no-control-regex -- finding control characters is the point
     /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
     (c) => {
       const code = c.charCodeAt(0);
@@ -379,12 +414,20 @@ function sandboxConfig(
   return { config: JSON.stringify(config), chapterUrl: privateUrl };
 }
 
-/** The resident memory of process `pid` in MB, or undefined where /proc cannot tell. */
-function residentMb(pid: number): number | undefined {
+/**
+ * The resident memory of process `pid` in MB, as `ps` reports it (reading /proc of another
+ * process would need every permission), or undefined when `ps` cannot tell: then only the
+ * heap limit holds.
+ */
+async function residentMb(pid: number): Promise<number | undefined> {
   try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const kb = status.match(/^VmRSS:\s+(\d+) kB/m)?.[1];
-    return kb === undefined ? undefined : Number(kb) / 1024;
+    const { stdout, success } = await new Deno.Command("ps", {
+      args: ["-o", "rss=", "-p", String(pid)],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const kb = Number(new TextDecoder().decode(stdout).trim());
+    return success && kb > 0 ? kb / 1024 : undefined;
   } catch {
     return undefined;
   }
@@ -419,9 +462,11 @@ async function readLines(
 /** Why a process that sent no verdict ended, from what it wrote to stderr and its status. */
 function crashReason(stderr: readonly string[], status: Deno.CommandStatus): string {
   // Deno writes an uncaught error as "error: ...", possibly after the learner's own lines.
-  const engine = stderr.find((line) => /^error: /.test(line));
+  const engine = stderr.find((line) => /^error: /.test(line)) ??
+    // Some refusals (an unstable option, a flag) are one plain line.
+    stderr.findLast((line) => /\b(flag|Unstable|must be provided|panicked)\b/.test(line));
   if (/out of memory|heap limit/i.test(stderr.join("\n"))) {
-    return `it ran out of memory (the heap limit is ${heapLimitMb} MB): does a list grow without end?`;
+    return `it ran out of memory (the heap limit is ${heapLimitMb} MB, or --memory when lower): does a list grow without end?`;
   }
   if (engine !== undefined) {
     return engine.replace(/^error: /, "").replace(/file:\/\/\S+/g, (url) => {
@@ -445,6 +490,7 @@ async function runChecks(
   path: string,
   dir: string,
   timeoutSeconds: number,
+  memoryLimitMb: number,
   practising: boolean,
 ): Promise<Report> {
   const secret = Array.from(
@@ -463,7 +509,7 @@ async function runChecks(
         "--no-lock",
         `--config=${configDir}/deno.json`,
         "--permission-set=check",
-        `--v8-flags=--max-old-space-size=${heapLimitMb}`,
+        `--v8-flags=--max-old-space-size=${Math.min(heapLimitMb, memoryLimitMb)}`,
         `${root}/cli/exercise_check.ts`,
         exercise.id,
         toFileUrl(path),
@@ -492,12 +538,16 @@ async function runChecks(
       }
     };
     const timer = setTimeout(() => kill("timeout"), timeoutSeconds * 1000);
-    let peakMb = 0;
-    const watcher = setInterval(() => {
-      const mb = residentMb(child.pid);
-      if (mb !== undefined) peakMb = Math.max(peakMb, mb);
+    // The whole process's memory (heap, buffers, code), measured from outside: typed arrays
+    // live outside the heap, so the heap limit alone does not stop `new Uint8Array(2 ** 30)`.
+    let measuring = false;
+    const watcher = setInterval(async () => {
+      if (measuring || stop !== undefined) return;
+      measuring = true;
+      const mb = await residentMb(child.pid);
+      measuring = false;
       if (mb !== undefined && mb > memoryLimitMb) kill("memory");
-    }, 50);
+    }, 100);
     const verdict = `@@${secret} `;
     let extra = 0;
     const keep = (line: string) => {
@@ -520,6 +570,7 @@ async function runChecks(
     const status = await child.status;
     clearTimeout(timer);
     clearInterval(watcher);
+    while (measuring) await new Promise((resolve) => setTimeout(resolve, 10));
     if (result !== undefined && stop === undefined) {
       return { outcome: JSON.parse(result) as Outcome, printed, extra };
     }
@@ -575,6 +626,7 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
     path,
     command.dir,
     command.timeoutSeconds,
+    command.memoryMb,
     !solution,
   );
   // What the learner's code printed, but not a flood of it (a print inside a training loop).
@@ -816,7 +868,27 @@ export async function main(args: string[], io: Io, signal?: AbortSignal): Promis
   }
 }
 
+/**
+ * The permissions the runner needs, or a one-line message naming them: it reads and writes the
+ * exercise files and runs the checks in a process of their own. Asked before anything else, so
+ * a terminal never shows Deno's "Allow?" prompt and nothing ends in a stack trace.
+ */
+export function missingPermissions(): string | undefined {
+  const missing = (["read", "write", "run"] as const).filter((name) =>
+    Deno.permissions.querySync({ name }).state !== "granted"
+  );
+  if (missing.length === 0) return undefined;
+  return `deno task exercise needs ${
+    missing.map((name) => `--allow-${name}`).join(", ")
+  } (it reads and writes your exercise files and runs the checks in a process of their own): run it as \`deno task exercise\`, or deno run --allow-read --allow-write --allow-run cli/exercise.ts`;
+}
+
 if (import.meta.main) {
+  const missing = missingPermissions();
+  if (missing !== undefined) {
+    console.error(`error: ${missing}`);
+    Deno.exit(2);
+  }
   await run(async (args, io) => {
     const status = await main(args, io);
     if (status !== 0) Deno.exit(status);

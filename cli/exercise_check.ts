@@ -84,8 +84,10 @@ function learnerLocation(error: unknown, moduleUrl: string): string | undefined 
   } catch {
     return undefined;
   }
+  // Stacks write the file's URL with its escapes undone (`p%2541` as `p%41`).
+  const decoded = `file://${decodeURIComponent(new URL(moduleUrl).pathname)}`;
   for (const [, url, line, column] of stack.matchAll(/(file:\/\/[^\s)]+):(\d+):(\d+)/g)) {
-    if (url === moduleUrl) return `${shortPath(url)}:${line}:${column}`;
+    if (url === moduleUrl || url === decoded) return `${shortPath(moduleUrl)}:${line}:${column}`;
   }
   return undefined;
 }
