@@ -15,7 +15,7 @@
  */
 
 import { type Outcome } from "./exercise_check.ts";
-import { type Exercise, exercises } from "./exercise_catalog.ts";
+import { type Exercise, exercises, hintFor } from "./exercise_catalog.ts";
 import { explainFileError } from "../lib/cli/files.ts";
 import {
   CliError,
@@ -699,7 +699,6 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
     case "memory":
     case "output":
     case "crash": {
-      const failing = exercise.checks.find((c) => c.name === outcome.check);
       const where = "location" in outcome && outcome.location ? ` (at ${outcome.location})` : "";
       // An error with no frame in the learner's file came from the check itself, tripping
       // over what the learner's code returned (undefined, a number for an array, ...).
@@ -718,7 +717,7 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
           `Open ${file} and replace each \`throw new Error("not implemented")\` with your code. ${
             exercise.hints[0]
           }`;
-      } else if (failing !== undefined) hint = failing.hint;
+      } else hint = hintFor(exercise, outcome.check, outcome.message);
     }
   }
   if (solution) {

@@ -23,7 +23,11 @@ import {
   type Components,
 } from "../steps/03_components.ts";
 import { checkParameters, type ParameterFunctions } from "../steps/04_parameters.ts";
-import { checkCachedAttention, checkSequenceAttention } from "../steps/05_attention.ts";
+import {
+  checkAttentionScale,
+  checkCachedAttention,
+  checkSequenceAttention,
+} from "../steps/05_attention.ts";
 import { checkGpt } from "../steps/06_gpt.ts";
 import {
   checkAdam,
@@ -48,6 +52,20 @@ export interface ExerciseCheck {
   run: (exports: Exports) => void;
 }
 
+/**
+ * A common mistake: what the learner did, how the failure it causes reads, and the hint that
+ * fits it better than the failing check's own. `tests/exercise_mistakes_test.ts` makes every
+ * mistake of this table and asserts that its hint is the one shown.
+ */
+export interface Mistake {
+  /** The mistake, in a few words. */
+  mistake: string;
+  /** Matches `check name: message` of the failure it causes. */
+  symptom: RegExp;
+  /** The hint shown for it. */
+  hint: string;
+}
+
 /** One exercise. */
 export interface Exercise {
   /** Two digits, the chapter's number. */
@@ -66,6 +84,24 @@ export interface Exercise {
   hints: string[];
   /** The checks, in order; the first failure stops the run. */
   checks: ExerciseCheck[];
+  /** Common mistakes, each with its hint; the first whose symptom matches is shown. */
+  mistakes: Mistake[];
+}
+
+/**
+ * The hint for a failure of `exercise`: the first mistake whose symptom matches it, else the
+ * failing check's own hint, else the exercise's first hint.
+ *
+ * @param exercise the exercise
+ * @param check the name of the check that failed
+ * @param message its message
+ * @returns the hint
+ */
+export function hintFor(exercise: Exercise, check: string | undefined, message: string): string {
+  const failure = `${check ?? "loading"}: ${message}`;
+  const mistake = exercise.mistakes.find((m) => m.symptom.test(failure));
+  if (mistake !== undefined) return mistake.hint;
+  return exercise.checks.find((c) => c.name === check)?.hint ?? exercise.hints[0];
 }
 
 /** Every exercise, in the order of the chapters. */
@@ -109,6 +145,32 @@ export const exercises: Exercise[] = [
         run: (m) => checkNeuron(m.Value),
       },
     ],
+    mistakes: [
+      {
+        mistake: "gradients assigned instead of accumulated",
+        symptom: /^gradients accumulate: x\.mul\(x\)/,
+        hint:
+          "A value used twice must receive both contributions: child.grad += localGrad * node.grad, never =.",
+      },
+      {
+        mistake: "the order walked from the leaves instead of from the root",
+        symptom: /y\.add\(y\)\.add\(y\): y\.grad .*expected 3, got 1$/,
+        hint:
+          "Walk the topological order from its end: the root (grad 1) first, the leaves last. Walked from the start, each node passes on its gradient before it has received it.",
+      },
+      {
+        mistake: "relu passing the gradient where its input was negative",
+        symptom: /a\.relu\(\) at -0\.8: a\.grad/,
+        hint:
+          "relu's local derivative is 1 where its input was positive and 0 elsewhere: (this.data > 0 ? 1 : 0).",
+      },
+      {
+        mistake: "a wrong local derivative of log, exp or pow",
+        symptom: /a\.(log|exp|pow)\([^)]*\) at [-\d.]+: a\.grad/,
+        hint:
+          "Check the rule of that operation: d(log a)/da = 1/a, d(e^a)/da = e^a, d(a^n)/da = n a^(n-1).",
+      },
+    ],
   },
   {
     id: "02",
@@ -128,6 +190,20 @@ export const exercises: Exercise[] = [
         hint:
           "Compare your tokenizer with the chapter's on the same names: sorted unique characters, then BOS.",
         run: (m) => checkTokenizer(m as TokenizerFunctions),
+      },
+    ],
+    mistakes: [
+      {
+        mistake: "the vocabulary in the order the characters first appear",
+        symptom: /\.chars: expected .*sorted unique characters.*, got/,
+        hint:
+          "Sort the unique characters by code point: [...new Set(...)].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!). Then ids do not depend on the order of the names.",
+      },
+      {
+        mistake: "BOS given id 0 instead of one past the last character",
+        symptom: /tokenizer\.bos: expected \d+, got/,
+        hint:
+          "BOS comes after every character: bos = chars.length, and vocabSize = chars.length + 1.",
       },
     ],
   },
@@ -170,6 +246,26 @@ export const exercises: Exercise[] = [
         run: (m) => checkTogether(m as Components),
       },
     ],
+    mistakes: [
+      {
+        mistake: "softmax without subtracting the largest logit",
+        symptom: /^softmax: softmax\(\[1000, 1000\]\).*got NaN/,
+        hint:
+          "Subtract the largest logit before exp: exp(1000) is Infinity and Infinity / Infinity is NaN, while exp(1000 - 1000) is 1.",
+      },
+      {
+        mistake: "rmsnorm with the 1e-5 outside the square root",
+        symptom: /^rmsnorm: rmsnorm\(x \[\d+\]\), element/,
+        hint:
+          "x / sqrt(mean(x^2) + 1e-5): the 1e-5 goes inside the square root, and the mean divides by x.length.",
+      },
+      {
+        mistake: "linear returning the wrong shape",
+        symptom: /^linear: .*expected \d+ numbers, got/,
+        hint:
+          "One output per row of w: w.map((row) => Value.dot(row, x)), so the result has w.length entries.",
+      },
+    ],
   },
   {
     id: "04",
@@ -192,6 +288,14 @@ export const exercises: Exercise[] = [
         run: (m) => checkParameters(m as ParameterFunctions),
       },
     ],
+    mistakes: [
+      {
+        mistake: "weights drawn with another standard deviation",
+        symptom: /times the chapter's: the same draws with another standard deviation/,
+        hint:
+          "Draw every weight with rng.gauss(0, std), std = 0.08 by default (the third argument of createModel).",
+      },
+    ],
   },
   {
     id: "05",
@@ -209,6 +313,12 @@ export const exercises: Exercise[] = [
     ],
     checks: [
       {
+        name: "scores scaled by 1/sqrt(headDim)",
+        hint:
+          "Divide each score q . k by Math.sqrt(headDim) before the softmax: without it the scores grow with the width and the softmax saturates.",
+        run: (m) => checkAttentionScale(m.causalSelfAttention),
+      },
+      {
         name: "attention with a KV cache",
         hint:
           "Append the new key and value to the cache first, then attend over the whole cache, head by head.",
@@ -219,6 +329,20 @@ export const exercises: Exercise[] = [
         hint:
           "Position p must not see positions after p: use keys and values 0..p only (slice(0, p + 1)).",
         run: (m) => checkSequenceAttention(m.sequenceSelfAttention),
+      },
+    ],
+    mistakes: [
+      {
+        mistake: "scores not divided by sqrt(headDim)",
+        symptom: /^scores scaled by 1\/sqrt\(headDim\): .*divided by (no scale at all|headDim)/,
+        hint:
+          "Divide each score q . k by Math.sqrt(headDim) before the softmax: without it the scores grow with the width and the softmax saturates.",
+      },
+      {
+        mistake: "whole-sequence attention that sees the future",
+        symptom: /^whole-sequence attention with a causal mask: position \d+ sees the future/,
+        hint:
+          "Position p must not see positions after p: use keys and values 0..p only (slice(0, p + 1)).",
       },
     ],
   },
@@ -241,6 +365,14 @@ export const exercises: Exercise[] = [
         hint:
           "Each block reads rmsnorm(x) but adds its output to x itself, not to the normalised x.",
         run: (m) => checkGpt(m.gpt),
+      },
+    ],
+    mistakes: [
+      {
+        mistake: "a block without its residual, or reading x instead of rmsnorm(x)",
+        symptom: /^logits, loss and gradients of a name: logits at position 0/,
+        hint:
+          "The logits differ from the first position on: check each block's shape, x = x + attention(rmsnorm(x)) then x = x + mlp(rmsnorm(x)), with the embedding sum normalised first.",
       },
     ],
   },
@@ -283,6 +415,31 @@ export const exercises: Exercise[] = [
         run: (m) => checkTrainingLoop(m as TrainingParts),
       },
     ],
+    mistakes: [
+      {
+        mistake: "gradients not set back to zero after the update",
+        symptom: /^Adam: the gradient after adamStep/,
+        hint:
+          "Set every parameter's grad to 0 once Adam has used it: backward() adds to grad, so what is left would count again at the next step.",
+      },
+      {
+        mistake: "Adam without bias correction",
+        symptom: /^Adam: one Adam step from 1 with grad 2/,
+        hint:
+          "Bias correction: divide m by 1 - beta1 ** (step + 1) and v by 1 - beta2 ** (step + 1); m and v start at zero, and without it the first steps have the wrong size.",
+      },
+      {
+        mistake: "the loss summed instead of averaged",
+        symptom: /^cross-entropy loss of a name: documentLoss of .*: expected [\d.]+, got [\d.]+$/,
+        hint:
+          "The loss is the mean over the predicted positions: Value.sum(losses).mul(1 / n), n = min(blockSize, tokens.length - 1).",
+      },
+      {
+        mistake: "the learning rate decayed one step early",
+        symptom: /^learning-rate decay: learningRateAt\(0\.01, 0, 1000\): expected 0\.01/,
+        hint: "step is 0-based: the first step gets the full rate, base * (1 - step / steps).",
+      },
+    ],
   },
   {
     id: "08",
@@ -309,6 +466,20 @@ export const exercises: Exercise[] = [
         hint:
           "Keep exactly k entries (the earliest on a tie), set the rest to 0, and return the same array.",
         run: (m) => checkTopK(m.keepTopK),
+      },
+    ],
+    mistakes: [
+      {
+        mistake: "logits multiplied by the temperature instead of divided",
+        symptom: /^temperature: probabilitiesAt\(.*, 0\.5\), element/,
+        hint:
+          "A temperature below 1 sharpens: divide the logits by it (multiply by 1 / temperature), so 0.5 doubles them.",
+      },
+      {
+        mistake: "top-k keeping every value tied at the threshold",
+        symptom: /^top-k: keepTopK\(\[0\.25, 0\.25, 0\.25, 0\.25\], 3\)/,
+        hint:
+          "Keep exactly k entries: on a tie at the threshold keep the earliest ones and count them.",
       },
     ],
   },

@@ -1,0 +1,182 @@
+// Every exercise's table of common mistakes, each made for real: the learner's file is the
+// chapter's own code (copied into a temporary folder, so it is the learner's file, not the
+// chapter) with one line changed into the mistake, and the hint the learner then gets must be
+// the one the table gives for it. The unchanged copy passes, so each change is what fails.
+
+import assert from "node:assert/strict";
+import { main } from "../cli/exercise.ts";
+import { exercises } from "../cli/exercise_catalog.ts";
+import { capture, filesAllowed } from "./cli_helpers.ts";
+
+const allowed = filesAllowed("tests/exercise_mistakes_test.ts", "the exercise mistakes tests") &&
+  Deno.permissions.querySync({ name: "run" }).state === "granted";
+
+const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Each mistake of the catalogue: exercise, mistake (as the table names it), line, changed to. */
+const cases: [string, string, string, string][] = [
+  [
+    "01",
+    "gradients assigned instead of accumulated",
+    "children[j].grad += localGrads[j] * grad",
+    "children[j].grad = localGrads[j] * grad",
+  ],
+  [
+    "01",
+    "the order walked from the leaves instead of from the root",
+    "for (let i = order.length - 1; i >= 0; i--) {\n      const node = order[i];",
+    "for (let i = 0; i < order.length; i++) {\n      const node = order[i];",
+  ],
+  [
+    "01",
+    "relu passing the gradient where its input was negative",
+    "[this.data > 0 ? 1 : 0]",
+    "[1]",
+  ],
+  ["01", "a wrong local derivative of log, exp or pow", "[1 / this.data]", "[this.data]"],
+  [
+    "02",
+    "the vocabulary in the order the characters first appear",
+    "const chars = [...unique].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);",
+    "const chars = [...unique];",
+  ],
+  [
+    "02",
+    "BOS given id 0 instead of one past the last character",
+    "bos: chars.length, vocabSize",
+    "bos: 0, vocabSize",
+  ],
+  ["03", "softmax without subtracting the largest logit", "logit.sub(max).exp()", "logit.exp()"],
+  [
+    "03",
+    "rmsnorm with the 1e-5 outside the square root",
+    "meanSquare.add(1e-5).pow(-0.5)",
+    "meanSquare.pow(-0.5).add(1e-5)",
+  ],
+  [
+    "03",
+    "linear returning the wrong shape",
+    "return w.map((row) => Value.dot(row, x));",
+    "return [...x];",
+  ],
+  [
+    "04",
+    "weights drawn with another standard deviation",
+    "return modelFromWeights(config, () => rng.gauss(0, std));",
+    "return modelFromWeights(config, () => rng.gauss(0, 1));",
+  ],
+  [
+    "05",
+    "scores not divided by sqrt(headDim)",
+    "Value.dot(qHead, key.slice(from, to)).div(scale)",
+    "Value.dot(qHead, key.slice(from, to))",
+  ],
+  [
+    "05",
+    "whole-sequence attention that sees the future",
+    "const seen = p + 1; // the causal mask",
+    "const seen = xs.length;",
+  ],
+  [
+    "06",
+    "a block without its residual, or reading x instead of rmsnorm(x)",
+    "x = attention.out.map((a, i) => a.add(x[i]));",
+    "x = attention.out;",
+  ],
+  ["07", "gradients not set back to zero after the update", "    p.grad = 0;\n", "\n"],
+  [
+    "07",
+    "Adam without bias correction",
+    "const correction1 = 1 - beta1 ** (step + 1);",
+    "const correction1 = 1;",
+  ],
+  [
+    "07",
+    "the loss summed instead of averaged",
+    "return Value.sum(losses).mul(1 / n);",
+    "return Value.sum(losses);",
+  ],
+  [
+    "07",
+    "the learning rate decayed one step early",
+    "return base * (1 - step / steps);",
+    "return base * (1 - (step + 1) / steps);",
+  ],
+  [
+    "08",
+    "logits multiplied by the temperature instead of divided",
+    "const inverse = 1 / temperature;",
+    "const inverse = temperature;",
+  ],
+  [
+    "08",
+    "top-k keeping every value tied at the threshold",
+    "if (probabilities[i] >= threshold && kept < k) kept++;",
+    "if (probabilities[i] >= threshold) kept++;",
+  ],
+];
+
+/** The chapter of exercise `id` as a learner's file: its imports pointed at the project. */
+function chapterAsLearnerFile(id: string): string {
+  const exercise = exercises.find((e) => e.id === id)!;
+  return Deno.readTextFileSync(`${root}/${exercise.chapter}`)
+    .replace(/from "\.\/([^"]+)"/g, 'from "microgpt/steps/$1"')
+    .replace(/from "\.\.\/([^"]+)"/g, 'from "microgpt/$1"');
+}
+
+/** Checks `text` as exercise `id` in a fresh folder; returns the status and the output. */
+async function check(id: string, text: string): Promise<{ status: number; out: string }> {
+  const exercise = exercises.find((e) => e.id === id)!;
+  const dir = Deno.makeTempDirSync({ prefix: "microgpt-mistakes-" });
+  try {
+    Deno.writeTextFileSync(`${dir}/${exercise.file}`, text);
+    const io = capture();
+    const status = await main([id, "--dir", dir], io);
+    return { status, out: io.lines.join("\n") };
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test("every exercise has a table of mistakes, and every mistake in it is tested here", () => {
+  for (const exercise of exercises) {
+    assert.ok(exercise.mistakes.length > 0, `exercise ${exercise.id} has no mistakes table`);
+    for (const { mistake } of exercise.mistakes) {
+      assert.ok(
+        cases.some(([id, name]) => id === exercise.id && name === mistake),
+        `exercise ${exercise.id}: no test makes the mistake "${mistake}"`,
+      );
+    }
+  }
+});
+
+Deno.test({
+  name: "each chapter, copied as a learner's file, passes (so each change below is what fails)",
+  ignore: !allowed,
+  fn: async () => {
+    for (const id of new Set(cases.map(([id]) => id))) {
+      const { status, out } = await check(id, chapterAsLearnerFile(id));
+      assert.equal(status, 0, `${id}: ${out}`);
+    }
+  },
+});
+
+for (const [id, mistake, from, to] of cases) {
+  Deno.test({
+    name: `exercise ${id}, a common mistake gets its own hint: ${mistake}`,
+    ignore: !allowed,
+    fn: async () => {
+      const exercise = exercises.find((e) => e.id === id)!;
+      const entry = exercise.mistakes.find((m) => m.mistake === mistake);
+      assert.ok(entry, `the catalogue lists the mistake "${mistake}" for ${id}`);
+      const text = chapterAsLearnerFile(id);
+      assert.ok(text.includes(from), `chapter ${exercise.chapter} must contain: ${from}`);
+      const { status, out } = await check(id, text.replace(from, to));
+      assert.equal(status, 1, out);
+      assert.ok(
+        out.includes(`hint: ${entry.hint}`),
+        `expected the hint "${entry.hint}", got:\n${out}`,
+      );
+    },
+  });
+}
