@@ -34,6 +34,7 @@ import {
   checkDocumentLoss,
   checkLearningRate,
   checkTrainingLoop,
+  checkWholeLoop,
   type TrainingParts,
 } from "../steps/07_training.ts";
 import { checkTemperature, checkTopK } from "../steps/08_generation.ts";
@@ -480,6 +481,48 @@ export const exercises: Exercise[] = [
         symptom: /^top-k: keepTopK\(\[0\.25, 0\.25, 0\.25, 0\.25\], 3\)/,
         hint:
           "Keep exactly k entries: on a tie at the threshold keep the earliest ones and count them.",
+      },
+    ],
+  },
+  {
+    id: "loop",
+    file: "training_loop.ts",
+    title: "the training loop, from scratch",
+    chapter: "steps/07_training.ts",
+    exports: ["train"],
+    built:
+      "You wrote the whole training loop: tokens, forward pass, mean loss, backward, Adam, zeroed gradients and a decaying learning rate, step for step the chapter's.",
+    hints: [
+      "One step: tokens = withBos(tokenizer, docs[step % docs.length]); cache = createKVCache(model.config.nLayer); for p < n push softmax(gpt(model, tokens[p], p, cache))[tokens[p + 1]].log().neg(); loss = Value.sum(losses).mul(1 / n); loss.backward().",
+      "Adam's m and v live outside the loop, one Float64Array each of model.params.length; inside, for each parameter i: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, p.data -= lr (m / (1 - b1 ** (step + 1))) / (Math.sqrt(v / (1 - b2 ** (step + 1))) + eps).",
+      "lr = 0.01 * (1 - step / steps) with the 0-based step, and set p.grad = 0 after updating p: backward() adds to grad.",
+    ],
+    checks: [
+      {
+        name: "20 steps from the seed-42 model",
+        hint:
+          "Compare one step with steps/07_training.ts: documentLoss for the loss, adamStep for the update, learningRateAt for the rate.",
+        run: (m) => checkWholeLoop(m.train),
+      },
+    ],
+    mistakes: [
+      {
+        mistake: "gradients never set back to zero",
+        symptom: /never sets the gradients back to 0/,
+        hint:
+          "Set every parameter's grad to 0 after the update: backward() adds to grad, so the next step would also count this step's gradients.",
+      },
+      {
+        mistake: "a learning rate that does not decay",
+        symptom: /learning rate does not decay/,
+        hint:
+          "The rate decays linearly over the schedule: lr = 0.01 * (1 - step / steps), with steps the schedule's length (1,000 here), not stopStep.",
+      },
+      {
+        mistake: "the loss summed instead of averaged",
+        symptom: /the loss of step 1 \(on .*, before any update\)/,
+        hint:
+          "Step 1 runs before any update, so its loss alone is wrong: the mean of -log p(next token) over n = min(blockSize, tokens.length - 1) positions, with BOS at both ends of the name.",
       },
     ],
   },

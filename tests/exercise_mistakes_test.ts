@@ -114,6 +114,19 @@ const cases: [string, string, string, string][] = [
     "if (probabilities[i] >= threshold && kept < k) kept++;",
     "if (probabilities[i] >= threshold) kept++;",
   ],
+  ["loop", "gradients never set back to zero", "    p.grad = 0;\n", "\n"],
+  [
+    "loop",
+    "a learning rate that does not decay",
+    "const learningRate = parts.learningRateAt(adam.learningRate, step, steps);",
+    "const learningRate = adam.learningRate;",
+  ],
+  [
+    "loop",
+    "the loss summed instead of averaged",
+    "return Value.sum(losses).mul(1 / n);",
+    "return Value.sum(losses);",
+  ],
 ];
 
 /** The chapter of exercise `id` as a learner's file: its imports pointed at the project. */
@@ -180,3 +193,42 @@ for (const [id, mistake, from, to] of cases) {
     },
   });
 }
+
+Deno.test({
+  name: "exercise loop: a training loop written from scratch passes",
+  ignore: !allowed,
+  fn: async () => {
+    const loop = `
+import { Value } from "microgpt/steps/01_autograd.ts";
+import { withBos } from "microgpt/steps/02_tokenizer.ts";
+import { softmax } from "microgpt/steps/03_components.ts";
+import { createKVCache } from "microgpt/steps/05_attention.ts";
+import { gpt } from "microgpt/steps/06_gpt.ts";
+export function train(model, tokenizer, docs, { steps, stopStep }) {
+  const [b1, b2, eps] = [0.85, 0.99, 1e-8];
+  const m = new Float64Array(model.params.length);
+  const v = new Float64Array(model.params.length);
+  const losses = [];
+  for (let step = 0; step < stopStep; step++) {
+    const tokens = withBos(tokenizer, docs[step % docs.length]);
+    const n = Math.min(model.config.blockSize, tokens.length - 1);
+    const cache = createKVCache(model.config.nLayer);
+    const terms = [];
+    for (let p = 0; p < n; p++) terms.push(softmax(gpt(model, tokens[p], p, cache))[tokens[p + 1]].log().neg());
+    const loss = Value.sum(terms).mul(1 / n);
+    loss.backward();
+    const lr = 0.01 * (1 - step / steps);
+    model.params.forEach((p, i) => {
+      m[i] = b1 * m[i] + (1 - b1) * p.grad;
+      v[i] = b2 * v[i] + (1 - b2) * p.grad ** 2;
+      p.data -= lr * (m[i] / (1 - b1 ** (step + 1))) / (Math.sqrt(v[i] / (1 - b2 ** (step + 1))) + eps);
+      p.grad = 0;
+    });
+    losses.push(loss.data);
+  }
+  return { losses };
+}`;
+    const { status, out } = await check("loop", loop);
+    assert.equal(status, 0, out);
+  },
+});
