@@ -393,7 +393,8 @@ function sandboxConfig(
   const read = [
     ...regularFiles(root, privateFolders, practising ? chapterPath : undefined)
       .filter((path) => !practising || path !== `${root}/mod.ts`),
-    ...regularFiles(dir, new Set()),
+    // (The default folder, exercises/, also holds the fixed files of some exercises.)
+    ...regularFiles(dir, new Set(), practising ? chapterPath : undefined),
   ];
   const config: Record<string, unknown> = {
     imports: { "microgpt/": `${rootUrl}/` },

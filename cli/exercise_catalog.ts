@@ -38,6 +38,12 @@ import {
   type TrainingParts,
 } from "../steps/07_training.ts";
 import { checkTemperature, checkTopK } from "../steps/08_generation.ts";
+import {
+  checkGradientFlow,
+  checkOptimiser,
+  checkResidualStream,
+  type GradientFlowFunctions,
+} from "../exercises/solutions/gradient_flow.ts";
 
 /** A module's exports, as the checks receive them (already known to be present). */
 // deno-lint-ignore no-explicit-any -- the learner's module: its shape is what the checks test
@@ -523,6 +529,60 @@ export const exercises: Exercise[] = [
         symptom: /the loss of step 1 \(on .*, before any update\)/,
         hint:
           "Step 1 runs before any update, so its loss alone is wrong: the mean of -log p(next token) over n = min(blockSize, tokens.length - 1) positions, with BOS at both ends of the name.",
+      },
+    ],
+  },
+  {
+    id: "debug",
+    file: "gradient_flow.ts",
+    title: "debug the gradient flow of a small model",
+    chapter: "exercises/solutions/gradient_flow.ts",
+    exports: ["createModel", "forward", "loss", "parameters", "sgdStep"],
+    built:
+      "You debugged a model's gradient flow: gradients that add up, a residual path that carries the input, and an optimiser that updates every parameter.",
+    hints: [
+      "Work from the symptom: each check says what is wrong (a gradient against finite differences, the logits against a reference, which matrices an update left alone). There are three bugs, one per check.",
+      "A gradient that is too small where a value is used more than once means contributions are overwritten instead of added: look at backward().",
+      "Logits that are the block's output alone mean the residual path is missing: x = x + block(x). A matrix that never changes is missing from parameters(model).",
+    ],
+    checks: [
+      {
+        name: "gradients against finite differences",
+        hint:
+          "backward() must add each contribution: child.grad += localGrad * node.grad. A value used twice (a weight in every position, the input of two branches) receives two.",
+        run: (m) => checkGradientFlow(m as GradientFlowFunctions),
+      },
+      {
+        name: "the residual stream",
+        hint:
+          "The block's output is added to its input: the stream after the block is x + w2 · relu(w1 · x), and the head reads that.",
+        run: (m) => checkResidualStream(m as GradientFlowFunctions),
+      },
+      {
+        name: "the optimiser updates every parameter",
+        hint:
+          "parameters(model) must list every matrix (embedding, w1, w2, head): the optimiser updates what it lists, and nothing else.",
+        run: (m) => checkOptimiser(m as GradientFlowFunctions),
+      },
+    ],
+    mistakes: [
+      {
+        mistake: "a gradient overwritten instead of accumulated",
+        symptom: /too small: a contribution is lost where a value is used more than once/,
+        hint:
+          "backward() must add each contribution: child.grad += localGrad * node.grad. A value used twice (a weight in every position, the input of two branches) receives two.",
+      },
+      {
+        mistake: "the residual path not added",
+        symptom: /the logits of the block alone, without the residual/,
+        hint:
+          "The block's output is added to its input: the stream after the block is x + w2 · relu(w1 · x), and the head reads that.",
+      },
+      {
+        mistake: "a parameter left out of the optimiser",
+        symptom: /missing from parameters\(model\)/,
+        hint:
+          "parameters(model) must list every matrix (embedding, w1, w2, head): the optimiser updates what it lists, and nothing else.",
       },
     ],
   },

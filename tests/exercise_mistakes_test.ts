@@ -127,14 +127,35 @@ const cases: [string, string, string, string][] = [
     "return Value.sum(losses).mul(1 / n);",
     "return Value.sum(losses);",
   ],
+  [
+    "debug",
+    "a gradient overwritten instead of accumulated",
+    "(child.grad += node.localGrads[i] * node.grad)",
+    "(child.grad = node.localGrads[i] * node.grad)",
+  ],
+  [
+    "debug",
+    "the residual path not added",
+    "const stream = x.map((xi, i) => xi.add(block[i])); // the residual: x + block(x)",
+    "const stream = block;",
+  ],
+  [
+    "debug",
+    "a parameter left out of the optimiser",
+    "[model.embedding, model.w1, model.w2, model.head].flat(2)",
+    "[model.embedding, model.w1, model.head].flat(2)",
+  ],
 ];
 
 /** The chapter of exercise `id` as a learner's file: its imports pointed at the project. */
 function chapterAsLearnerFile(id: string): string {
   const exercise = exercises.find((e) => e.id === id)!;
-  return Deno.readTextFileSync(`${root}/${exercise.chapter}`)
-    .replace(/from "\.\/([^"]+)"/g, 'from "microgpt/steps/$1"')
-    .replace(/from "\.\.\/([^"]+)"/g, 'from "microgpt/$1"');
+  // A relative import, resolved from the chapter's folder, becomes `microgpt/...`.
+  const base = `file:///${exercise.chapter}`;
+  return Deno.readTextFileSync(`${root}/${exercise.chapter}`).replace(
+    /from "(\.\.?\/[^"]+)"/g,
+    (_, path) => `from "microgpt${new URL(path, base).pathname}"`,
+  );
 }
 
 /** Checks `text` as exercise `id` in a fresh folder; returns the status and the output. */
