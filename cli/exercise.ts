@@ -32,8 +32,8 @@ const help = `Practise each chapter: write its key pieces, and check them.
 Usage: deno task exercise [NN] [flags]
 
   (no argument)    list the exercises with their status (same as --list)
-  NN               check exercise NN (01 to 08, or loop, debug): exit 0 when every
-                   check passes, 1 at the first failing check, with a hint
+  NN               check exercise NN (01 to 08, or loop, debug, paper): exit 0 when
+                   every check passes, 1 at the first failing check, with a hint
   NN --hint        the next hint for exercise NN
   NN --watch       check again every time the file is saved (Ctrl-C stops)
   NN --solution    run the same checks on the chapter's own code, and say where to read it

@@ -44,6 +44,10 @@ import {
   checkResidualStream,
   type GradientFlowFunctions,
 } from "../exercises/solutions/gradient_flow.ts";
+import {
+  type ArchitectureAnswers,
+  checkArchitecture,
+} from "../exercises/solutions/architecture.ts";
 
 /** A module's exports, as the checks receive them (already known to be present). */
 // deno-lint-ignore no-explicit-any -- the learner's module: its shape is what the checks test
@@ -583,6 +587,48 @@ export const exercises: Exercise[] = [
         symptom: /missing from parameters\(model\)/,
         hint:
           "parameters(model) must list every matrix (embedding, w1, w2, head): the optimiser updates what it lists, and nothing else.",
+      },
+    ],
+  },
+  {
+    id: "paper",
+    file: "architecture.ts",
+    title: "the architecture on paper: every shape and parameter count",
+    chapter: "exercises/solutions/architecture.ts",
+    exports: ["parameterCounts", "activationShapes"],
+    built:
+      "You can draw the transformer: every matrix and every tensor of a forward pass, for any configuration.",
+    hints: [
+      "Every weight matrix is [outputs][inputs]: wte and lm_head are [vocabSize][nEmbd], wpe is [blockSize][nEmbd], the four attention matrices are [nEmbd][nEmbd].",
+      "The MLP widens 4 times: mlp_fc1 is [4 nEmbd][nEmbd] and mlp_fc2 is [nEmbd][4 nEmbd]; its hidden vector has 4 nEmbd numbers.",
+      "At position p the cache holds p + 1 keys and values (this one included), so the attention weights are [nHead][p + 1]; every vector of the residual stream is [nEmbd].",
+    ],
+    checks: [
+      {
+        name: "three configurations against the model",
+        hint:
+          "Compare with steps/04_parameters.ts (matrixShapes) for the counts, and follow gpt() in steps/06_gpt.ts tensor by tensor for the shapes.",
+        run: (m) => checkArchitecture(m as ArchitectureAnswers),
+      },
+    ],
+    mistakes: [
+      {
+        mistake: "the MLP as wide as the residual stream",
+        symptom: /\["layer\d+\.mlp_fc[12]"\]|"layer\d+\.mlp hidden"/,
+        hint:
+          "The MLP widens 4 times: mlp_fc1 is [4 nEmbd][nEmbd] and mlp_fc2 is [nEmbd][4 nEmbd]; its hidden vector has 4 nEmbd numbers.",
+      },
+      {
+        mistake: "attention over the positions before this one only",
+        symptom: /"layer\d+\.(attention weights|cached keys|cached values)"/,
+        hint:
+          "At position p the cache holds p + 1 keys and values, this position's own included (it is appended before attending): weights [nHead][p + 1].",
+      },
+      {
+        mistake: "the position table sized by the vocabulary",
+        symptom: /\["wpe"\]/,
+        hint:
+          "wpe has one row per position the model can see: [blockSize][nEmbd], not [vocabSize][nEmbd].",
       },
     ],
   },

@@ -145,6 +145,24 @@ const cases: [string, string, string, string][] = [
     "[model.embedding, model.w1, model.w2, model.head].flat(2)",
     "[model.embedding, model.w1, model.head].flat(2)",
   ],
+  [
+    "paper",
+    "the MLP as wide as the residual stream",
+    "shapes[`layer${layer}.mlp hidden`] = [4 * nEmbd];",
+    "shapes[`layer${layer}.mlp hidden`] = [nEmbd];",
+  ],
+  [
+    "paper",
+    "attention over the positions before this one only",
+    "const seen = position + 1;",
+    "const seen = position;",
+  ],
+  [
+    "paper",
+    "the position table sized by the vocabulary",
+    "wpe: blockSize * nEmbd,",
+    "wpe: vocabSize * nEmbd,",
+  ],
 ];
 
 /** The chapter of exercise `id` as a learner's file: its imports pointed at the project. */
