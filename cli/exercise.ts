@@ -15,6 +15,7 @@
  */
 
 import { type Outcome } from "./exercise_check.ts";
+import { quizzes, runQuiz } from "./exercise_quiz.ts";
 import { type Exercise, exercises, hintFor } from "./exercise_catalog.ts";
 import { explainFileError } from "../lib/cli/files.ts";
 import {
@@ -37,6 +38,8 @@ Usage: deno task exercise [NN] [flags]
   NN --hint        the next hint for exercise NN
   NN --watch       check again every time the file is saved (Ctrl-C stops)
   NN --solution    run the same checks on the chapter's own code, and say where to read it
+  quiz NN          predict, then run: questions on chapter NN (01 to 08), each answer
+                   computed by the engine after you give yours (one per line on stdin)
   NN --reset       restore the skeleton; refuses when the file has your changes unless
                    --force is given, and then keeps a copy of them next to it
   --dir DIR        the folder of your exercise files (default: exercises/)
@@ -837,6 +840,21 @@ async function watch(
   return 0;
 }
 
+/** Reads one line of stdin after showing `prompt` (on a terminal); null at the end of input. */
+async function stdinLine(prompt: string): Promise<string | null> {
+  if (Deno.stdin.isTerminal()) await Deno.stdout.write(new TextEncoder().encode(prompt));
+  const bytes: number[] = [];
+  const one = new Uint8Array(1);
+  for (;;) {
+    const n = await Deno.stdin.read(one);
+    if (n === null) {
+      return bytes.length === 0 ? null : new TextDecoder().decode(new Uint8Array(bytes));
+    }
+    if (one[0] === 10) return new TextDecoder().decode(new Uint8Array(bytes));
+    bytes.push(one[0]);
+  }
+}
+
 /**
  * The command: parses `args`, does what they ask, and returns the exit status (0 passed or
  * done, 1 a check failed). A usage mistake is a `CliError` (exit status 2).
@@ -846,7 +864,25 @@ async function watch(
  * @param signal stops `--watch` (tests use it; on a terminal, Ctrl-C does)
  * @returns the exit status
  */
-export async function main(args: string[], io: Io, signal?: AbortSignal): Promise<number> {
+export async function main(
+  args: string[],
+  io: Io,
+  signal?: AbortSignal,
+  readLine: (prompt: string) => Promise<string | null> = stdinLine,
+): Promise<number> {
+  if (args[0] === "quiz") {
+    const id = args[1];
+    if (args.length !== 2 || quizzes[id] === undefined) {
+      throw new CliError(
+        `quiz takes one chapter number: ${
+          Object.keys(quizzes).join(", ")
+        } (e.g. deno task exercise quiz 03)`,
+      );
+    }
+    const chapter = exercises.find((e) => e.id === id)!.chapter;
+    await runQuiz(id, chapter, io.out, readLine);
+    return 0;
+  }
   const command = parseCommand(args);
   if (command === "help") {
     io.out(help);

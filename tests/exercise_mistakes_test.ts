@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { main } from "../cli/exercise.ts";
 import { exercises } from "../cli/exercise_catalog.ts";
+import { closeEnough, quizzes, runQuiz } from "../cli/exercise_quiz.ts";
 import { capture, filesAllowed } from "./cli_helpers.ts";
 
 const allowed = filesAllowed("tests/exercise_mistakes_test.ts", "the exercise mistakes tests") &&
@@ -270,4 +271,48 @@ export function train(model, tokenizer, docs, { steps, stopStep }) {
     const { status, out } = await check("loop", loop);
     assert.equal(status, 0, out);
   },
+});
+
+// -----------------------------------------------------------------------------------------
+// Predict, then run: `deno task exercise quiz NN`.
+// -----------------------------------------------------------------------------------------
+
+Deno.test("quiz: every chapter 01 to 08 has at least two questions, each answered by the engine", () => {
+  for (const id of ["01", "02", "03", "04", "05", "06", "07", "08"]) {
+    assert.ok(quizzes[id]?.length >= 2, `chapter ${id} has ${quizzes[id]?.length ?? 0} questions`);
+    for (const question of quizzes[id]) {
+      const answer = question.answer();
+      assert.ok(
+        typeof answer === "string" || Number.isFinite(answer),
+        `${id}: ${question.ask} -> ${answer}`,
+      );
+    }
+  }
+  // Two answers against an independent count: parameters of microgpt, and of a second layer.
+  assert.deepEqual(quizzes["04"].map((q) => q.answer()), [4192, 3 * 16 * 16 * 4]);
+});
+
+Deno.test("quiz: each question is asked before its answer, and predictions are marked", async () => {
+  const lines: string[] = [];
+  const predictions = ["12", "40"];
+  const asked: string[] = [];
+  await runQuiz("01", "steps/01_autograd.ts", (line) => lines.push(line), (prompt) => {
+    asked.push(lines.at(-1)!);
+    return Promise.resolve(predictions.shift() ?? null);
+  });
+  assert.match(asked[0], /^1\/2\. y = x \* x \* x/, "the question comes before the prediction");
+  assert.match(lines[1], /^ {2}✓ the engine says 12: /);
+  assert.match(lines[3], /^ {2}✗ you said 40, the engine says 63: /);
+  assert.match(lines.at(-1)!, /^1 of 2 predictions close\. Run the chapter: deno run steps\/01/);
+  const quiet: string[] = [];
+  await runQuiz(
+    "07",
+    "steps/07_training.ts",
+    (line) => quiet.push(line),
+    () => Promise.resolve(null),
+  );
+  assert.match(quiet[1], /^ {2}the engine says 0\.01: bias correction/);
+  assert.equal(closeEnough("4,192", 4192), true);
+  assert.equal(closeEnough("4000", 4192), true, "within 5%");
+  assert.equal(closeEnough("3000", 4192), false);
 });
