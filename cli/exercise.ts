@@ -33,7 +33,7 @@ const help = `Practise each chapter: write its key pieces, and check them.
 Usage: deno task exercise [NN] [flags]
 
   (no argument)    list the exercises with their status (same as --list)
-  NN               check exercise NN (01 to 08, or loop, debug, paper): exit 0 when
+  NN               check exercise NN (01 to 08, or loop, norms, debug, paper): exit 0
                    every check passes, 1 at the first failing check, with a hint
   NN --hint        the next hint for exercise NN
   NN --watch       check again every time the file is saved (Ctrl-C stops)
@@ -396,8 +396,12 @@ function sandboxConfig(
   const read = [
     ...regularFiles(root, privateFolders, practising ? chapterPath : undefined)
       .filter((path) => !practising || path !== `${root}/mod.ts`),
-    // (The default folder, exercises/, also holds the fixed files of some exercises.)
-    ...regularFiles(dir, new Set(), practising ? chapterPath : undefined),
+    // (The default folder, exercises/, also holds the project's skeletons and solutions.)
+    ...regularFiles(
+      dir,
+      dir === `${root}/exercises` ? new Set(["skeletons", "solutions"]) : new Set(),
+      practising ? chapterPath : undefined,
+    ),
   ];
   const config: Record<string, unknown> = {
     imports: { "microgpt/": `${rootUrl}/` },
@@ -410,7 +414,7 @@ function sandboxConfig(
   (config.imports as Record<string, string>)[privateUrl] =
     `${rootUrl}/cli/exercise-reference-is-private.ts`;
   config.scopes = Object.fromEntries(
-    ["steps", "lib", "app", "cli"].map((folder) => [
+    ["steps", "lib", "app", "cli", "exercises/solutions"].map((folder) => [
       `${rootUrl}/${folder}/`,
       { [chapterUrl]: privateUrl },
     ]),

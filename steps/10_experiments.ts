@@ -31,6 +31,7 @@ import { defaultConfig, type Model } from "./04_parameters.ts";
 import { defaultAdam, setup, train, TrainingDivergedError } from "./07_training.ts";
 import { averageLoss, splitDocuments } from "./09_visualization.ts";
 import { Random } from "../lib/random.ts";
+import { describe } from "../lib/assert.ts";
 import type {
   Dataset,
   ExperimentConfig,
@@ -102,6 +103,126 @@ export function gelu(x: Value): Value {
   if (z.data > 20) return x;
   const tanh = z.mul(2).exp().add(1).pow(-1).mul(-2).add(1);
   return x.mul(tanh.add(1)).mul(0.5);
+}
+
+// -----------------------------------------------------------------------------------------
+// The checks of `deno task exercise norms`: a learner's LayerNorm and GeLU against these.
+// -----------------------------------------------------------------------------------------
+
+/** Throws unless backward() of `f` at `at` gives every input the finite-difference gradient. */
+function checkAgainstFiniteDifferences(
+  what: string,
+  f: (inputs: Value[]) => Value,
+  at: readonly number[],
+): void {
+  const inputs = at.map((x) => new Value(x));
+  const out = f(inputs);
+  assert.ok(out instanceof Value, `${what} must build Values, got ${typeof out}`);
+  out.backward();
+  at.forEach((x, i) => {
+    const moved = (t: number) => f(at.map((y, j) => new Value(j === i ? t : y))).data;
+    const numeric = numericalDerivative(moved, x, 1e-5);
+    assert.ok(
+      Math.abs(inputs[i].grad - numeric) <= 1e-6 * Math.max(1, Math.abs(numeric)),
+      `${what}: d/dx[${i}] at x = [${at.join(", ")}]: backward() gives ${
+        inputs[i].grad
+      }, finite differences ${numeric}`,
+    );
+  });
+}
+
+/**
+ * LayerNorm: the values of this file's `layerNorm` on seeded vectors (saying so when they are
+ * rmsnorm's, which forgets to centre), and gradients against finite differences.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkLayerNorm, layerNorm } from "./10_experiments.ts";
+ * checkLayerNorm(layerNorm);
+ * ```
+ */
+export function checkLayerNorm(impl: (x: Vector) => Vector): void {
+  const rng = new Random(3);
+  for (const n of [2, 5, 16]) {
+    const x = Array.from({ length: n }, () => rng.gauss(1, 2));
+    const got = impl(x.map((v) => new Value(v)))?.map?.((v) => v?.data);
+    const expected = layerNorm(x.map((v) => new Value(v))).map((v) => v.data);
+    const meanSquare = x.reduce((a, b) => a + b * b, 0) / n;
+    const rms = x.map((v) => v / Math.sqrt(meanSquare + 1e-5));
+    const close = (a: unknown, b: number[]) =>
+      Array.isArray(a) && a.length === b.length && b.every((v, i) => Math.abs(a[i] - v) < 1e-9);
+    assert.ok(
+      close(got, expected),
+      `layerNorm of ${n} seeded numbers: expected [${expected.join(", ")}], got ${
+        Array.isArray(got) ? `[${got.join(", ")}]` : describe(got)
+      }${close(got, rms) ? ": these are rmsnorm's values, without subtracting the mean" : ""}`,
+    );
+  }
+  const weights = [0.3, -1.2, 0.7, 2];
+  checkAgainstFiniteDifferences(
+    "sum of w_i layerNorm(x)_i",
+    (x) => Value.sum(impl(x).map((v, i) => v.mul(weights[i]))),
+    [0.5, -1.5, 2, 0.25],
+  );
+}
+
+/**
+ * GeLU: values of this file's tanh form at a few points (including one past the cut-off at
+ * z = 20) and gradients against finite differences.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkGelu, gelu } from "./10_experiments.ts";
+ * checkGelu(gelu);
+ * ```
+ */
+export function checkGelu(impl: (x: Value) => Value): void {
+  for (const x of [-3, -1, -0.1, 0, 0.5, 1, 2.5, 30]) {
+    const got = impl(new Value(x))?.data;
+    const expected = gelu(new Value(x)).data;
+    assert.ok(
+      typeof got === "number" && Math.abs(got - expected) <= 1e-9,
+      `gelu(${x}): expected ${expected} (the tanh form, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))), got ${
+        describe(got)
+      }`,
+    );
+  }
+  for (const x of [-2, -0.3, 0.4, 1.7]) {
+    checkAgainstFiniteDifferences(`gelu`, ([v]) => impl(v), [x]);
+  }
+}
+
+/**
+ * A short training run with the learner's LayerNorm and GeLU as the model's `norm` and
+ * `activation`: 10 steps from the seed-42 model, every loss equal to this file's own
+ * LayerNorm/GeLU run.
+ *
+ * @param impl the functions under test
+ * @example
+ * ```ts
+ * import { checkNormAndActivationRun, gelu, layerNorm } from "./10_experiments.ts";
+ * checkNormAndActivationRun({ layerNorm, gelu });
+ * ```
+ */
+export function checkNormAndActivationRun(
+  impl: { layerNorm: (x: Vector) => Vector; gelu: (x: Value) => Value },
+): void {
+  const run = (variant: { norm: (x: Vector) => Vector; activation: (x: Value) => Value }) => {
+    const { model, tokenizer, docs } = setup(bundledNames, 42);
+    return train(model, tokenizer, docs, { steps: 1000, stopStep: 10, variant }).losses;
+  };
+  const got = run({ norm: impl.layerNorm, activation: impl.gelu });
+  const expected = run({ norm: layerNorm, activation: gelu });
+  got.forEach((loss, i) =>
+    assert.ok(
+      Math.abs(loss - expected[i]) <= 1e-9,
+      `step ${i + 1} of training with your layerNorm and gelu: expected loss ${
+        expected[i]
+      }, got ${loss}`,
+    )
+  );
 }
 
 // -----------------------------------------------------------------------------------------
@@ -285,6 +406,10 @@ export function demo(
     Math.abs(mean) < 1e-12 && Math.abs(variance - 1) < 1e-5,
     "LayerNorm: mean 0, variance 1",
   );
+  // The checks of `deno task exercise norms`, on this file's code.
+  checkLayerNorm(layerNorm);
+  checkGelu(gelu);
+  checkNormAndActivationRun({ layerNorm, gelu });
 
   report.heading(c, "2. The sweep: held-out loss for each change (lower is better).");
   report.showSweep(c, { settings, results, reference, steps, seeds, reversed, custom });

@@ -164,6 +164,18 @@ const cases: [string, string, string, string][] = [
     "wpe: blockSize * nEmbd,",
     "wpe: vocabSize * nEmbd,",
   ],
+  [
+    "norms",
+    "LayerNorm without subtracting the mean",
+    "const centred = x.map((xi) => xi.sub(mean));",
+    "const centred = x.map((xi) => xi.sub(0));",
+  ],
+  [
+    "norms",
+    "GeLU without the cubic term",
+    "const z = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));",
+    "const z = x.mul(Math.sqrt(2 / Math.PI));",
+  ],
 ];
 
 /** The chapter of exercise `id` as a learner's file: its imports pointed at the project. */

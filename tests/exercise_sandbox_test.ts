@@ -256,6 +256,21 @@ test("the chapter's code through a re-export names it and is not marked done", a
   assert.match(out, /hint: Write linear, softmax, rmsnorm yourself/);
 });
 
+test("every exercise refuses a re-export of its own chapter's code", async () => {
+  const { exercises } = await import("../cli/exercise_catalog.ts");
+  const dir = folder(Object.fromEntries(
+    exercises.map((
+      e,
+    ) => [e.file, `export { ${e.exports.join(", ")} } from "microgpt/${e.chapter}";`]),
+  ));
+  for (const { id } of exercises) {
+    const { status, out } = await exercise(dir, id);
+    assert.equal(status, 1, out);
+    assert.match(out, /this is the chapter's code, not yours/, `${id}: ${out}`);
+    assert.ok(!markedDone(dir, id));
+  }
+});
+
 test("an earlier chapter may still be imported, and --solution still passes", async () => {
   const dir = folder({
     "08_generation.ts": `import { softmax } from "microgpt/steps/03_components.ts";
