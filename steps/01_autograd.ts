@@ -229,9 +229,10 @@ export class Value {
     const placed = entered + 1; // in `order`, after all its inputs
     const order: Value[] = [];
     const stack: Value[] = [this];
-    const push = (inputs: readonly Value[]) => {
-      for (let i = inputs.length - 1; i >= 0; i--) {
-        const input = inputs[i];
+    // What is pushed last is visited first.
+    const push = (inputs: readonly Value[], firstFirst: boolean) => {
+      for (let k = 0; k < inputs.length; k++) {
+        const input = inputs[firstFirst ? inputs.length - 1 - k : k];
         if (input.visit < entered && (includeLeaves || input.children !== NO_CHILDREN)) {
           stack.push(input);
         }
@@ -247,8 +248,13 @@ export class Value {
       }
       node.visit = entered;
       stack.push(node); // met again once all its inputs are placed
-      if (node.factors !== null) push(node.factors);
-      push(node.children);
+      // Any order of visiting the inputs gives the same gradients mathematically, but each
+      // order adds a node's contributions in its own order, which can change the last bit.
+      // This one (inputs in order, but the second operand of a binary operation first) is the
+      // order every figure of this project was computed with, so it stays.
+      const binary = node.children.length === 2 && node.factors === null && node.op !== "sum";
+      if (node.factors !== null) push(node.factors, true);
+      push(node.children, !binary);
     }
     return order;
   }
