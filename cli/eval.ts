@@ -1,5 +1,5 @@
 /**
- * `deno task eval --model model.json --data file.txt`: how well does a saved model predict a
+ * `deno task eval --model out/model.json --data file.txt`: how well does a saved model predict a
  * file of documents?
  *
  * It scores every document with the loss that training uses (`documentLoss`, step 07) and
@@ -13,11 +13,10 @@
 
 import { loadModel } from "./checkpoint_io.ts";
 import { bundledNames, encode } from "../steps/02_tokenizer.ts";
-import { parameterCount } from "../steps/04_parameters.ts";
+import { describeShape, parameterCount } from "../steps/04_parameters.ts";
 import { documentLoss } from "../steps/07_training.ts";
 import {
   CliError,
-  describeShape,
   formatNumber,
   type Io,
   paint,

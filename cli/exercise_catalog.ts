@@ -637,7 +637,7 @@ export const exercises: Exercise[] = [
     id: "norms",
     file: "norms.ts",
     title: "LayerNorm and GeLU, as a variant of the model",
-    chapter: "steps/10_experiments.ts",
+    chapter: "steps/03_components.ts",
     exports: ["layerNorm", "gelu"],
     built:
       "You added two features to the model: LayerNorm, which centres before it rescales, and GeLU, a smooth ReLU; with them it trains as chapter 10's variant does.",
@@ -662,7 +662,7 @@ export const exercises: Exercise[] = [
       {
         name: "10 training steps with both in the model",
         hint:
-          "Each piece passed alone; the run also uses layerNorm on the embedding and before every block, and gelu in the MLP: check they keep the graph (Values, not .data arithmetic).",
+          'Each piece passed alone; the run uses layerNorm on the embedding and before every block, and gelu in the MLP, as a model configured with norm "layernorm" and activation "gelu": check they keep the graph (Values, not .data arithmetic).',
         run: (m) => checkNormAndActivationRun(m as Parameters<typeof checkNormAndActivationRun>[0]),
       },
     ],

@@ -1,5 +1,5 @@
 /**
- * `deno task sample --model model.json`: invent names with a saved model.
+ * `deno task sample --model out/model.json`: invent names with a saved model.
  *
  * By default it continues the checkpoint's own random generator at temperature 0.5, so it
  * prints the same 20 names that `deno task train` printed when it saved the model. `--seed`
@@ -13,12 +13,11 @@
 import { loadModel } from "./checkpoint_io.ts";
 import type { TrainedModel } from "../app/checkpoint.ts";
 import { encode, type Tokenizer } from "../steps/02_tokenizer.ts";
-import { parameterCount } from "../steps/04_parameters.ts";
+import { describeShape, parameterCount } from "../steps/04_parameters.ts";
 import { generate } from "../steps/08_generation.ts";
 import { Random } from "../lib/random.ts";
 import {
   CliError,
-  describeShape,
   formatNumber,
   type Io,
   paint,

@@ -12,8 +12,9 @@
  * which names it finds hardest and easiest, how it scores real names against random strings,
  * and which names of your own list it finds most and least likely.
  *
- * Two architecture variants that the original tutorial suggests trying are defined here,
- * LayerNorm and GeLU, and passed to `train` as a `Variant` (step 06): no earlier step changes.
+ * The two architecture variants that the original tutorial suggests trying, LayerNorm and GeLU,
+ * are defined in step 03 beside RMSNorm and ReLU; a model's config names the ones it uses
+ * (`norm`, `activation`, step 04), so an experiment changes them like any other field.
  *
  * Run it: `deno run steps/10_experiments.ts` (quick mode, a few seconds). Flags: `--full` for
  * the whole sweep (longer runs, three seeds, a few minutes), `--data PATH` to add your own
@@ -26,8 +27,9 @@
 import assert from "node:assert/strict";
 import { numericalDerivative, Value } from "./01_autograd.ts";
 import { bundledNames, loadDocuments, type Tokenizer } from "./02_tokenizer.ts";
-import type { Vector } from "./03_components.ts";
+import { gelu, layerNorm, linear, softmax, type Vector } from "./03_components.ts";
 import { defaultConfig, type Model } from "./04_parameters.ts";
+import { causalSelfAttention, createKVCache, type KVCache } from "./05_attention.ts";
 import { defaultAdam, setup, train, TrainingDivergedError } from "./07_training.ts";
 import { averageLoss, splitDocuments } from "./09_visualization.ts";
 import { Random } from "../lib/random.ts";
@@ -48,182 +50,6 @@ import {
 } from "./10_experiments/sweep.ts";
 import * as report from "./10_experiments/report.ts";
 import { experimentsMain } from "./10_experiments/command_line.ts";
-
-// -----------------------------------------------------------------------------------------
-// Two variants of the architecture: LayerNorm and GeLU.
-// -----------------------------------------------------------------------------------------
-
-// RMSNorm (step 03) only rescales. LayerNorm, the original transformer's normalisation, also
-// subtracts the mean first, so its output has mean 0 as well as variance 1. Like our rmsnorm
-// it has no learnable gain here, so the two differ only in the centring.
-
-/**
- * Layer normalisation without a learnable gain: `(x - mean) / sqrt(variance + 1e-5)`.
- *
- * @param x input vector, `[n]`
- * @returns the normalised vector: mean 0, variance close to 1
- * @example
- * ```ts
- * import { Value } from "./01_autograd.ts";
- * import { layerNorm } from "./10_experiments.ts";
- * const y = layerNorm([new Value(1), new Value(3)]);
- * console.log(y.map((v) => v.data.toFixed(3))); // [ "-1.000", "1.000" ]
- * ```
- */
-export function layerNorm(x: Vector): Vector {
-  const mean = Value.sum(x).mul(1 / x.length);
-  const centred = x.map((xi) => xi.sub(mean));
-  const variance = Value.dot(centred, centred).mul(1 / x.length);
-  const scale = variance.add(1e-5).pow(-0.5);
-  return centred.map((ci) => ci.mul(scale));
-}
-
-// ReLU (the default) is zero for every negative input, so a unit that goes negative for all
-// inputs gets no gradient and stops learning. GeLU, GPT-2's activation, is a smooth curve that
-// lets a little negative signal and gradient through. We build its tanh form out of the
-// operations `Value` already has, using tanh(z) = 1 - 2 / (exp(2z) + 1).
-
-/**
- * The GeLU activation, in GPT-2's tanh approximation:
- * `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
- *
- * @param x the input
- * @returns GeLU(x), close to `x` for large positive x and to 0 for large negative x
- * @example
- * ```ts
- * import { Value } from "./01_autograd.ts";
- * import { gelu } from "./10_experiments.ts";
- * console.log(gelu(new Value(1)).data.toFixed(4)); // 0.8412
- * ```
- */
-export function gelu(x: Value): Value {
-  const z = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-  // Beyond z = 20, tanh(z) is 1 to double precision and GeLU(x) = x; stopping here also keeps
-  // exp(2z) from overflowing to Infinity, whose derivative would turn gradients into NaN.
-  if (z.data > 20) return x;
-  const tanh = z.mul(2).exp().add(1).pow(-1).mul(-2).add(1);
-  return x.mul(tanh.add(1)).mul(0.5);
-}
-
-// -----------------------------------------------------------------------------------------
-// The checks of `deno task exercise norms`: a learner's LayerNorm and GeLU against these.
-// -----------------------------------------------------------------------------------------
-
-/** Throws unless backward() of `f` at `at` gives every input the finite-difference gradient. */
-function checkAgainstFiniteDifferences(
-  what: string,
-  f: (inputs: Value[]) => Value,
-  at: readonly number[],
-): void {
-  const inputs = at.map((x) => new Value(x));
-  const out = f(inputs);
-  assert.ok(out instanceof Value, `${what} must build Values, got ${typeof out}`);
-  out.backward();
-  at.forEach((x, i) => {
-    const moved = (t: number) => f(at.map((y, j) => new Value(j === i ? t : y))).data;
-    const numeric = numericalDerivative(moved, x, 1e-5);
-    assert.ok(
-      Math.abs(inputs[i].grad - numeric) <= 1e-6 * Math.max(1, Math.abs(numeric)),
-      `${what}: d/dx[${i}] at x = [${at.join(", ")}]: backward() gives ${
-        inputs[i].grad
-      }, finite differences ${numeric}`,
-    );
-  });
-}
-
-/**
- * LayerNorm: the values of this file's `layerNorm` on seeded vectors (saying so when they are
- * rmsnorm's, which forgets to centre), and gradients against finite differences.
- *
- * @param impl the function under test
- * @example
- * ```ts
- * import { checkLayerNorm, layerNorm } from "./10_experiments.ts";
- * checkLayerNorm(layerNorm);
- * ```
- */
-export function checkLayerNorm(impl: (x: Vector) => Vector): void {
-  const rng = new Random(3);
-  for (const n of [2, 5, 16]) {
-    const x = Array.from({ length: n }, () => rng.gauss(1, 2));
-    const got = impl(x.map((v) => new Value(v)))?.map?.((v) => v?.data);
-    const expected = layerNorm(x.map((v) => new Value(v))).map((v) => v.data);
-    const meanSquare = x.reduce((a, b) => a + b * b, 0) / n;
-    const rms = x.map((v) => v / Math.sqrt(meanSquare + 1e-5));
-    const close = (a: unknown, b: number[]) =>
-      Array.isArray(a) && a.length === b.length && b.every((v, i) => Math.abs(a[i] - v) < 1e-9);
-    assert.ok(
-      close(got, expected),
-      `layerNorm of ${n} seeded numbers: expected [${expected.join(", ")}], got ${
-        Array.isArray(got) ? `[${got.join(", ")}]` : describe(got)
-      }${close(got, rms) ? ": these are rmsnorm's values, without subtracting the mean" : ""}`,
-    );
-  }
-  const weights = [0.3, -1.2, 0.7, 2];
-  checkAgainstFiniteDifferences(
-    "sum of w_i layerNorm(x)_i",
-    (x) => Value.sum(impl(x).map((v, i) => v.mul(weights[i]))),
-    [0.5, -1.5, 2, 0.25],
-  );
-}
-
-/**
- * GeLU: values of this file's tanh form at a few points (including one past the cut-off at
- * z = 20) and gradients against finite differences.
- *
- * @param impl the function under test
- * @example
- * ```ts
- * import { checkGelu, gelu } from "./10_experiments.ts";
- * checkGelu(gelu);
- * ```
- */
-export function checkGelu(impl: (x: Value) => Value): void {
-  for (const x of [-3, -1, -0.1, 0, 0.5, 1, 2.5, 30]) {
-    const got = impl(new Value(x))?.data;
-    const expected = gelu(new Value(x)).data;
-    assert.ok(
-      typeof got === "number" && Math.abs(got - expected) <= 1e-9,
-      `gelu(${x}): expected ${expected} (the tanh form, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))), got ${
-        describe(got)
-      }`,
-    );
-  }
-  for (const x of [-2, -0.3, 0.4, 1.7]) {
-    checkAgainstFiniteDifferences(`gelu`, ([v]) => impl(v), [x]);
-  }
-}
-
-/**
- * A short training run with the learner's LayerNorm and GeLU as the model's `norm` and
- * `activation`: 10 steps from the seed-42 model, every loss equal to this file's own
- * LayerNorm/GeLU run.
- *
- * @param impl the functions under test
- * @example
- * ```ts
- * import { checkNormAndActivationRun, gelu, layerNorm } from "./10_experiments.ts";
- * checkNormAndActivationRun({ layerNorm, gelu });
- * ```
- */
-export function checkNormAndActivationRun(
-  impl: { layerNorm: (x: Vector) => Vector; gelu: (x: Value) => Value },
-): void {
-  const run = (variant: { norm: (x: Vector) => Vector; activation: (x: Value) => Value }) => {
-    const { model, tokenizer, docs } = setup(bundledNames, 42);
-    return train(model, tokenizer, docs, { steps: 1000, stopStep: 10, variant }).losses;
-  };
-  const got = run({ norm: impl.layerNorm, activation: impl.gelu });
-  const expected = run({ norm: layerNorm, activation: gelu });
-  got.forEach((loss, i) =>
-    assert.ok(
-      Math.abs(loss - expected[i]) <= 1e-9,
-      `step ${i + 1} of training with your layerNorm and gelu: expected loss ${
-        expected[i]
-      }, got ${loss}`,
-    )
-  );
-}
 
 // -----------------------------------------------------------------------------------------
 // An experiment: one change, the same seed, scored on held-out names. Its types (`Dataset`,
@@ -289,10 +115,9 @@ export function runExperiment(
       ({ losses } = train(run.model, run.tokenizer, training, {
         steps,
         adam,
-        variant: config.variant,
         onStep: onStep ? ({ step, loss }) => onStep(seedIndex, step, loss) : undefined,
       }));
-      validationLosses.push(averageLoss(run.model, run.tokenizer, scored, config.variant));
+      validationLosses.push(averageLoss(run.model, run.tokenizer, scored));
     } catch (error) {
       // `train` stops at the first loss that is not finite: this seed diverged.
       if (!(error instanceof TrainingDivergedError)) throw error;
@@ -333,6 +158,164 @@ export function runExperiment(
 // the tables and pictures in `steps/10_experiments/report.ts`; the checks of what the experiments
 // must show are here.
 
+// -----------------------------------------------------------------------------------------
+// The checks of `deno task exercise norms`: a learner's LayerNorm and GeLU (step 03 defines
+// the chapter's) in values, gradients, and a short run of the model with both.
+// -----------------------------------------------------------------------------------------
+
+/** Throws unless backward() of `f` at `at` gives every input the finite-difference gradient. */
+function checkAgainstFiniteDifferences(
+  what: string,
+  f: (inputs: Value[]) => Value,
+  at: readonly number[],
+): void {
+  const inputs = at.map((x) => new Value(x));
+  const out = f(inputs);
+  assert.ok(out instanceof Value, `${what} must build Values, got ${describe(out)}`);
+  out.backward();
+  at.forEach((x, i) => {
+    const moved = (t: number) => f(at.map((y, j) => new Value(j === i ? t : y))).data;
+    const numeric = numericalDerivative(moved, x, 1e-5);
+    assert.ok(
+      Math.abs(inputs[i].grad - numeric) <= 1e-6 * Math.max(1, Math.abs(numeric)),
+      `${what}: d/dx[${i}] at x = [${at.join(", ")}]: backward() gives ${
+        inputs[i].grad
+      }, finite differences ${numeric}`,
+    );
+  });
+}
+
+/**
+ * LayerNorm: the values of step 03's `layerNorm` on seeded vectors (saying so when they are
+ * rmsnorm's, which forgets to centre), and gradients against finite differences.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { layerNorm } from "./03_components.ts";
+ * import { checkLayerNorm } from "./10_experiments.ts";
+ * checkLayerNorm(layerNorm);
+ * ```
+ */
+export function checkLayerNorm(impl: (x: Vector) => Vector): void {
+  const rng = new Random(3);
+  for (const n of [2, 5, 16]) {
+    const x = Array.from({ length: n }, () => rng.gauss(1, 2));
+    const got = impl(x.map((v) => new Value(v)))?.map?.((v) => v?.data);
+    const expected = layerNorm(x.map((v) => new Value(v))).map((v) => v.data);
+    const meanSquare = x.reduce((a, b) => a + b * b, 0) / n;
+    const rms = x.map((v) => v / Math.sqrt(meanSquare + 1e-5));
+    const close = (a: unknown, b: number[]) =>
+      Array.isArray(a) && a.length === b.length && b.every((v, i) => Math.abs(a[i] - v) < 1e-9);
+    assert.ok(
+      close(got, expected),
+      `layerNorm of ${n} seeded numbers: expected [${expected.join(", ")}], got ${
+        Array.isArray(got) ? `[${got.join(", ")}]` : describe(got)
+      }${close(got, rms) ? ": these are rmsnorm's values, without subtracting the mean" : ""}`,
+    );
+  }
+  const weights = [0.3, -1.2, 0.7, 2];
+  checkAgainstFiniteDifferences(
+    "sum of w_i layerNorm(x)_i",
+    (x) => Value.sum(impl(x).map((v, i) => v.mul(weights[i]))),
+    [0.5, -1.5, 2, 0.25],
+  );
+}
+
+/**
+ * GeLU: values of step 03's tanh form at a few points (one past the cut-off at z = 20) and
+ * gradients against finite differences.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { gelu } from "./03_components.ts";
+ * import { checkGelu } from "./10_experiments.ts";
+ * checkGelu(gelu);
+ * ```
+ */
+export function checkGelu(impl: (x: Value) => Value): void {
+  for (const x of [-3, -1, -0.1, 0, 0.5, 1, 2.5, 30]) {
+    const got = impl(new Value(x))?.data;
+    const expected = gelu(new Value(x)).data;
+    assert.ok(
+      typeof got === "number" && Math.abs(got - expected) <= 1e-9,
+      `gelu(${x}): expected ${expected} (the tanh form, 0.5 x (1 + tanh(sqrt(2/pi) (x + ` +
+        `0.044715 x^3)))), got ${describe(got)}`,
+    );
+  }
+  for (const x of [-2, -0.3, 0.4, 1.7]) {
+    checkAgainstFiniteDifferences("gelu", ([v]) => impl(v), [x]);
+  }
+}
+
+/**
+ * Step 06's forward pass with the normalisation and the activation given as functions. The
+ * model's config can name only step 03's own (`"layernorm"`, `"gelu"`); a learner's pair is
+ * passed in this way, and `checkNormAndActivationRun` proves the two forms agree.
+ */
+function forwardWith(
+  model: Model,
+  tokenId: number,
+  posId: number,
+  cache: KVCache,
+  norm: (x: Vector) => Vector,
+  activation: (x: Value) => Value,
+): Vector {
+  const w = model.stateDict;
+  let x = norm(w.wte[tokenId].map((t, i) => t.add(w.wpe[posId][i])));
+  for (let layer = 0; layer < model.config.nLayer; layer++) {
+    const attention = causalSelfAttention(norm(x), model, layer, cache);
+    x = attention.out.map((a, i) => a.add(x[i]));
+    const hidden = linear(norm(x), w[`layer${layer}.mlp_fc1`]).map(activation);
+    x = linear(hidden, w[`layer${layer}.mlp_fc2`]).map((m, i) => m.add(x[i]));
+  }
+  return linear(x, w.lm_head);
+}
+
+/**
+ * A short training run with the learner's LayerNorm and GeLU in the model: 10 steps from the
+ * seed-42 model, every loss equal to the chapter's own run of a model configured with
+ * `norm: "layernorm"` and `activation: "gelu"`.
+ *
+ * @param impl the functions under test
+ * @example
+ * ```ts
+ * import { gelu, layerNorm } from "./03_components.ts";
+ * import { checkNormAndActivationRun } from "./10_experiments.ts";
+ * checkNormAndActivationRun({ layerNorm, gelu });
+ * ```
+ */
+export function checkNormAndActivationRun(
+  impl: { layerNorm: (x: Vector) => Vector; gelu: (x: Value) => Value },
+): void {
+  const shape = { ...defaultConfig, norm: "layernorm", activation: "gelu" } as const;
+  const options = { steps: 1000, stopStep: 10 };
+  const chapter = setup(bundledNames, 42, shape);
+  const expected = train(chapter.model, chapter.tokenizer, chapter.docs, options).losses;
+  const mine = setup(bundledNames, 42, shape);
+  const documentLoss = (model: Model, tokens: readonly number[]) => {
+    const n = Math.min(model.config.blockSize, tokens.length - 1);
+    const cache = createKVCache(model.config.nLayer);
+    const losses: Value[] = [];
+    for (let p = 0; p < n; p++) {
+      const logits = forwardWith(model, tokens[p], p, cache, impl.layerNorm, impl.gelu);
+      losses.push(softmax(logits)[tokens[p + 1]].log().neg());
+    }
+    return Value.sum(losses).mul(1 / n);
+  };
+  const got = train(mine.model, mine.tokenizer, mine.docs, { ...options, parts: { documentLoss } })
+    .losses;
+  got.forEach((loss, i) =>
+    assert.ok(
+      Math.abs(loss - expected[i]) <= 1e-9,
+      `step ${i + 1} of training with your layerNorm and gelu in the model: expected loss ${
+        expected[i]
+      } (the chapter's run with norm "layernorm", activation "gelu"), got ${loss}`,
+    )
+  );
+}
+
 /**
  * Runs the experiments, prints the results table, the temperature sweep and the analysis of
  * the trained model, makes SVG pictures of the curves, and checks the expected outcomes with
@@ -368,8 +351,7 @@ export function demo(
     loadDocuments(bundledNames).map((name) => [...name].reverse().join("")).join("\n"),
   );
   const custom = options.data ? prepareDataset(options.data.name, options.data.text) : undefined;
-  const variants = { norm: { norm: layerNorm }, activation: { activation: gelu } };
-  const settings = sweepSettings(full, names, reversed, variants, custom);
+  const settings = sweepSettings(full, names, reversed, custom);
   const results = runSweep(settings, { steps, seeds, validationCount }, runExperiment, progress);
   const reference = results.get(settings.find((s) => s.baseline)!)!;
 
@@ -406,7 +388,7 @@ export function demo(
     Math.abs(mean) < 1e-12 && Math.abs(variance - 1) < 1e-5,
     "LayerNorm: mean 0, variance 1",
   );
-  // The checks of `deno task exercise norms`, on this file's code.
+  // The checks of `deno task exercise norms`, on step 03's LayerNorm and GeLU.
   checkLayerNorm(layerNorm);
   checkGelu(gelu);
   checkNormAndActivationRun({ layerNorm, gelu });

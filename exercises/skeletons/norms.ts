@@ -1,7 +1,8 @@
 /**
  * # Exercise "norms": LayerNorm and GeLU, as a variant of the model
  *
- * Write two pieces that replace rmsnorm and ReLU in the model (chapter 06's `variant`):
+ * Write the two pieces a model configured with `norm: "layernorm"` and `activation: "gelu"`
+ * uses in place of rmsnorm and ReLU (step 03 defines the chapter's):
  *
  * - `layerNorm(x)`: subtract the mean, then divide by `sqrt(variance + 1e-5)`, the variance
  *   being the mean of the squared centred values (divided by `x.length`);
@@ -9,10 +10,11 @@
  *   `Value` operations so that it has a gradient (`tanh(z) = 1 - 2 / (exp(2z) + 1)`); for
  *   `z > 20`, tanh is 1 to double precision: return `x` itself, which also keeps `exp` finite.
  *
- * The check compares values with chapter 10's, gradients with finite differences, and 10
- * training steps with your two pieces in the model against chapter 10's own LayerNorm/GeLU run.
+ * The check compares values with step 03's, gradients with finite differences, and 10
+ * training steps with your two pieces in the model against the chapter's own LayerNorm/GeLU
+ * run (chapter 10 compares the variants).
  *
- * Read first: steps/10_experiments.ts. Check: `deno task exercise norms` (stuck? add `--hint`).
+ * Read first: steps/03_components.ts (layerNorm, gelu), steps/10_experiments.ts. Check: `deno task exercise norms` (stuck? add `--hint`).
  *
  * @module
  */
