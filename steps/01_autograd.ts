@@ -229,15 +229,8 @@ export class Value {
     const placed = entered + 1; // in `order`, after all its inputs
     const order: Value[] = [];
     const stack: Value[] = [this];
-    // What is pushed last is visited first.
-    const push = (inputs: readonly Value[], firstFirst: boolean) => {
-      for (let k = 0; k < inputs.length; k++) {
-        const input = inputs[firstFirst ? inputs.length - 1 - k : k];
-        if (input.visit < entered && (includeLeaves || input.children !== NO_CHILDREN)) {
-          stack.push(input);
-        }
-      }
-    };
+    const wanted = (input: Value) =>
+      input.visit < entered && (includeLeaves || input.children !== NO_CHILDREN);
     while (stack.length > 0) {
       const node = stack.pop()!;
       if (node.visit === placed) continue;
@@ -248,13 +241,25 @@ export class Value {
       }
       node.visit = entered;
       stack.push(node); // met again once all its inputs are placed
-      // Any order of visiting the inputs gives the same gradients mathematically, but each
-      // order adds a node's contributions in its own order, which can change the last bit.
-      // This one (inputs in order, but the second operand of a binary operation first) is the
-      // order every figure of this project was computed with, so it stays.
-      const binary = node.children.length === 2 && node.factors === null && node.op !== "sum";
-      if (node.factors !== null) push(node.factors, true);
-      push(node.children, !binary);
+      // The inputs go on the stack, the one to visit first last. Any order gives the same
+      // gradients mathematically, but each adds a node's contributions in its own order, which
+      // can change the last bit; this one is the order every figure of this project was
+      // computed with, so it stays: the second operand of a binary operation first, and the
+      // inputs of a sum or a dot product in order, the weights before the terms.
+      const { children, factors } = node;
+      if (factors === null && children.length === 2 && node.op !== "sum") {
+        if (wanted(children[0])) stack.push(children[0]);
+        if (wanted(children[1])) stack.push(children[1]);
+        continue;
+      }
+      if (factors !== null) {
+        for (let i = factors.length - 1; i >= 0; i--) {
+          if (wanted(factors[i])) stack.push(factors[i]);
+        }
+      }
+      for (let i = children.length - 1; i >= 0; i--) {
+        if (wanted(children[i])) stack.push(children[i]);
+      }
     }
     return order;
   }
