@@ -308,7 +308,7 @@ Deno.test("quiz: each question is asked before its answer, and predictions are m
   const lines: string[] = [];
   const predictions = ["12", "40"];
   const asked: string[] = [];
-  await runQuiz("01", "steps/01_autograd.ts", (line) => lines.push(line), (prompt) => {
+  await runQuiz("01", "steps/01_autograd.ts", (line) => lines.push(line), (_prompt) => {
     asked.push(lines.at(-1)!);
     return Promise.resolve(predictions.shift() ?? null);
   });

@@ -19,7 +19,7 @@
  *
  * @module
  */
-// deno-lint-ignore-file no-unused-vars -- the parameters are used once you write the body
+// deno-lint-ignore-file no-unused-vars verbatim-module-syntax -- the parameters and imports are used once you write the body
 
 import { Value } from "microgpt/steps/01_autograd.ts";
 import { type Tokenizer, withBos } from "microgpt/steps/02_tokenizer.ts";
