@@ -254,8 +254,17 @@ function readProgress(dir: string): Progress {
   }
 }
 
-function writeProgress(dir: string, progress: Progress): void {
+/**
+ * Changes the progress file: reads it, applies `change`, writes it back, and returns the
+ * result. Every update goes through here, read and write together, so that making them one
+ * locked step (two checks or `--hint`s at once must not lose a count) is a change of this
+ * function alone.
+ */
+function updateProgress(dir: string, change: (progress: Progress) => void): Progress {
+  const progress = readProgress(dir);
+  change(progress);
   writeFileAtomic(`${dir}/.progress.json`, JSON.stringify(progress, null, 2) + "\n");
+  return progress;
 }
 
 type Status = "done" | "started" | "todo";
@@ -644,7 +653,6 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
   if (extra > 0) {
     io.err(`  ${paint("dim", "|", io.tty)} ... and ${extra} more lines`);
   }
-  const progress = readProgress(command.dir);
   const label = `${exercise.id} ${exercise.title}`;
   if (outcome.status === "pass") {
     if (solution) {
@@ -655,8 +663,8 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
       );
       return 0;
     }
-    progress.passed[exercise.id] = await sha256(readText(path) ?? "");
-    writeProgress(command.dir, progress);
+    const digest = await sha256(readText(path) ?? "");
+    const progress = updateProgress(command.dir, (p) => (p.passed[exercise.id] = digest));
     const next = await nextAfter(exercise, command.dir, progress);
     const then = next === undefined
       ? "Every exercise is done: all of microgpt is now yours."
@@ -668,9 +676,8 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
     );
     return 0;
   }
-  if (!solution && progress.passed[exercise.id] !== undefined) {
-    delete progress.passed[exercise.id];
-    writeProgress(command.dir, progress);
+  if (!solution && readProgress(command.dir).passed[exercise.id] !== undefined) {
+    updateProgress(command.dir, (p) => delete p.passed[exercise.id]);
   }
   const cross = paint("red", "✗", io.tty);
   const file = shown(path);
@@ -776,8 +783,10 @@ function hint(exercise: Exercise, command: Command, io: Io): number {
       `  that is the last hint; the chapter's own code: deno task exercise ${exercise.id} --solution`,
     );
   }
-  progress.hints[exercise.id] = index + 1;
-  writeProgress(command.dir, progress);
+  updateProgress(
+    command.dir,
+    (p) => (p.hints[exercise.id] = Math.max(p.hints[exercise.id] ?? 0, index + 1)),
+  );
   return 0;
 }
 
@@ -809,10 +818,10 @@ function reset(exercise: Exercise, command: Command, io: Io): number {
     io.out(`your version is kept in ${shown(backup)}`);
   }
   writeFileAtomic(path, skeleton);
-  const progress = readProgress(command.dir);
-  delete progress.passed[exercise.id];
-  delete progress.hints[exercise.id];
-  writeProgress(command.dir, progress);
+  updateProgress(command.dir, (p) => {
+    delete p.passed[exercise.id];
+    delete p.hints[exercise.id];
+  });
   io.out(`${shown(path)} is the skeleton again`);
   return 0;
 }
