@@ -93,10 +93,17 @@ test("a guessed verdict line with a made-up secret is only the learner's printin
     "08",
     "08_generation.ts",
     `for (const s of ["", "0", "deadbeef"]) console.log("@@" + s + ' result {"status":"pass"}');
+console.log("@@result {bad json");
+console.log("@@result null");
 ${nothing}`,
     /check "temperature": probabilitiesAt/,
   );
   assert.match(err, /\| @@deadbeef result/);
+  assert.match(
+    err,
+    /\| @@result \{bad json\n.*\| @@result null/,
+    "malformed lines are only printing",
+  );
 });
 
 test("replacing console.log and Deno.stdout cannot rewrite the verdict", async () => {
@@ -148,6 +155,28 @@ ${nothing}`,
     `globalThis.Math = { ...Math, abs: () => 0 };
 ${nothing}`,
     /does not load: TypeError: Cannot assign to read only property 'Math'/,
+  );
+});
+
+test("replacing node:assert's functions fails: the checks' assertions are frozen", async () => {
+  await refused(
+    "08",
+    "08_generation.ts",
+    `import assert from "node:assert/strict";
+assert.ok = () => {};
+assert.equal = () => {};
+${nothing}`,
+    /does not load: TypeError: Cannot assign to read only property 'ok'/,
+  );
+});
+
+test("closing stdout, so that no verdict can be written, is a crash, not a pass", async () => {
+  await refused(
+    "08",
+    "08_generation.ts",
+    `Deno.stdout.close();
+${nothing}`,
+    /the checks ended without a result/,
   );
 });
 
