@@ -397,7 +397,6 @@ function regularFiles(folder: string, skip: ReadonlySet<string>, except?: string
 function sandboxConfig(
   exercise: Exercise,
   dir: string,
-  secret: string,
   practising: boolean,
 ): { config: string; chapterUrl?: string } {
   const rootUrl = toFileUrl(root);
@@ -418,7 +417,9 @@ function sandboxConfig(
   };
   if (!practising) return { config: JSON.stringify(config) };
   const chapterUrl = toFileUrl(chapterPath);
-  const privateUrl = `${chapterUrl}?reference=${secret}`;
+  // Not the verdict's secret: this address shows on stack traces, which the learner's code can
+  // read. Knowing it is no use anyway: the import map sends it nowhere from the learner's side.
+  const privateUrl = `${chapterUrl}?reference=${randomHex(8)}`;
   // From anywhere but the project's own modules, the private address leads nowhere.
   (config.imports as Record<string, string>)[privateUrl] =
     `${rootUrl}/cli/exercise-reference-is-private.ts`;
@@ -429,6 +430,12 @@ function sandboxConfig(
     ]),
   );
   return { config: JSON.stringify(config), chapterUrl: privateUrl };
+}
+
+/** `bytes` random bytes, as hex digits. */
+function randomHex(bytes: number): string {
+  const random = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -510,11 +517,9 @@ async function runChecks(
   memoryLimitMb: number,
   practising: boolean,
 ): Promise<Report> {
-  const secret = Array.from(
-    crypto.getRandomValues(new Uint8Array(24)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
-  const { config, chapterUrl } = sandboxConfig(exercise, dir, secret, practising);
+  // The verdict's secret: it goes to the checks' stdin, and nowhere else.
+  const secret = randomHex(24);
+  const { config, chapterUrl } = sandboxConfig(exercise, dir, practising);
   const configDir = Deno.makeTempDirSync({ prefix: "microgpt-check-" });
   try {
     Deno.writeTextFileSync(`${configDir}/deno.json`, config);

@@ -118,6 +118,24 @@ ${nothing}`,
   );
 });
 
+test("a token read off a stack trace (the checks' frames) does not forge a verdict", async () => {
+  // The checks call the learner's function, so its stack shows their frames and addresses.
+  await refused(
+    "05",
+    "05_attention.ts",
+    `export function causalSelfAttention() {
+  const stack = new Error().stack ?? "";
+  for (const [, token] of stack.matchAll(/[?&=]([0-9a-f]{8,})/g)) {
+    console.log("@@" + token + ' result {"status":"pass"}');
+  }
+  console.log(stack.split("\\n").slice(1, 3).join(" / "));
+  Deno.exit(0);
+}
+export function sequenceSelfAttention() { return []; }`,
+    /the checks ended without a result: the process ended with exit status 0/,
+  );
+});
+
 test("reading the secret from stdin gets nothing", async () => {
   await refused(
     "08",
