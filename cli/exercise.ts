@@ -368,7 +368,12 @@ const folderFileLimit = 2000;
  * The regular files under `folder` (symbolic links are left out, so none can lead the reads
  * elsewhere), skipping the top-level names in `skip` and the file `except`.
  */
-function regularFiles(folder: string, skip: ReadonlySet<string>, except?: string): string[] {
+function regularFiles(
+  folder: string,
+  skip: ReadonlySet<string>,
+  except?: string,
+  limit = Infinity,
+): string[] {
   const files: string[] = [];
   const walk = (path: string, depth: number) => {
     for (const entry of Deno.readDirSync(path)) {
@@ -376,9 +381,9 @@ function regularFiles(folder: string, skip: ReadonlySet<string>, except?: string
       const child = `${path}/${entry.name}`;
       if (entry.isFile && child !== except) files.push(child);
       else if (entry.isDirectory && depth < 8) walk(child, depth + 1);
-      if (files.length > folderFileLimit) {
+      if (files.length > limit) {
         throw new CliError(
-          `${folder} holds more than ${folderFileLimit} files; give --dir a folder of exercises only`,
+          `${folder} holds more than ${limit} files; give --dir a folder of exercises only`,
         );
       }
     }
@@ -409,6 +414,7 @@ function sandboxConfig(
       dir,
       dir === `${root}/exercises` ? new Set(["skeletons", "solutions"]) : new Set(),
       practising ? chapterPath : undefined,
+      folderFileLimit,
     ),
   ];
   const config: Record<string, unknown> = {
