@@ -762,6 +762,7 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
 // -----------------------------------------------------------------------------------------
 
 async function list(command: Command, io: Io): Promise<number> {
+  const idWidth = Math.max(...exercises.map((e) => e.id.length));
   const progress = readProgress(command.dir);
   const statuses: Status[] = [];
   for (const exercise of exercises) {
@@ -769,9 +770,9 @@ async function list(command: Command, io: Io): Promise<number> {
     statuses.push(status);
     const style = status === "done" ? "green" : status === "started" ? "yellow" : "dim";
     io.out(
-      `${exercise.id}  ${paint(style, status.padEnd(7), io.tty)}  ${exercise.title.padEnd(62)} ${
-        shown(`${command.dir}/${exercise.file}`)
-      }`,
+      `${exercise.id.padEnd(idWidth)}  ${paint(style, status.padEnd(7), io.tty)}  ${
+        exercise.title.padEnd(62)
+      } ${shown(`${command.dir}/${exercise.file}`)}`,
     );
   }
   const done = statuses.filter((status) => status === "done").length;

@@ -538,6 +538,54 @@ export const exercises: Exercise[] = [
     ],
   },
   {
+    id: "norms",
+    file: "norms.ts",
+    title: "LayerNorm and GeLU, as a variant of the model",
+    chapter: "steps/03_components.ts",
+    exports: ["layerNorm", "gelu"],
+    built:
+      "You added two features to the model: LayerNorm, which centres before it rescales, and GeLU, a smooth ReLU; with them it trains as chapter 10's variant does.",
+    hints: [
+      "layerNorm: mean = Value.sum(x).mul(1 / n); centred = x.map((v) => v.sub(mean)); variance = Value.dot(centred, centred).mul(1 / n); return centred.map((c) => c.mul(variance.add(1e-5).pow(-0.5))).",
+      "gelu: z = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI)); if (z.data > 20) return x; tanh = 1 - 2 / (exp(2z) + 1), written with Value operations.",
+      "Then 0.5 x (1 + tanh): x.mul(tanh.add(1)).mul(0.5). Multiply in this order to round like the chapter.",
+    ],
+    checks: [
+      {
+        name: "layerNorm: values and gradients",
+        hint:
+          "Centre first (subtract the mean), then divide by sqrt(variance + 1e-5), the variance dividing by x.length, not x.length - 1.",
+        run: (m) => checkLayerNorm(m.layerNorm),
+      },
+      {
+        name: "gelu: values and gradients",
+        hint:
+          "The tanh form with 0.044715 x^3 inside, and every step a Value operation so that backward() reaches x.",
+        run: (m) => checkGelu(m.gelu),
+      },
+      {
+        name: "10 training steps with both in the model",
+        hint:
+          'Each piece passed alone; the run uses layerNorm on the embedding and before every block, and gelu in the MLP, as a model configured with norm "layernorm" and activation "gelu": check they keep the graph (Values, not .data arithmetic).',
+        run: (m) => checkNormAndActivationRun(m as Parameters<typeof checkNormAndActivationRun>[0]),
+      },
+    ],
+    mistakes: [
+      {
+        mistake: "LayerNorm without subtracting the mean",
+        symptom: /these are rmsnorm's values, without subtracting the mean/,
+        hint:
+          "LayerNorm centres before it rescales: subtract the mean of x from every element, then divide by sqrt(variance + 1e-5); without the centring it is rmsnorm.",
+      },
+      {
+        mistake: "GeLU without the cubic term",
+        symptom: /^gelu: values and gradients: gelu\(/,
+        hint:
+          "Inside the tanh: sqrt(2 / pi) * (x + 0.044715 x^3); the cubic term is what makes it the tanh form of GeLU.",
+      },
+    ],
+  },
+  {
     id: "debug",
     file: "gradient_flow.ts",
     title: "debug the gradient flow of a small model",
@@ -630,54 +678,6 @@ export const exercises: Exercise[] = [
         symptom: /\["wpe"\]/,
         hint:
           "wpe has one row per position the model can see: [blockSize][nEmbd], not [vocabSize][nEmbd].",
-      },
-    ],
-  },
-  {
-    id: "norms",
-    file: "norms.ts",
-    title: "LayerNorm and GeLU, as a variant of the model",
-    chapter: "steps/03_components.ts",
-    exports: ["layerNorm", "gelu"],
-    built:
-      "You added two features to the model: LayerNorm, which centres before it rescales, and GeLU, a smooth ReLU; with them it trains as chapter 10's variant does.",
-    hints: [
-      "layerNorm: mean = Value.sum(x).mul(1 / n); centred = x.map((v) => v.sub(mean)); variance = Value.dot(centred, centred).mul(1 / n); return centred.map((c) => c.mul(variance.add(1e-5).pow(-0.5))).",
-      "gelu: z = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI)); if (z.data > 20) return x; tanh = 1 - 2 / (exp(2z) + 1), written with Value operations.",
-      "Then 0.5 x (1 + tanh): x.mul(tanh.add(1)).mul(0.5). Multiply in this order to round like the chapter.",
-    ],
-    checks: [
-      {
-        name: "layerNorm: values and gradients",
-        hint:
-          "Centre first (subtract the mean), then divide by sqrt(variance + 1e-5), the variance dividing by x.length, not x.length - 1.",
-        run: (m) => checkLayerNorm(m.layerNorm),
-      },
-      {
-        name: "gelu: values and gradients",
-        hint:
-          "The tanh form with 0.044715 x^3 inside, and every step a Value operation so that backward() reaches x.",
-        run: (m) => checkGelu(m.gelu),
-      },
-      {
-        name: "10 training steps with both in the model",
-        hint:
-          'Each piece passed alone; the run uses layerNorm on the embedding and before every block, and gelu in the MLP, as a model configured with norm "layernorm" and activation "gelu": check they keep the graph (Values, not .data arithmetic).',
-        run: (m) => checkNormAndActivationRun(m as Parameters<typeof checkNormAndActivationRun>[0]),
-      },
-    ],
-    mistakes: [
-      {
-        mistake: "LayerNorm without subtracting the mean",
-        symptom: /these are rmsnorm's values, without subtracting the mean/,
-        hint:
-          "LayerNorm centres before it rescales: subtract the mean of x from every element, then divide by sqrt(variance + 1e-5); without the centring it is rmsnorm.",
-      },
-      {
-        mistake: "GeLU without the cubic term",
-        symptom: /^gelu: values and gradients: gelu\(/,
-        hint:
-          "Inside the tanh: sqrt(2 / pi) * (x + 0.044715 x^3); the cubic term is what makes it the tanh form of GeLU.",
       },
     ],
   },
