@@ -177,10 +177,14 @@ export function readInputFile(path: string, options: InputOptions = {}): Uint8Ar
       `it is not a regular file (a device, FIFO or socket, which may never end); give ${expected}`,
     );
   }
+  // Raising --max-bytes is the fix only while the file is within the largest size it takes.
   const tooBig = (size: number) =>
     refuse(
-      `it is ${formatBytes(size)}, above the limit of ${formatBytes(maxBytes)} for an input ` +
-        `file; raise it with --max-bytes ${Math.min(maxMaxBytes, Math.max(size, maxBytes + 1))}`,
+      size > maxMaxBytes
+        ? `it is ${formatBytes(size)}, above ${formatBytes(maxMaxBytes)}, the largest input ` +
+          `file the tools read (one string in memory); use a smaller file`
+        : `it is ${formatBytes(size)}, above the limit of ${formatBytes(maxBytes)} for an ` +
+          `input file; raise it with --max-bytes ${Math.max(size, maxBytes + 1)}`,
     );
   if (info.size > maxBytes) throw tooBig(info.size);
   // One byte past the limit is read: a file can grow while it is read (a log being written),

@@ -316,6 +316,46 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * What to say about a number too large for a float (`1e999`), or `undefined` when the parsed
+ * JSON holds none. `JSON.parse` reads such a number as `Infinity`, which any later message
+ * would print as `null` (all `JSON.stringify` makes of it): so the value is found twice, by
+ * its field in the parsed value (`weights.wte[1][0]`) and by its line and column in the text,
+ * where it is spelled as it was written.
+ */
+function overflowProblem(parsed: unknown, text: string, where = ""): string | undefined {
+  const found = nonFiniteField(parsed, "");
+  if (found === undefined) return undefined;
+  const field = `${where}${found === "" ? "a value" : found}`;
+  const why = "a number too large for a 64-bit float; the file is damaged or was edited by hand";
+  // Strings are matched too, only to be skipped: a number inside one is no number.
+  const token = /"(?:[^"\\]|\\.)*"|-?[0-9][0-9.]*(?:[eE][-+]?[0-9]+)?/g;
+  for (const match of text.matchAll(token)) {
+    if (match[0].startsWith('"') || Number.isFinite(Number(match[0]))) continue;
+    const line = text.slice(0, match.index).split("\n").length;
+    const column = match.index - text.lastIndexOf("\n", match.index - 1);
+    return `${field} is ${match[0]} (line ${line}, column ${column}), ${why}`;
+  }
+  return `${field} is ${why}`;
+}
+
+/** The name of the first number in `value` that is not finite, such as `weights.wte[1][0]`. */
+function nonFiniteField(value: unknown, path: string): string | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nonFiniteField(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = nonFiniteField(item, path === "" ? key : `${path}.${key}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
 /** The value of a field that must be present. */
 function required(record: Record<string, unknown>, name: string, fail: Fail): unknown {
   if (!(name in record)) fail(`the "${name}" field is missing; the file is incomplete`);
@@ -467,6 +507,8 @@ export function checkpointFromJson(
     const reason = (error as Error).message.split("\n")[0];
     fail(`not valid JSON (${reason}); the file is truncated or damaged, save it again`);
   }
+  const overflow = overflowProblem(file, text);
+  if (overflow !== undefined) fail(overflow);
   if (!isRecord(file) || file.format !== checkpointFormat) {
     const found = isRecord(file) ? `format ${JSON.stringify(file.format)}` : "not a JSON object";
     fail(`not a microgpt checkpoint (${found}); give a file saved with --out`);
@@ -657,13 +699,15 @@ export function fromSafetensors(
   }
   const dataStart = 8 + Number(headerLength);
   let header: unknown;
+  let headerText = "";
   try {
-    header = JSON.parse(
-      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)),
-    );
+    headerText = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart));
+    header = JSON.parse(headerText);
   } catch (error) {
     fail(`the header is not valid JSON (${(error as Error).message.split("\n")[0]})`);
   }
+  const overflow = overflowProblem(header, headerText, "the header: ");
+  if (overflow !== undefined) fail(overflow);
   if (!isRecord(header)) fail("the header is not a JSON object");
   const entries = header as Record<string, unknown>;
   const metadata = entries.__metadata__;
@@ -671,11 +715,15 @@ export function fromSafetensors(
     fail("it has no microgpt metadata (config and vocabulary); export it with microgpt");
   }
   const parseText = (name: string) => {
+    const text = String((metadata as Record<string, unknown>)[name]);
+    let value: unknown;
     try {
-      return JSON.parse(String((metadata as Record<string, unknown>)[name]));
+      value = JSON.parse(text);
     } catch {
       return fail(`metadata ${name} is not valid JSON`);
     }
+    const overflow = overflowProblem(value, text, `metadata ${name}: `);
+    return overflow === undefined ? value : fail(overflow);
   };
   const config = readConfig(parseText("config"), fail);
   const tokenizer = readVocabulary(parseText("vocabulary"), config, fail);

@@ -1,0 +1,110 @@
+// What a bad input file gets, third round: a file above the largest size the tools read, a
+// checkpoint holding a number too large for a float, control characters and lone surrogates in
+// a data file, and chapter 09's pictures checked before its training. Each is one line that
+// names the problem and the fix. The tests that touch files skip, and say so, without
+// --allow-read --allow-write.
+
+import assert from "node:assert/strict";
+import { maxMaxBytes, readInputFile } from "../cli/files.ts";
+import { CheckpointError, checkpointFromJson, checkpointToJson } from "../lib/checkpoint.ts";
+import { defaultAdam, setup, train } from "../steps/07_training.ts";
+import { filesAllowed, inTempDir } from "./cli_helpers.ts";
+
+const files = filesAllowed("tests/bad_input_test.ts", "the tests on real files");
+
+Deno.test({
+  name: "a file above the largest --max-bytes is not told to raise --max-bytes",
+  ignore: !files,
+  fn: () =>
+    inTempDir((dir) => {
+      // A sparse file: its size says 500 MB, and no byte of it is read or written.
+      const path = `${dir}/huge.txt`;
+      Deno.writeFileSync(path, new Uint8Array());
+      Deno.truncateSync(path, maxMaxBytes + 1);
+      for (const maxBytes of [maxMaxBytes, 1000]) {
+        assert.throws(
+          () => readInputFile(path, { maxBytes }),
+          (error: Error) => {
+            assert.doesNotMatch(error.message, /raise it/);
+            assert.match(error.message, /above 500\.0 MB, the largest input file the tools read/);
+            return true;
+          },
+        );
+      }
+      // Below the largest size, raising the limit is still the fix.
+      Deno.truncateSync(path, 2000);
+      assert.throws(
+        () => readInputFile(path, { maxBytes: 1000 }),
+        /raise it with --max-bytes 2000/,
+      );
+    }),
+});
+
+/** A small trained checkpoint, as JSON text. */
+function checkpointText(): string {
+  const run = setup("emma\nolivia\nava\nmia", 3, { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8 });
+  const { adamState } = train(run.model, run.tokenizer, run.docs, { steps: 2 });
+  return checkpointToJson({
+    ...run,
+    adamState,
+    adam: defaultAdam,
+    seed: 3,
+    step: 2,
+    steps: 2,
+    documentCount: run.docs.length,
+  });
+}
+
+Deno.test("a checkpoint holding 1e999 is said to hold an overflowing number, where it is", () => {
+  const text = checkpointText();
+  const lines = text.split("\n");
+  const row = lines.findIndex((line) => line.includes('"wte"')) + 2; // the second row of wte
+  const number = lines[row].match(/-?[0-9.]+(e-?[0-9]+)?/)![0];
+  const column = lines[row].indexOf(number) + 1;
+  for (const huge of ["1e999", "-2.5E+400"]) {
+    const damaged = [
+      ...lines.slice(0, row),
+      lines[row].replace(number, huge),
+      ...lines.slice(row + 1),
+    ]
+      .join("\n");
+    assert.throws(
+      () => checkpointFromJson(damaged, "model.json"),
+      (error: unknown) => {
+        assert.ok(error instanceof CheckpointError);
+        assert.doesNotMatch(error.message, /null/);
+        assert.equal(
+          error.message,
+          `model.json: weights.wte[1][0] is ${huge} (line ${row + 1}, column ${column}), a ` +
+            `number too large for a 64-bit float; the file is damaged or was edited by hand`,
+        );
+        return true;
+      },
+    );
+  }
+  // In a config field as well, and in Adam's settings.
+  assert.throws(
+    () => checkpointFromJson(text.replace('"nEmbd": 8', '"nEmbd": 1e999'), "m.json"),
+    /^CheckpointError: m\.json: config\.nEmbd is 1e999 \(line \d+, column \d+\), a number too large/,
+  );
+  assert.throws(
+    () => checkpointFromJson(text.replace(/"eps": [^,\n]+/, '"eps": 9e9999'), "m.json"),
+    /m\.json: adam\.eps is 9e9999 .*too large for a 64-bit float/,
+  );
+});
+
+Deno.test("a safetensors header holding 1e999 names the overflowing number", async () => {
+  const { toSafetensors, fromSafetensors } = await import("../lib/checkpoint.ts");
+  const run = setup("emma\nava", 3, { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8 });
+  const bytes = toSafetensors(run);
+  const length = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  const header = new TextDecoder().decode(bytes.subarray(8, 8 + length));
+  const damaged = header.replace(/"data_offsets":\[0,/, '"data_offsets":[1e999,');
+  assert.notEqual(damaged, header);
+  const out = new Uint8Array(bytes);
+  out.set(new TextEncoder().encode(damaged), 8);
+  assert.throws(
+    () => fromSafetensors(out, "m.safetensors"),
+    /m\.safetensors: the header: [a-z_]+\.data_offsets\[0\] is 1e999 \(line 1, column \d+\), a number too large/,
+  );
+});
