@@ -13,6 +13,7 @@
  */
 
 import {
+  checkOutputFile,
   checkOutputFolder,
   CliError,
   type FlagSpec,
@@ -36,6 +37,8 @@ export interface PictureTarget {
   script: string;
   /** True when `--out` was given on the command line. */
   explicit: boolean;
+  /** The files the chapter will write, each checked before the work; absent: not checked. */
+  names?: readonly string[];
 }
 
 /**
@@ -72,6 +75,7 @@ export function chapterFlags(
  *
  * @param folder the `--out` value, or `undefined` for the default `out`
  * @param script the chapter's path, for the messages
+ * @param names the files the chapter will write there, each checked now (as `train --out` is)
  * @returns where the pictures go
  * @throws {CliError} one line with the fix, when the folder cannot be used
  * @example
@@ -84,9 +88,13 @@ export function chapterFlags(
  * }
  * ```
  */
-export function pictureTarget(folder: string | undefined, script: string): PictureTarget {
+export function pictureTarget(
+  folder: string | undefined,
+  script: string,
+  names?: readonly string[],
+): PictureTarget {
   const explicit = folder !== undefined;
-  const target = { folder: folder ?? "out", writable: false, script, explicit };
+  const target = { folder: folder ?? "out", writable: false, script, explicit, names };
   if (target.folder.trim() === "") {
     throw new CliError("--out is empty; name a folder, for example --out out");
   }
@@ -101,6 +109,12 @@ export function pictureTarget(folder: string | undefined, script: string): Pictu
   // the way, a read-only disk): ask it now, before any training. Read permission is not needed:
   // without it `savePictures` writes in place instead of renaming.
   checkOutputFolder(path, "--out", { create: true, needRead: false });
+  // And each file the chapter will write: a symbolic link, a folder or a read-only file among
+  // them is refused now, not after the training (a save would replace or skip it). Looking
+  // at them needs read permission; without it the pictures are written in place.
+  if (Deno.permissions.querySync({ name: "read", path }).state === "granted") {
+    for (const name of names ?? []) checkOutputFile(`${path}/${name}`, "--out");
+  }
   return { ...target, writable: true };
 }
 
@@ -131,6 +145,10 @@ export function savePictures(
     );
     return;
   }
+  const unchecked = [...pictures.keys()].find((name) => !(target.names ?? [name]).includes(name));
+  if (unchecked !== undefined) {
+    throw new Error(`${unchecked} was not checked before the work; add it to the chapter's list`);
+  }
   const canRename = Deno.permissions.querySync({ name: "read", path: folder }).state === "granted";
   for (const [name, text] of pictures) {
     const path = `${folder}/${name}`;
@@ -159,9 +177,11 @@ export function savePictures(
  * the demonstration, saves the pictures (or says once why not).
  *
  * @param demo the chapter's demonstration
+ * @param names the files it writes, checked before it runs
  */
 export async function visualizationMain(
   demo: (print: (line: string) => void, options: VisualizationOptions) => Map<string, string>,
+  names: readonly string[],
 ): Promise<void> {
   const script = "steps/09_visualization.ts";
   await run((args, io) => {
@@ -173,7 +193,7 @@ export async function visualizationMain(
         "Without write permission for out/ the pictures are printed only.",
     );
     if (!flags) return;
-    const target = pictureTarget(flags.out as string | undefined, script);
+    const target = pictureTarget(flags.out as string | undefined, script, names);
     savePictures(demo(io.out, { color: io.tty && !Deno.noColor }), target, io.out);
   });
 }
@@ -224,9 +244,11 @@ function experimentInputs(
  * sweep with a progress line on stderr and saves the pictures.
  *
  * @param demo the chapter's demonstration
+ * @param names the files it writes, checked before it runs
  */
 export async function experimentsMain(
   demo: (print: (line: string) => void, options: ExperimentOptions) => Map<string, string>,
+  names: readonly string[],
 ): Promise<void> {
   const script = "steps/10_experiments.ts";
   await run((args, io) => {
@@ -246,7 +268,7 @@ export async function experimentsMain(
     );
     if (!flags) return;
     const inputs = experimentInputs(flags, script);
-    const target = pictureTarget(flags.out as string | undefined, script);
+    const target = pictureTarget(flags.out as string | undefined, script, names);
     const progress = (report: ProgressReport) => {
       const where = `[${report.run}/${report.runs}] ${report.label}`;
       const last = report.run === report.runs && report.done === report.total;

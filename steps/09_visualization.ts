@@ -398,4 +398,4 @@ export function demo(
 
 // Run directly: `lib/chapter_cli.ts` reads the flags, checks `--out` before any training,
 // runs the demonstration and saves its pictures.
-if (import.meta.main) await visualizationMain(demo);
+if (import.meta.main) await visualizationMain(demo, report.pictureNames);

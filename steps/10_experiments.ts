@@ -408,4 +408,4 @@ export function demo(
 
 // Run directly: `lib/chapter_cli.ts` reads the flags, `--data` and `--names`, checks `--out`
 // before any training, runs the demonstration with a progress line and saves its pictures.
-if (import.meta.main) await experimentsMain(demo);
+if (import.meta.main) await experimentsMain(demo, report.pictureNames);

@@ -108,3 +108,51 @@ Deno.test("a safetensors header holding 1e999 names the overflowing number", asy
     /m\.safetensors: the header: [a-z_]+\.data_offsets\[0\] is 1e999 \(line 1, column \d+\), a number too large/,
   );
 });
+
+const canRun = files && Deno.permissions.querySync({ name: "run" }).state === "granted";
+
+/** Runs a chapter with read and write permission for `dir` only, pictures to `dir`. */
+async function chapter(file: string, dir: string, more: string[] = []) {
+  const path = new URL(`../steps/${file}`, import.meta.url).pathname;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", `--allow-read=${dir}`, `--allow-write=${dir}`, path, "--out", dir, ...more],
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr).trim() };
+}
+
+Deno.test({
+  name: "chapters 09 and 10 check every picture file before any training",
+  ignore: !canRun,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "microgpt-pictures-" });
+    try {
+      Deno.writeTextFileSync(`${dir}/mine.txt`, "the learner's own file\n");
+      Deno.symlinkSync(`${dir}/mine.txt`, `${dir}/attention.svg`);
+      const nine = await chapter("09_visualization.ts", dir);
+      assert.equal(nine.code, 2, nine.stderr);
+      assert.equal(nine.stdout, "", "nothing was trained or printed first");
+      assert.match(
+        nine.stderr,
+        new RegExp(
+          `^error: cannot write ${dir}/attention\\.svg \\(--out\\): it is a symbolic link`,
+        ),
+      );
+      Deno.removeSync(`${dir}/attention.svg`);
+      Deno.mkdirSync(`${dir}/temperature.svg`);
+      const ten = await chapter("10_experiments.ts", dir);
+      assert.equal(ten.code, 2, ten.stderr);
+      assert.equal(ten.stdout, "");
+      assert.match(ten.stderr, /temperature\.svg \(--out\): it is a folder/);
+      assert.equal(Deno.readTextFileSync(`${dir}/mine.txt`), "the learner's own file\n");
+      assert.deepEqual(
+        [...Deno.readDirSync(dir)].map((entry) => entry.name).sort(),
+        ["mine.txt", "temperature.svg"],
+        "nothing written",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
