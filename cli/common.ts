@@ -13,6 +13,7 @@ import { parseArgs, styleText } from "node:util";
 import { CliError } from "./errors.ts";
 import { defaultMaxBytes, maxMaxBytes, readInputFile } from "./files.ts";
 import { numberProblem, type NumberSpec } from "../lib/number_range.ts";
+import { documentTextProblem } from "../steps/02_tokenizer.ts";
 export type { NumberSpec };
 
 export { CliError } from "./errors.ts";
@@ -168,7 +169,8 @@ export function parseFlags(
 /**
  * Reads a UTF-8 text file of documents, with one-line errors for the usual problems (see
  * `readInputFile`: a folder, a device, a FIFO or a file above `maxBytes` is refused before
- * reading).
+ * reading; and see `documentTextProblem`: a control character is refused with its line and
+ * column).
  *
  * @param path the file to read
  * @param maxBytes the largest file accepted
@@ -176,11 +178,15 @@ export function parseFlags(
  */
 export function readTextFile(path: string, maxBytes?: number): string {
   const bytes = readInputFile(path, { maxBytes, expected: "a text file" });
+  let text: string;
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new CliError(`${path} is not valid UTF-8 text; save it as UTF-8, one document per line`);
   }
+  const problem = documentTextProblem(text);
+  if (problem !== undefined) throw new CliError(`${path}: ${problem}`);
+  return text;
 }
 
 /**

@@ -55,6 +55,60 @@ export function loadDocuments(text: string): string[] {
   return docs;
 }
 
+// Not every character is text. A NUL, an escape or a lone carriage return is never part of a
+// name or a book: it is the sign of a binary file or a wrong encoding (UTF-16 is full of NULs),
+// and once in the vocabulary it would reach the terminal raw in every sample (an escape can
+// redraw the screen). So are lone surrogates, halves of a character that lost its other half.
+// A tab is text, and so is the `\r` of a `\r\n` line end (trimmed away with the line).
+const notText = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]|\r(?!\n)|\p{Cs}/u;
+
+/** What a character that is not text is, in words: `a NUL character (U+0000)`. */
+function describeNonText(ch: string, atLineEnd = false): string {
+  const code = ch.codePointAt(0)!;
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  const names: Record<number, string> = {
+    0x00: "a NUL character",
+    0x08: "a backspace",
+    0x1b: "an escape character",
+    0x7f: "a delete character",
+  };
+  if (code === 0x0d && !atLineEnd) return `a carriage return (${hex}) that ends no line`;
+  if (code >= 0xd800 && code <= 0xdfff) return `a lone surrogate (${hex}), half of a character`;
+  return `${names[code] ?? "a control character"} (${hex})`;
+}
+
+/**
+ * Says where a text has a character that is not text (a control character other than tab
+ * and line ends, or a lone surrogate), or `undefined` when it has none. Columns count
+ * characters from 1, on the line as it is in the file.
+ *
+ * @param text a dataset, one document per line
+ * @returns for example `line 2, column 3: a NUL character (U+0000), which is not text; ...`
+ * @example
+ * ```ts
+ * import { documentTextProblem } from "./02_tokenizer.ts";
+ * console.log(documentTextProblem("emma\nava\n")); // undefined
+ * console.log(documentTextProblem("emma\nav\0a")?.slice(0, 48));
+ * // line 2, column 3: a NUL character (U+0000), which
+ * ```
+ */
+export function documentTextProblem(text: string): string | undefined {
+  const found = notText.exec(text);
+  if (found === null) return undefined;
+  const lineStart = text.lastIndexOf("\n", found.index) + 1;
+  let line = 1;
+  for (let at = text.indexOf("\n"); at >= 0 && at < lineStart; at = text.indexOf("\n", at + 1)) {
+    line++;
+  }
+  const column = [...text.slice(lineStart, found.index)].length + 1;
+  const what = describeNonText(found[0]);
+  const fix = found[0] === "\r"
+    ? "save the file with \\n or \\r\\n line ends"
+    : "remove it (is the file binary, or saved as UTF-16?)";
+  return `line ${line}, column ${column}: ${what}, which is not text; a dataset is printable ` +
+    `text, one document per line: ${fix}`;
+}
+
 /**
  * A character-level tokenizer: the characters of the vocabulary in id order, and the id of
  * the BOS token, which is one past the last character.
@@ -84,8 +138,14 @@ export interface Tokenizer {
 export function tokenizerFromChars(chars: readonly string[]): Tokenizer {
   const ids = new Map<string, number>();
   for (const [id, ch] of chars.entries()) {
-    if ([...ch].length !== 1) {
+    if (typeof ch !== "string" || [...ch].length !== 1) {
       throw new RangeError(`a vocabulary entry must be one character, got ${JSON.stringify(ch)}`);
+    }
+    if (notText.test(ch)) {
+      throw new RangeError(
+        `a vocabulary entry must be a printable character, got ${JSON.stringify(ch)} ` +
+          `(${describeNonText(ch, true).replace(/^(.*) \((U\+[0-9A-F]+)\)/, "$2, $1")})`,
+      );
     }
     if (ids.has(ch)) throw new RangeError(`the vocabulary lists ${JSON.stringify(ch)} twice`);
     ids.set(ch, id);

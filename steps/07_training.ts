@@ -23,6 +23,7 @@ import { Value } from "./01_autograd.ts";
 import {
   bundledNames,
   createTokenizer,
+  documentTextProblem,
   loadDocuments,
   type Tokenizer,
   withBos,
@@ -318,7 +319,8 @@ export interface Setup {
 
 /**
  * Prepares a run exactly as the reference does: seed the generator, shuffle the documents,
- * build the vocabulary, draw the weights. With seed 42 and the canonical names this gives the
+ * build the vocabulary, draw the weights. A text with a character that is not text (a NUL, an
+ * escape, a lone surrogate: see `documentTextProblem`) is refused first. With seed 42 and the canonical names this gives the
  * reference's numbers.
  *
  * @param text the dataset, one document per line
@@ -337,6 +339,8 @@ export function setup(
   seed = 42,
   shape: Omit<GPTConfig, "vocabSize"> = defaultConfig,
 ): Setup {
+  const problem = documentTextProblem(text);
+  if (problem !== undefined) throw new RangeError(problem);
   const rng = new Random(seed);
   const docs = loadDocuments(text);
   if (docs.length === 0) throw new RangeError("the dataset has no documents (no non-empty lines)");

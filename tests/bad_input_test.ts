@@ -156,3 +156,62 @@ Deno.test({
     }
   },
 });
+
+// Control characters and lone surrogates are refused in data, with their line and column: a
+// NUL, an escape or a lone carriage return is never part of a name or a book, but a sign of a
+// binary file or a wrong encoding, and once in the vocabulary it would reach the terminal raw
+// in every sample (an escape can redraw the screen). Tabs and \r\n line ends are text.
+Deno.test("control characters and lone surrogates in data are refused with line and column", async () => {
+  const { setup } = await import("../steps/07_training.ts");
+  const { createTokenizer, tokenizerFromChars, documentTextProblem } = await import(
+    "../steps/02_tokenizer.ts"
+  );
+  const cases: [string, RegExp][] = [
+    ["emma\nav\0a\n", /^line 2, column 3: a NUL character \(U\+0000\)/],
+    ["emma\r\nmia\n\x1b[2Kzoe\n", /^line 3, column 1: an escape character \(U\+001B\)/],
+    ["emma\rava\n", /^line 1, column 5: a carriage return \(U\+000D\) that ends no line/],
+    ["a\u0085b", /^line 1, column 2: a control character \(U\+0085\)/],
+    ["ok\n😀 \uD83D x", /^line 2, column 3: a lone surrogate \(U\+D83D\), half of a character/],
+  ];
+  for (const [text, pattern] of cases) {
+    assert.match(documentTextProblem(text) ?? "", pattern, JSON.stringify(text));
+    // setup is what the page's worker and the library call: it refuses the same text.
+    assert.throws(() => setup(text, 1), (error: Error) => {
+      assert.ok(error instanceof RangeError);
+      assert.match(error.message, pattern);
+      return true;
+    });
+  }
+  for (const fine of ["emma\r\nava\r\n", "jean\tpaul\n", "zoë\nbjörk\n😀\n"]) {
+    assert.equal(documentTextProblem(fine), undefined, JSON.stringify(fine));
+    setup(fine, 1);
+  }
+  // The vocabulary itself (a checkpoint's, or one built in code) refuses them too.
+  assert.throws(() => createTokenizer(["ab\0"]), /vocabulary entry.*U\+0000, a NUL character/);
+  assert.throws(() => tokenizerFromChars(["a", "\x1b"]), /U\+001B, an escape character/);
+  assert.throws(() => tokenizerFromChars(["\uDC00"]), /U\+DC00, a lone surrogate/);
+});
+
+Deno.test({
+  name: "train, eval and sample refuse a data file or vocabulary with a NUL, in one line",
+  ignore: !files,
+  fn: async () => {
+    const { main: trainMain } = await import("../cli/train.ts");
+    const { main: sampleMain } = await import("../cli/sample.ts");
+    const { rejects, runCommand } = await import("./cli_helpers.ts");
+    inTempDir((dir) => {
+      const data = `${dir}/names.txt`;
+      Deno.writeTextFileSync(data, "emma\nolivia\n  a\0va\n");
+      rejects(
+        trainMain,
+        ["--data", data],
+        new RegExp(`^${data}: line 3, column 4: a NUL character \\(U\\+0000\\), which is not text`),
+      );
+      const model = `${dir}/model.json`;
+      runCommand(trainMain, ["--steps", "2", "--samples", "0", "--out", model]);
+      const text = Deno.readTextFileSync(model);
+      Deno.writeTextFileSync(model, text.replace('"vocabulary": ["a"', '"vocabulary": ["\\u0000"'));
+      rejects(sampleMain, ["--model", model], /vocabulary entry.*U\+0000, a NUL character/);
+    });
+  },
+});
