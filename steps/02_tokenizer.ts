@@ -60,7 +60,19 @@ export function loadDocuments(text: string): string[] {
 // and once in the vocabulary it would reach the terminal raw in every sample (an escape can
 // redraw the screen). So are lone surrogates, halves of a character that lost its other half.
 // A tab is text, and so is the `\r` of a `\r\n` line end (trimmed away with the line).
-const notText = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]|\r(?!\n)|\p{Cs}/u;
+// deno-lint-ignore no-control-regex -- finding control characters is this pattern's purpose
+const controlCharacter = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]|\r(?!\n)/;
+const loneSurrogate = /\p{Cs}/u;
+
+/** The first character of `text` that is not text, or `null`. */
+function firstNonText(text: string): RegExpExecArray | null {
+  const control = controlCharacter.exec(text);
+  // `isWellFormed` is a quick scan (instant for plain ASCII); the slower search runs only when
+  // there is a lone surrogate to find.
+  if (text.isWellFormed()) return control;
+  const lone = loneSurrogate.exec(text)!;
+  return control !== null && control.index < lone.index ? control : lone;
+}
 
 /** What a character that is not text is, in words: `a NUL character (U+0000)`. */
 function describeNonText(ch: string, atLineEnd = false): string {
@@ -93,7 +105,7 @@ function describeNonText(ch: string, atLineEnd = false): string {
  * ```
  */
 export function documentTextProblem(text: string): string | undefined {
-  const found = notText.exec(text);
+  const found = firstNonText(text);
   if (found === null) return undefined;
   const lineStart = text.lastIndexOf("\n", found.index) + 1;
   let line = 1;
@@ -141,7 +153,7 @@ export function tokenizerFromChars(chars: readonly string[]): Tokenizer {
     if (typeof ch !== "string" || [...ch].length !== 1) {
       throw new RangeError(`a vocabulary entry must be one character, got ${JSON.stringify(ch)}`);
     }
-    if (notText.test(ch)) {
+    if (firstNonText(ch) !== null) {
       throw new RangeError(
         `a vocabulary entry must be a printable character, got ${JSON.stringify(ch)} ` +
           `(${describeNonText(ch, true).replace(/^(.*) \((U\+[0-9A-F]+)\)/, "$2, $1")})`,
