@@ -77,3 +77,67 @@ Deno.test("web server: no other site may frame the page", async () => {
   assert.equal(answer.headers.get("x-frame-options"), "DENY");
   await answer.body?.cancel();
 });
+
+const canServe = files && Deno.permissions.querySync({ name: "run" }).state === "granted";
+
+/**
+ * Sends one raw HTTP/1.1 request (with any Host header) and returns the status line. It is
+ * sent by a child process, so that the tests need no network permission of their own.
+ */
+async function rawRequest(port: number, lines: string[]): Promise<string> {
+  const request = [...lines, "Connection: close", "", ""].join("\r\n");
+  const code = `const c = await Deno.connect({ hostname: "127.0.0.1", port: ${port} });
+    await c.write(new TextEncoder().encode(Deno.args[0]));
+    const b = new Uint8Array(4096); const n = await c.read(b);
+    console.log(new TextDecoder().decode(b.subarray(0, n ?? 0)).split("\\r\\n")[0]);`;
+  const { stdout } = await new Deno.Command(Deno.execPath(), { args: ["eval", code, request] })
+    .output();
+  return new TextDecoder().decode(stdout).trim();
+}
+
+Deno.test({
+  name: "deno task web: a real server refuses a foreign Host and a POST; --port 0x50 is refused",
+  ignore: !canServe,
+  async fn() {
+    const serve = new URL("../web/serve.ts", import.meta.url).pathname;
+    const flags = [
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+    ];
+    const hex = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...flags, serve, "--port", "0x50"],
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert.equal(hex.code, 2);
+    assert.equal(
+      new TextDecoder().decode(hex.stderr).trim(),
+      'error: --port must be a whole number, got "0x50"',
+    );
+
+    const server = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...flags, serve, "--port", "0"],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      const port = Number((await reader.read()).value?.match(/localhost:(\d+)/)?.[1]);
+      assert.ok(port > 0);
+      const get = (host: string) => rawRequest(port, ["GET / HTTP/1.1", `Host: ${host}`]);
+      assert.equal(await get(`localhost:${port}`), "HTTP/1.1 200 OK");
+      assert.equal(await get(`127.0.0.1:${port}`), "HTTP/1.1 200 OK");
+      assert.match(await get(`rebound.example:${port}`), /^HTTP\/1\.1 421 /);
+      assert.match(
+        await rawRequest(port, ["POST / HTTP/1.1", `Host: localhost:${port}`, "Content-Length: 0"]),
+        /^HTTP\/1\.1 405 /,
+      );
+    } finally {
+      server.kill("SIGTERM");
+      await server.status;
+      await reader.cancel();
+    }
+  },
+});

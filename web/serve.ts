@@ -8,7 +8,15 @@
  * @module
  */
 
-import { CliError, type Io, parseFlags, parseNumber, run } from "../cli/common.ts";
+import {
+  CliError,
+  type Io,
+  parseFlags,
+  parseNumber,
+  type PermissionNeed,
+  requirePermissions,
+  run,
+} from "../cli/common.ts";
 import { writeSite } from "./build.ts";
 
 const help = `Serve the microgpt playground on this machine.
@@ -87,6 +95,26 @@ export async function serveSite(dir: string, request: Request, port: number): Pr
   return new Response(body, { headers: { ...securityHeaders, "content-type": type } });
 }
 
+/** What `deno task web` grants, and what the server does with each. */
+const needs: PermissionNeed[] = [
+  {
+    descriptor: { name: "net", host: "127.0.0.1" },
+    flag: "--allow-net=127.0.0.1",
+    why: "to listen on this machine",
+  },
+  { descriptor: { name: "run" }, flag: "--allow-run", why: "to bundle the page with deno bundle" },
+  {
+    descriptor: { name: "read" },
+    flag: "--allow-read",
+    why: "to read the page's sources and serve it",
+  },
+  {
+    descriptor: { name: "write" },
+    flag: "--allow-write",
+    why: "to build the page in a temporary folder",
+  },
+];
+
 async function main(args: string[], io: Io): Promise<void> {
   const flags = parseFlags(args, {
     port: { type: "string" },
@@ -96,6 +124,7 @@ async function main(args: string[], io: Io): Promise<void> {
   const port = flags.port === undefined
     ? 8000
     : parseNumber("port", flags.port as string, { min: 0, max: 65535, integer: true });
+  requirePermissions("deno task web", needs);
   // Listen first, so a port in use is reported before the build; requests wait for the build.
   const dir = await Deno.makeTempDir({ prefix: "microgpt-web-" });
   const stop = () => Deno.removeSync(dir, { recursive: true });

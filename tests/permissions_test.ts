@@ -1,0 +1,107 @@
+// Every entry point says which permission it needs, in one line, when it lacks it: no Deno
+// "Allow?" prompt on a terminal (a learner would not know what to answer), and no uncaught
+// `NotCapable` with a stack when it is piped or given only some permissions. Each command
+// runs here in a pseudo-terminal (`script`) with stdin kept open, so a prompt would wait and
+// the test would fail by its time limit. (`cli/exercise.ts` is checked in exercises_test.ts;
+// train, sample, bench and the chapters in files_test.ts and chapter_cli_test.ts.)
+
+import assert from "node:assert/strict";
+
+const canRunScript =
+  ["read", "write", "run"].every((name) =>
+    Deno.permissions.querySync({ name } as Deno.PermissionDescriptor).state === "granted"
+  ) && Deno.build.os === "linux" && hasScript();
+
+function hasScript(): boolean {
+  try {
+    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+function shellQuote(word: string): string {
+  return /^[\w./=,:-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/** Runs `deno run <flags> <file> <args>` on a pseudo-terminal; its exit code and its text. */
+async function inTerminal(dir: string, flags: string[], file: string, args: string[]) {
+  const path = new URL(`../${file}`, import.meta.url).pathname;
+  const line = [Deno.execPath(), "run", ...flags, path, ...args].map(shellQuote).join(" ");
+  const child = new Deno.Command("script", {
+    args: ["-qec", line, "/dev/null"],
+    cwd: dir,
+    env: { NO_COLOR: "1" },
+    stdin: "piped", // kept open: a prompt would wait for an answer
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const { code, stdout } = await child.output();
+  clearTimeout(timer);
+  return { code, text: new TextDecoder().decode(stdout).replaceAll("\r", "").trim() };
+}
+
+/** Runs the same command piped (not a terminal): there Deno throws instead of prompting. */
+async function piped(dir: string, flags: string[], file: string, args: string[]) {
+  const path = new URL(`../${file}`, import.meta.url).pathname;
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, path, ...args],
+    cwd: dir,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return { code, text: new TextDecoder().decode(stderr).trim() };
+}
+
+const all = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+const cases: [string, string[], string[], RegExp][] = [
+  ["web/serve.ts", [], ["--port", "0"], /deno task web.*--allow-net=127\.0\.0\.1/],
+  ["web/serve.ts", all, ["--port", "0"], /needs --allow-net=127\.0\.0\.1 \(to listen/],
+  [
+    "web/serve.ts",
+    ["--allow-read", "--allow-write", "--allow-net=127.0.0.1"],
+    ["--port", "0"],
+    /needs --allow-run \(to bundle/,
+  ],
+  ["web/build.ts", [], ["--out", "site"], /deno task web:build.*--allow-read/],
+  ["compare/compare.ts", [], [], /deno task compare.*--allow-run/],
+  ["scripts/build_data.ts", [], [], /deno task data.*--allow-run=npm/],
+  ["scripts/notebook.ts", [], [], /deno task notebook.*--allow-read/],
+  ["scripts/notebook.ts", ["--allow-read", "--allow-write", "--allow-run"], [], /--allow-env/],
+  ["scripts/step_memory.ts", [], [], /--allow-run/],
+  ["scripts/reference_figures.ts", [], ["--data", "names.txt"], /--allow-read/],
+  ["cli/eval.ts", [], ["--model", "m.json"], /--allow-read/],
+];
+
+Deno.test({
+  name: "every entry point names the permission it lacks in one line, never a prompt",
+  ignore: !canRunScript,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "microgpt-permissions-" });
+    try {
+      for (const [file, flags, args, pattern] of cases) {
+        const what = `deno run ${flags.join(" ")} ${file} ${args.join(" ")}`;
+        for (
+          const { code, text } of [
+            await inTerminal(dir, flags, file, args),
+            await piped(dir, flags, file, args),
+          ]
+        ) {
+          assert.doesNotMatch(text, /Deno requests|Allow\?/, `no prompt: ${what}: ${text}`);
+          assert.doesNotMatch(text, /NotCapable|Uncaught|^ {4}at /m, `no stack: ${what}: ${text}`);
+          assert.equal(code, 2, `${what}: ${text}`);
+          assert.match(text, /^error: /, `${what}: ${text}`);
+          assert.match(text, pattern, `${what}: ${text}`);
+          assert.equal(text.split("\n").length, 1, `one line: ${what}: ${text}`);
+        }
+      }
+      assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing written");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
