@@ -49,6 +49,7 @@ import {
   train,
 } from "../steps/07_training.ts";
 import { Random, type RandomState } from "./random.ts";
+import { expectObject, expectString } from "./arguments.ts";
 
 /** The `format` field of every checkpoint, so that any other JSON file is recognised as such. */
 export const checkpointFormat = "microgpt-checkpoint";
@@ -118,6 +119,7 @@ export interface Checkpoint extends TrainedModel {
  * ```
  */
 export function checkpointToJson(checkpoint: Checkpoint): string {
+  expectTrained("checkpointToJson", "checkpoint", checkpoint);
   const { model, adamState } = checkpoint;
   checkTrainedModel(checkpoint, "cannot save the checkpoint");
   // What loading would refuse is refused here, so that a saved file always loads again.
@@ -229,6 +231,15 @@ function weightMatrices(model: Model): Record<string, number[][]> {
     weights[name] = model.stateDict[name].map((row) => row.map((value) => value.data));
   }
   return weights;
+}
+
+/** Throws a `TypeError` unless `value` holds a model and a tokenizer to write down. */
+function expectTrained(where: string, name: string, value: TrainedModel): void {
+  const what = "an object with model and tokenizer";
+  expectObject(where, name, value, what);
+  if (typeof value.model?.config !== "object" || typeof value.tokenizer?.vocabSize !== "number") {
+    throw new TypeError(`${where}: ${name} must be ${what}`);
+  }
 }
 
 /**
@@ -496,6 +507,7 @@ export function checkpointFromJson(
   source = "checkpoint",
   onNote?: (note: string) => void,
 ): Checkpoint {
+  expectString("checkpointFromJson", "text", text);
   const fail: Fail = (problem) => {
     throw new CheckpointError(`${source}: ${problem}`);
   };
@@ -625,9 +637,14 @@ const bytesPerNumber: Record<SafetensorsDtype, number> = { F32: 4, F64: 8 };
  * ```
  */
 export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions = {}): Uint8Array {
+  expectTrained("toSafetensors", "trained", trained);
   const { model, tokenizer } = trained;
   const dtype = options.dtype ?? "F32";
-  if (!(dtype in bytesPerNumber)) throw new RangeError(`dtype must be F32 or F64, got ${dtype}`);
+  if (dtype !== "F32" && dtype !== "F64") {
+    throw new RangeError(
+      `toSafetensors: dtype must be F32 or F64, got ${JSON.stringify(dtype)}`,
+    );
+  }
   checkTrainedModel(trained, "cannot export safetensors");
   const size = bytesPerNumber[dtype];
   // The tensors first, so that the header can carry their checksum.
@@ -685,6 +702,9 @@ export function fromSafetensors(
   source = "safetensors",
   onNote?: (note: string) => void,
 ): TrainedModel {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError("fromSafetensors: bytes must be a Uint8Array (the file's contents)");
+  }
   const fail: Fail = (problem) => {
     throw new CheckpointError(`${source}: ${problem}`);
   };

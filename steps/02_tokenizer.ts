@@ -19,6 +19,7 @@
 import assert from "node:assert/strict";
 import namesText from "../data/names.txt" with { type: "text" };
 import { checkTokenizer } from "../lib/checks/02_tokenizer.ts";
+import { expectList, expectObject, expectString, expectStrings } from "../lib/arguments.ts";
 
 /** The bundled dataset: 32,257 US first names of 2018 (see data/README.md), one per line. */
 export const bundledNames: string = namesText;
@@ -36,6 +37,7 @@ export const bundledNames: string = namesText;
  * ```
  */
 export function loadDocuments(text: string): string[] {
+  expectString("loadDocuments", "text", text);
   // The same as `text.split("\n").map(trim).filter(non-empty)`, done by hand for large files:
   // on 50 MB of seven million names those build three arrays of seven million strings, and
   // an array grown one push at a time is copied again and again. One pass into an array made
@@ -105,6 +107,7 @@ function describeNonText(ch: string, atLineEnd = false): string {
  * ```
  */
 export function documentTextProblem(text: string): string | undefined {
+  expectString("documentTextProblem", "text", text);
   const found = firstNonText(text);
   if (found === null) return undefined;
   const lineStart = text.lastIndexOf("\n", found.index) + 1;
@@ -148,6 +151,7 @@ export interface Tokenizer {
  * ```
  */
 export function tokenizerFromChars(chars: readonly string[]): Tokenizer {
+  expectList("tokenizerFromChars", "chars", chars, "a list of characters");
   const ids = new Map<string, number>();
   for (const [id, ch] of chars.entries()) {
     if (typeof ch !== "string" || [...ch].length !== 1) {
@@ -179,10 +183,19 @@ export function tokenizerFromChars(chars: readonly string[]): Tokenizer {
  * ```
  */
 export function createTokenizer(docs: readonly string[]): Tokenizer {
+  expectStrings("createTokenizer", "docs", docs);
   const unique = new Set<string>();
   for (const doc of docs) for (const ch of doc) unique.add(ch);
   const chars = [...unique].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
   return tokenizerFromChars(chars);
+}
+
+/** Throws a `TypeError` unless `tokenizer` looks like one `createTokenizer` made. */
+function expectTokenizer(where: string, tokenizer: Tokenizer): void {
+  expectObject(where, "tokenizer", tokenizer, "a Tokenizer (from createTokenizer)");
+  if (!(tokenizer.ids instanceof Map) || !Array.isArray(tokenizer.chars)) {
+    throw new TypeError(`${where}: tokenizer must be a Tokenizer (from createTokenizer)`);
+  }
 }
 
 /**
@@ -199,6 +212,8 @@ export function createTokenizer(docs: readonly string[]): Tokenizer {
  * ```
  */
 export function encode(tokenizer: Tokenizer, text: string, where = ""): number[] {
+  expectTokenizer("encode", tokenizer);
+  expectString("encode", "text", text);
   const ids: number[] = [];
   let column = 0;
   for (const ch of text) {
@@ -231,6 +246,8 @@ export function encode(tokenizer: Tokenizer, text: string, where = ""): number[]
  * ```
  */
 export function decode(tokenizer: Tokenizer, ids: readonly number[]): string {
+  expectTokenizer("decode", tokenizer);
+  expectList("decode", "ids", ids, "a list of token ids");
   let text = "";
   for (const id of ids) {
     if (!Number.isInteger(id) || id < 0 || id > tokenizer.bos) {
@@ -254,6 +271,7 @@ export function decode(tokenizer: Tokenizer, ids: readonly number[]): string {
  * ```
  */
 export function withBos(tokenizer: Tokenizer, doc: string): number[] {
+  expectString("withBos", "doc", doc);
   return [tokenizer.bos, ...encode(tokenizer, doc), tokenizer.bos];
 }
 

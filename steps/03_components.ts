@@ -15,6 +15,7 @@
 
 import assert from "node:assert/strict";
 import { numericalDerivative, Value } from "./01_autograd.ts";
+import { expectList } from "../lib/arguments.ts";
 import {
   checkLinear,
   checkRmsnorm,
@@ -42,6 +43,11 @@ export type Matrix = Value[][];
  * ```
  */
 export function linear(x: readonly Value[], w: readonly (readonly Value[])[]): Vector {
+  expectList("linear", "x", x, "a list of Values");
+  expectList("linear", "w", w, "a matrix (a list of rows)");
+  if (w.length > 0 && w[0]?.length !== x.length) {
+    throw new RangeError(`linear: x has ${x.length} numbers but each row of w has ${w[0]?.length}`);
+  }
   return w.map((row) => Value.dot(row, x));
 }
 
@@ -61,6 +67,8 @@ export function linear(x: readonly Value[], w: readonly (readonly Value[])[]): V
  * ```
  */
 export function softmax(logits: readonly Value[]): Vector {
+  expectList("softmax", "logits", logits, "a list of Values");
+  if (logits.length === 0) throw new RangeError("softmax: logits must not be empty");
   let max = -Infinity;
   for (const logit of logits) if (logit.data > max) max = logit.data;
   const exps = logits.map((logit) => logit.sub(max).exp());
@@ -84,6 +92,8 @@ export function softmax(logits: readonly Value[]): Vector {
  * ```
  */
 export function rmsnorm(x: readonly Value[]): Vector {
+  expectList("rmsnorm", "x", x, "a list of Values");
+  if (x.length === 0) throw new RangeError("rmsnorm: x must not be empty");
   const meanSquare = Value.dot(x, x).div(x.length);
   const scale = meanSquare.add(1e-5).pow(-0.5);
   return x.map((xi) => xi.mul(scale));

@@ -21,6 +21,7 @@ import assert from "node:assert/strict";
 import { Value } from "./01_autograd.ts";
 import type { Matrix } from "./03_components.ts";
 import { Random } from "../lib/random.ts";
+import { expectFunction, expectNumber, expectObject } from "../lib/arguments.ts";
 import { checkParameters } from "../lib/checks/04_parameters.ts";
 
 /** The shape of a GPT: everything needed to build its parameters. */
@@ -61,6 +62,7 @@ export const initStd = 0.08;
  * ```
  */
 export function validateConfig(config: GPTConfig): GPTConfig {
+  expectObject("validateConfig", "config", config, "an object (a GPTConfig)");
   const limits: [keyof GPTConfig, number, number][] = [
     ["vocabSize", 2, 1_000_000],
     ["nLayer", 1, 64],
@@ -99,6 +101,7 @@ export type StateDict = Record<string, Matrix>;
  * ```
  */
 export function matrixShapes(config: GPTConfig): [string, number, number][] {
+  validateConfig(config);
   const { vocabSize, nLayer, nEmbd, blockSize } = config;
   const shapes: [string, number, number][] = [
     ["wte", vocabSize, nEmbd],
@@ -160,6 +163,10 @@ export interface Model {
  */
 export function createModel(config: GPTConfig, rng: Random, std = initStd): Model {
   validateConfig(config);
+  if (!(rng instanceof Random)) {
+    throw new TypeError("createModel: rng must be a Random (new Random(seed))");
+  }
+  expectNumber("createModel", "std", std, "non-negative");
   return modelFromWeights(config, () => rng.gauss(0, std));
 }
 
@@ -179,13 +186,23 @@ export function createModel(config: GPTConfig, rng: Random, std = initStd): Mode
  */
 export function modelFromWeights(config: GPTConfig, next: () => number): Model {
   validateConfig(config);
+  expectFunction("modelFromWeights", "next", next);
   const stateDict: StateDict = {};
   const params: Value[] = [];
   for (const [name, rows, cols] of matrixShapes(config)) {
     const matrix: Matrix = [];
     for (let r = 0; r < rows; r++) {
       const row: Value[] = [];
-      for (let c = 0; c < cols; c++) row.push(new Value(next()));
+      for (let c = 0; c < cols; c++) {
+        const weight = next();
+        if (!Number.isFinite(weight)) {
+          throw new RangeError(
+            `modelFromWeights: next() gave ${weight} for ${name}[${r}][${c}]; weights must be ` +
+              `finite numbers`,
+          );
+        }
+        row.push(new Value(weight));
+      }
       matrix.push(row);
       params.push(...row);
     }

@@ -46,9 +46,11 @@ import {
   type GPTConfig,
   matrixShapes,
   type Model,
+  validateConfig,
 } from "./04_parameters.ts";
 import { causalSelfAttention, createKVCache, type KVCache } from "./05_attention.ts";
 import { Random } from "../lib/random.ts";
+import { expectWhole } from "../lib/arguments.ts";
 import { checkGpt } from "../lib/checks/06_gpt.ts";
 
 /**
@@ -98,12 +100,17 @@ export function gpt(
   variant: Variant = {},
   trace?: Trace,
 ): Vector {
-  const { nLayer, blockSize, vocabSize } = model.config;
-  if (!(posId >= 0 && posId < blockSize)) {
-    throw new RangeError(`position ${posId} is outside the block size 0..${blockSize - 1}`);
+  if (typeof model?.config !== "object" || typeof model?.stateDict !== "object") {
+    throw new TypeError("gpt: model must be a Model (from createModel)");
   }
-  if (!(tokenId >= 0 && tokenId < vocabSize)) {
-    throw new RangeError(`token ${tokenId} is outside the vocabulary 0..${vocabSize - 1}`);
+  const { nLayer, blockSize, vocabSize } = model.config;
+  expectWhole("gpt", "tokenId", tokenId, 0, vocabSize - 1);
+  expectWhole("gpt", "posId", posId, 0, blockSize - 1);
+  if (cache?.keys?.length !== nLayer || cache?.values?.length !== nLayer) {
+    throw new TypeError(
+      `gpt: cache must be a KV cache for ${nLayer} layer${nLayer === 1 ? "" : "s"} ` +
+        `(createKVCache(${nLayer}))`,
+    );
   }
   const norm = variant.norm ?? rmsnorm;
   const activation = variant.activation ?? ((v: Value) => v.relu());
@@ -144,6 +151,7 @@ export function gpt(
  * ```
  */
 export function architectureDiagram(config: GPTConfig): string[] {
+  validateConfig(config);
   const { vocabSize, nLayer, nEmbd, nHead, blockSize } = config;
   const headDim = nEmbd / nHead;
   const hidden = 4 * nEmbd;

@@ -41,6 +41,7 @@ import {
 } from "../lib/checks/07_training.ts";
 import { anatomyOfStep } from "../lib/analysis/step_anatomy.ts";
 import { checkTrainArguments } from "../lib/train_arguments.ts";
+import { expectList, expectNumber, expectString, expectWhole } from "../lib/arguments.ts";
 
 /**
  * The mean cross-entropy of a tokenised document (`[BOS, ...chars, BOS]`): feed each token,
@@ -61,8 +62,14 @@ import { checkTrainArguments } from "../lib/train_arguments.ts";
  * ```
  */
 export function documentLoss(model: Model, tokens: readonly number[], variant?: Variant): Value {
+  expectList("documentLoss", "tokens", tokens, "a list of token ids");
   const n = Math.min(model.config.blockSize, tokens.length - 1);
-  if (n < 1) throw new RangeError("a document needs at least two tokens (BOS, BOS)");
+  if (n < 1) {
+    throw new RangeError(
+      `documentLoss: tokens must hold at least 2 token ids, got ${tokens.length} (a document ` +
+        `is BOS, its characters, BOS)`,
+    );
+  }
   // Every token scored must be one the model has a probability for; `gpt` checks the inputs.
   const bad = tokens.findIndex((t) =>
     !(Number.isInteger(t) && t >= 0 && t < model.config.vocabSize)
@@ -113,6 +120,7 @@ export interface AdamState {
  * ```
  */
 export function createAdamState(count: number): AdamState {
+  expectWhole("createAdamState", "count", count, 0, 2 ** 31);
   return { m: new Float64Array(count), v: new Float64Array(count) };
 }
 
@@ -143,6 +151,16 @@ export function adamStep(
   learningRate: number,
   options: AdamOptions,
 ): void {
+  // Checked once per step, never per parameter: this loop is the hot path of training.
+  expectList("adamStep", "params", params, "a list of Values");
+  if (state?.m?.length !== params.length || state?.v?.length !== params.length) {
+    throw new RangeError(
+      `adamStep: state holds ${state?.m?.length} parameters but params has ${params.length}; ` +
+        `use createAdamState(${params.length})`,
+    );
+  }
+  expectWhole("adamStep", "step", step, 0);
+  expectNumber("adamStep", "learningRate", learningRate, "non-negative");
   const { beta1, beta2, eps } = options;
   const { m, v } = state;
   const correction1 = 1 - beta1 ** (step + 1);
@@ -174,6 +192,9 @@ export function adamStep(
  * ```
  */
 export function learningRateAt(base: number, step: number, steps: number): number {
+  expectNumber("learningRateAt", "base", base, "non-negative");
+  expectWhole("learningRateAt", "steps", steps, 1);
+  expectWhole("learningRateAt", "step", step, 0, steps - 1);
   return base * (1 - step / steps);
 }
 
@@ -339,6 +360,7 @@ export function setup(
   seed = 42,
   shape: Omit<GPTConfig, "vocabSize"> = defaultConfig,
 ): Setup {
+  expectString("setup", "text", text);
   const problem = documentTextProblem(text);
   if (problem !== undefined) throw new RangeError(problem);
   const rng = new Random(seed);

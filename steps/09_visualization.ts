@@ -34,6 +34,7 @@ import { documentLoss, setup } from "./07_training.ts";
 import { attentionShares, bigramLoss, trainAndRecord } from "../lib/analysis/model_probes.ts";
 import * as report from "../lib/report/inside_the_model.ts";
 import { visualizationMain } from "../lib/chapter_cli.ts";
+import { expectStrings } from "../lib/arguments.ts";
 
 // -----------------------------------------------------------------------------------------
 // Honest measurement: names the model never trains on.
@@ -63,6 +64,7 @@ export function splitDocuments(
   docs: readonly string[],
   fraction = 0.1,
 ): { training: string[]; validation: string[] } {
+  expectStrings("splitDocuments", "docs", docs);
   const held = Math.round(docs.length * fraction);
   if (!(fraction > 0 && fraction < 1) || held < 1 || held >= docs.length) {
     throw new RangeError(

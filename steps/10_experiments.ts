@@ -42,6 +42,7 @@ import {
 } from "../lib/experiments/sweep.ts";
 import * as report from "../lib/report/experiments.ts";
 import { experimentsMain } from "../lib/chapter_cli.ts";
+import { expectList } from "../lib/arguments.ts";
 
 // -----------------------------------------------------------------------------------------
 // Two variants of the architecture: LayerNorm and GeLU.
@@ -65,6 +66,8 @@ import { experimentsMain } from "../lib/chapter_cli.ts";
  * ```
  */
 export function layerNorm(x: Vector): Vector {
+  expectList("layerNorm", "x", x, "a list of Values");
+  if (x.length === 0) throw new RangeError("layerNorm: x must not be empty");
   const mean = Value.sum(x).mul(1 / x.length);
   const centred = x.map((xi) => xi.sub(mean));
   const variance = Value.dot(centred, centred).mul(1 / x.length);
@@ -91,6 +94,7 @@ export function layerNorm(x: Vector): Vector {
  * ```
  */
 export function gelu(x: Value): Value {
+  if (!(x instanceof Value)) throw new TypeError("gelu: x must be a Value");
   const z = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
   // Beyond z = 20, tanh(z) is 1 to double precision and GeLU(x) = x; stopping here also keeps
   // exp(2z) from overflowing to Infinity, whose derivative would turn gradients into NaN.

@@ -10,6 +10,7 @@
 import type { Matrix, Vector } from "../../steps/03_components.ts";
 import { encode, type Tokenizer, withBos } from "../../steps/02_tokenizer.ts";
 import type { Model } from "../../steps/04_parameters.ts";
+import { expectString } from "../arguments.ts";
 import { createKVCache } from "../../steps/05_attention.ts";
 import { gpt, type Trace, type Variant } from "../../steps/06_gpt.ts";
 import { documentLoss, learningRateAt, train } from "../../steps/07_training.ts";
@@ -132,6 +133,7 @@ export interface AttentionMap {
  * ```
  */
 export function attentionMap(model: Model, tokenizer: Tokenizer, name: string): AttentionMap {
+  expectString("attentionMap", "name", name);
   const { nLayer, nHead, blockSize } = model.config;
   const tokens = [tokenizer.bos, ...encode(tokenizer, name)].slice(0, blockSize);
   const labels = tokens.map((t) => (t === tokenizer.bos ? "BOS" : tokenizer.chars[t]));

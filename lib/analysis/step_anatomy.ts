@@ -10,6 +10,7 @@
  */
 
 import { type Tokenizer, withBos } from "../../steps/02_tokenizer.ts";
+import { expectStrings, expectWhole } from "../arguments.ts";
 import { softmax } from "../../steps/03_components.ts";
 import { type Model } from "../../steps/04_parameters.ts";
 import { createKVCache } from "../../steps/05_attention.ts";
@@ -65,6 +66,10 @@ export function anatomyOfStep(
   steps: number,
   adamState?: AdamState,
 ): StepAnatomy {
+  expectStrings("anatomyOfStep", "docs", docs);
+  if (docs.length === 0) throw new RangeError("anatomyOfStep: docs must not be empty");
+  expectWhole("anatomyOfStep", "steps", steps, 1);
+  expectWhole("anatomyOfStep", "step", step, 0, steps - 1);
   const doc = docs[step % docs.length];
   const tokens = withBos(tokenizer, doc);
   const n = Math.min(model.config.blockSize, tokens.length - 1);

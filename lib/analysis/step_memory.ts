@@ -9,7 +9,8 @@
  * @module
  */
 
-import { type GPTConfig, parameterCount } from "../../steps/04_parameters.ts";
+import { type GPTConfig, parameterCount, validateConfig } from "../../steps/04_parameters.ts";
+import { expectWhole } from "../arguments.ts";
 
 /** What one training step of a shape holds in memory at its peak, as `stepMemory` estimates. */
 export interface StepMemory {
@@ -51,6 +52,8 @@ const bytesPerParameter = 160;
  * ```
  */
 export function stepMemory(config: GPTConfig, positions: number): StepMemory {
+  validateConfig(config);
+  expectWhole("stepMemory", "positions", positions, 1);
   const { vocabSize, nLayer, nEmbd, nHead } = config;
   const n = Math.min(positions, config.blockSize);
   const perPosition = 2 * nEmbd + 4 + nLayer * (18 * nEmbd + 8 + 6 * nHead) + 3 * vocabSize + 4;

@@ -12,6 +12,7 @@ import { documentLoss } from "../../steps/07_training.ts";
 import { generate } from "../../steps/08_generation.ts";
 import type { Dataset } from "../../steps/10_experiments.ts";
 import { Random } from "../random.ts";
+import { expectList, expectStrings } from "../arguments.ts";
 
 // -----------------------------------------------------------------------------------------
 // Temperature: how sure the model is, and how original.
@@ -30,6 +31,13 @@ import { Random } from "../random.ts";
  * ```
  */
 export function entropy(probabilities: readonly number[]): number {
+  expectList("entropy", "probabilities", probabilities, "a list of numbers");
+  const bad = probabilities.findIndex((p) => !(p >= 0 && p <= 1));
+  if (bad >= 0) {
+    throw new RangeError(
+      `entropy: probabilities[${bad}] must be a number from 0 to 1, got ${probabilities[bad]}`,
+    );
+  }
   let total = 0;
   for (const p of probabilities) if (p > 0) total -= p * Math.log(p);
   return total;
@@ -145,6 +153,7 @@ export function scoreNames(
   tokenizer: Tokenizer,
   names: readonly string[],
 ): NameScore[] {
+  expectStrings("scoreNames", "names", names);
   return names.map((name) => {
     const tokens = withBos(tokenizer, name);
     const predictions = Math.min(model.config.blockSize, tokens.length - 1);
