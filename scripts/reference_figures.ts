@@ -11,7 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { exitWithoutPermissions } from "../cli/common.ts";
+import { exitWithoutPermissions } from "../lib/cli/common.ts";
 import { Value } from "../steps/01_autograd.ts";
 import { withBos } from "../steps/02_tokenizer.ts";
 import { linear, rmsnorm, softmax } from "../steps/03_components.ts";

@@ -18,8 +18,8 @@
 
 import assert from "node:assert/strict";
 import namesText from "../data/names.txt" with { type: "text" };
-import { checkTokenizer } from "../lib/checks/02_tokenizer.ts";
 import { expectList, expectObject, expectString, expectStrings } from "../lib/arguments.ts";
+import { describeNonText, firstNonText } from "../lib/text.ts";
 
 /** The bundled dataset: 32,257 US first names of 2018 (see data/README.md), one per line. */
 export const bundledNames: string = namesText;
@@ -57,72 +57,10 @@ export function loadDocuments(text: string): string[] {
   return docs;
 }
 
-// Not every character is text. A NUL, an escape or a lone carriage return is never part of a
-// name or a book: it is the sign of a binary file or a wrong encoding (UTF-16 is full of NULs),
-// and once in the vocabulary it would reach the terminal raw in every sample (an escape can
-// redraw the screen). So are lone surrogates, halves of a character that lost its other half.
-// A tab is text, and so is the `\r` of a `\r\n` line end (trimmed away with the line).
-// deno-lint-ignore no-control-regex -- finding control characters is this pattern's purpose
-const controlCharacter = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]|\r(?!\n)/;
-const loneSurrogate = /\p{Cs}/u;
-
-/** The first character of `text` that is not text, or `null`. */
-function firstNonText(text: string): RegExpExecArray | null {
-  const control = controlCharacter.exec(text);
-  // `isWellFormed` is a quick scan (instant for plain ASCII); the slower search runs only when
-  // there is a lone surrogate to find.
-  if (text.isWellFormed()) return control;
-  const lone = loneSurrogate.exec(text)!;
-  return control !== null && control.index < lone.index ? control : lone;
-}
-
-/** What a character that is not text is, in words: `a NUL character (U+0000)`. */
-function describeNonText(ch: string, atLineEnd = false): string {
-  const code = ch.codePointAt(0)!;
-  const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
-  const names: Record<number, string> = {
-    0x00: "a NUL character",
-    0x08: "a backspace",
-    0x1b: "an escape character",
-    0x7f: "a delete character",
-  };
-  if (code === 0x0d && !atLineEnd) return `a carriage return (${hex}) that ends no line`;
-  if (code >= 0xd800 && code <= 0xdfff) return `a lone surrogate (${hex}), half of a character`;
-  return `${names[code] ?? "a control character"} (${hex})`;
-}
-
-/**
- * Says where a text has a character that is not text (a control character other than tab
- * and line ends, or a lone surrogate), or `undefined` when it has none. Columns count
- * characters from 1, on the line as it is in the file.
- *
- * @param text a dataset, one document per line
- * @returns for example `line 2, column 3: a NUL character (U+0000), which is not text; ...`
- * @example
- * ```ts
- * import { documentTextProblem } from "./02_tokenizer.ts";
- * console.log(documentTextProblem("emma\nava\n")); // undefined
- * console.log(documentTextProblem("emma\nav\0a")?.slice(0, 48));
- * // line 2, column 3: a NUL character (U+0000), which
- * ```
- */
-export function documentTextProblem(text: string): string | undefined {
-  expectString("documentTextProblem", "text", text);
-  const found = firstNonText(text);
-  if (found === null) return undefined;
-  const lineStart = text.lastIndexOf("\n", found.index) + 1;
-  let line = 1;
-  for (let at = text.indexOf("\n"); at >= 0 && at < lineStart; at = text.indexOf("\n", at + 1)) {
-    line++;
-  }
-  const column = [...text.slice(lineStart, found.index)].length + 1;
-  const what = describeNonText(found[0]);
-  const fix = found[0] === "\r"
-    ? "save the file with \\n or \\r\\n line ends"
-    : "remove it (is the file binary, or saved as UTF-16?)";
-  return `line ${line}, column ${column}: ${what}, which is not text; a dataset is printable ` +
-    `text, one document per line: ${fix}`;
-}
+// Not every character is text: a NUL, an escape or a lone carriage return in a dataset is the
+// sign of a binary file or a wrong encoding, and in the vocabulary it would reach the terminal
+// raw in every sample. `lib/text.ts` finds them; the vocabulary below refuses them, and so does
+// `setup` (step 07) for a whole dataset, with the line and column.
 
 /**
  * A character-level tokenizer: the characters of the vocabulary in id order, and the id of
@@ -275,6 +213,76 @@ export function withBos(tokenizer: Tokenizer, doc: string): number[] {
   return [tokenizer.bos, ...encode(tokenizer, doc), tokenizer.bos];
 }
 
+// -----------------------------------------------------------------------------------------
+// The checks any implementation must pass. The demonstration below runs them on this file's
+// code; `deno task exercise 02` runs the same functions on a learner's.
+// -----------------------------------------------------------------------------------------
+
+/** The tokenizer functions a learner writes in exercise 02 (this file's are one such set). */
+export interface TokenizerFunctions {
+  createTokenizer: (docs: readonly string[]) => Tokenizer;
+  encode: (tokenizer: Tokenizer, text: string) => number[];
+  decode: (tokenizer: Tokenizer, ids: readonly number[]) => string;
+  withBos: (tokenizer: Tokenizer, doc: string) => number[];
+}
+
+/**
+ * Checks a set of tokenizer functions against this file's on the bundled names: the same
+ * vocabulary and ids, BOS one past the last character, decode skipping BOS, round trips, and
+ * an error for a character the vocabulary lacks. The demonstration runs it on this file's
+ * functions; `deno task exercise 02` on a learner's.
+ *
+ * @param impl the functions under test
+ * @example
+ * ```ts
+ * import { checkTokenizer, createTokenizer, decode, encode, withBos } from "./02_tokenizer.ts";
+ * checkTokenizer({ createTokenizer, encode, decode, withBos });
+ * ```
+ */
+export function checkTokenizer(impl: TokenizerFunctions): void {
+  const docs = loadDocuments(bundledNames);
+  const expected = createTokenizer(docs);
+  const got = impl.createTokenizer(docs);
+  assert.ok(typeof got === "object" && got !== null, "createTokenizer must return a Tokenizer");
+  const chars = Array.isArray(got.chars) ? got.chars.join("") : String(got.chars);
+  assert.equal(
+    chars,
+    expected.chars.join(""),
+    `createTokenizer(names).chars: expected "${expected.chars.join("")}" (the sorted unique ` +
+      `characters), got "${chars}"`,
+  );
+  assert.equal(got.bos, expected.bos, `tokenizer.bos: expected ${expected.bos}, got ${got.bos}`);
+  assert.equal(
+    got.vocabSize,
+    expected.vocabSize,
+    `tokenizer.vocabSize: expected ${expected.vocabSize} (characters + BOS), got ${got.vocabSize}`,
+  );
+  for (const doc of ["emma", "zoe", "a", docs[1234], docs[20000]]) {
+    const ids = impl.encode(got, doc);
+    assert.deepEqual(
+      ids,
+      encode(expected, doc),
+      `encode("${doc}"): expected [${encode(expected, doc)}], got ${JSON.stringify(ids)}`,
+    );
+    const wrapped = impl.withBos(got, doc);
+    assert.deepEqual(
+      wrapped,
+      withBos(expected, doc),
+      `withBos("${doc}"): expected [${withBos(expected, doc)}], got ${JSON.stringify(wrapped)}`,
+    );
+    const text = impl.decode(got, wrapped);
+    assert.equal(text, doc, `decode(withBos("${doc}")): expected "${doc}" (BOS has no character)`);
+  }
+  for (const doc of docs.slice(0, 1000)) {
+    const back = impl.decode(got, impl.encode(got, doc));
+    assert.equal(back, doc, `decode(encode("${doc}")): expected "${doc}", got "${back}"`);
+  }
+  assert.throws(
+    () => impl.encode(got, "zoë"),
+    'encode("zoë") must throw: "ë" is not in the vocabulary',
+  );
+}
+
 /**
  * Shows the idea of this step and checks it with assertions. Runs when the file is run
  * directly; the tests call it too, with a silent `print`.
@@ -314,7 +322,7 @@ export function demo(print: (line: string) => void = console.log): void {
     assert.equal(decode(tokenizer, encode(tokenizer, doc)), doc, `round trip of "${doc}"`);
   }
   assert.throws(() => encode(tokenizer, "zoë"), /"ë".*not in the vocabulary/);
-  // The checks any implementation must pass (lib/checks/02_tokenizer.ts), on this file's code;
+  // The checks any implementation must pass (above), on this file's code;
   // `deno task exercise 02` runs the same on yours.
   checkTokenizer({ createTokenizer, encode, decode, withBos });
   print("\nAll step 02 checks passed.");

@@ -5,8 +5,8 @@
 // --allow-read --allow-write.
 
 import assert from "node:assert/strict";
-import { maxMaxBytes, readInputFile } from "../cli/files.ts";
-import { CheckpointError, checkpointFromJson, checkpointToJson } from "../lib/checkpoint.ts";
+import { maxMaxBytes, readInputFile } from "../lib/cli/files.ts";
+import { CheckpointError, checkpointFromJson, checkpointToJson } from "../app/checkpoint.ts";
 import { defaultAdam, setup, train } from "../steps/07_training.ts";
 import { filesAllowed, inTempDir } from "./cli_helpers.ts";
 
@@ -94,7 +94,7 @@ Deno.test("a checkpoint holding 1e999 is said to hold an overflowing number, whe
 });
 
 Deno.test("a safetensors header holding 1e999 names the overflowing number", async () => {
-  const { toSafetensors, fromSafetensors } = await import("../lib/checkpoint.ts");
+  const { toSafetensors, fromSafetensors } = await import("../app/checkpoint.ts");
   const run = setup("emma\nava", 3, { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8 });
   const bytes = toSafetensors(run);
   const length = Number(new DataView(bytes.buffer).getBigUint64(0, true));
@@ -163,9 +163,8 @@ Deno.test({
 // in every sample (an escape can redraw the screen). Tabs and \r\n line ends are text.
 Deno.test("control characters and lone surrogates in data are refused with line and column", async () => {
   const { setup } = await import("../steps/07_training.ts");
-  const { createTokenizer, tokenizerFromChars, documentTextProblem } = await import(
-    "../steps/02_tokenizer.ts"
-  );
+  const { createTokenizer, tokenizerFromChars } = await import("../steps/02_tokenizer.ts");
+  const { documentTextProblem } = await import("../lib/text.ts");
   const cases: [string, RegExp][] = [
     ["emma\nav\0a\n", /^line 2, column 3: a NUL character \(U\+0000\)/],
     ["emma\r\nmia\n\x1b[2Kzoe\n", /^line 3, column 1: an escape character \(U\+001B\)/],

@@ -6,7 +6,7 @@
 // These tests run real processes at once; they need --allow-read --allow-write --allow-run.
 
 import assert from "node:assert/strict";
-import { lockOutputFile, writeFileAtomic } from "../cli/files.ts";
+import { lockOutputFile, writeFileAtomic } from "../lib/cli/files.ts";
 import { loadCheckpoint } from "../cli/checkpoint_io.ts";
 import { main as trainMain } from "../cli/train.ts";
 import { runCommand } from "./cli_helpers.ts";
@@ -21,7 +21,7 @@ if (!canRun) {
 }
 
 const train = new URL("../cli/train.ts", import.meta.url).pathname;
-const files = new URL("../cli/files.ts", import.meta.url).href;
+const files = new URL("../lib/cli/files.ts", import.meta.url).href;
 const decoder = new TextDecoder();
 
 /** A child process running `code` (a module that imports cli/files.ts as `files`). */

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { numberProblem } from "../lib/number_range.ts";
-import { CliError, parseNumber } from "../cli/common.ts";
+import { CliError, parseNumber } from "../lib/cli/common.ts";
 
 const steps = { min: 1, max: 100_000, integer: true };
 const rate = { min: 0, max: 1, minInclusive: false };

@@ -16,7 +16,7 @@ import {
   type PermissionNeed,
   requirePermissions,
   run,
-} from "../cli/common.ts";
+} from "../lib/cli/common.ts";
 import { writeSite } from "./build.ts";
 
 const help = `Serve the microgpt playground on this machine.

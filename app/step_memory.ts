@@ -9,8 +9,8 @@
  * @module
  */
 
-import { type GPTConfig, parameterCount, validateConfig } from "../../steps/04_parameters.ts";
-import { expectWhole } from "../arguments.ts";
+import { type GPTConfig, parameterCount, validateConfig } from "../steps/04_parameters.ts";
+import { expectWhole } from "../lib/arguments.ts";
 
 /** What one training step of a shape holds in memory at its peak, as `stepMemory` estimates. */
 export interface StepMemory {

@@ -12,8 +12,8 @@
 import { parseArgs, styleText } from "node:util";
 import { CliError } from "./errors.ts";
 import { defaultMaxBytes, maxMaxBytes, readInputFile } from "./files.ts";
-import { numberProblem, type NumberSpec } from "../lib/number_range.ts";
-import { documentTextProblem } from "../steps/02_tokenizer.ts";
+import { numberProblem, type NumberSpec } from "../number_range.ts";
+import { documentTextProblem } from "../text.ts";
 export type { NumberSpec };
 
 export { CliError } from "./errors.ts";
