@@ -6,42 +6,12 @@
 // train, sample, bench and the chapters in files_test.ts and chapter_cli_test.ts.)
 
 import assert from "node:assert/strict";
+import { hasScript, inTerminal } from "./cli_helpers.ts";
 
 const canRunScript =
   ["read", "write", "run"].every((name) =>
     Deno.permissions.querySync({ name } as Deno.PermissionDescriptor).state === "granted"
   ) && Deno.build.os === "linux" && hasScript();
-
-function hasScript(): boolean {
-  try {
-    return new Deno.Command("script", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-function shellQuote(word: string): string {
-  return /^[\w./=,:-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
-}
-
-/** Runs `deno run <flags> <file> <args>` on a pseudo-terminal; its exit code and its text. */
-async function inTerminal(dir: string, flags: string[], file: string, args: string[]) {
-  const path = new URL(`../${file}`, import.meta.url).pathname;
-  const line = [Deno.execPath(), "run", ...flags, path, ...args].map(shellQuote).join(" ");
-  const child = new Deno.Command("script", {
-    args: ["-qec", line, "/dev/null"],
-    cwd: dir,
-    env: { NO_COLOR: "1" },
-    stdin: "piped", // kept open: a prompt would wait for an answer
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const { code, stdout } = await child.output();
-  clearTimeout(timer);
-  return { code, text: new TextDecoder().decode(stdout).replaceAll("\r", "").trim() };
-}
 
 /** Runs the same command piped (not a terminal): there Deno throws instead of prompting. */
 async function piped(dir: string, flags: string[], file: string, args: string[]) {
