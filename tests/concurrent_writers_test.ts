@@ -156,7 +156,7 @@ Deno.test({
       // Another process in the middle of a save: it holds the lock and its temporary file is
       // there, not yet renamed.
       const writer = script(
-        `const lock = files.lockOutputFile(Deno.args[0], "the output");
+        `const lock = files.lockOutputFile(Deno.args[0], "");
          Deno.writeTextFileSync(Deno.args[1], "half of a save");
          console.log("writing");
          for await (const _ of Deno.stdin.readable) break;

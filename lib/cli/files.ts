@@ -583,7 +583,7 @@ function thisHolder(): LockHolder {
  * a run re-enters it). `writeFileAtomic` claims its file for the length of one save.
  *
  * @param path the output file
- * @param flag the flag it came from, for the message (`--out`)
+ * @param flag the flag it came from, for the message (`--out`; `""` for none)
  * @param options how long to wait for another writer, and the error to throw
  * @returns the lock; call `release()` when the writing is over
  * @throws one line naming the path, the other writer and the fix
@@ -598,7 +598,8 @@ function thisHolder(): LockHolder {
  */
 export function lockOutputFile(path: string, flag: string, options: LockOptions = {}): OutputLock {
   const makeError = options.makeError ?? cliError;
-  const refuse = (why: string) => makeError(`cannot write ${path} (${flag}): ${why}`);
+  const refuse = (why: string) =>
+    makeError(`cannot write ${path}${flag === "" ? "" : ` (${flag})`}: ${why}`);
   const lockPath = lockPathOf(path);
   const deadline = performance.now() + (options.waitMs ?? 0);
   for (;;) {
@@ -623,10 +624,8 @@ export function lockOutputFile(path: string, flag: string, options: LockOptions 
         sleepSync(20);
         continue;
       }
-      throw refuse(
-        `${describeHolder(lockPath)} is writing it; wait for it to finish, or choose another ` +
-          flag,
-      );
+      const fix = flag === "" ? "try again" : `choose another ${flag}`;
+      throw refuse(`${describeHolder(lockPath)} is writing it; wait for it to finish, or ${fix}`);
     }
     // Its last holder may have removed the lock file between our open and our lock: then the
     // lock is on a file no one else will open. Start again with the file that is there now.
@@ -694,7 +693,7 @@ export function updateFileLocked(
   options: LockOptions = {},
 ): string {
   const makeError = options.makeError ?? cliError;
-  const lock = lockOutputFile(path, "the output", { waitMs: 10_000, ...options });
+  const lock = lockOutputFile(path, "", { waitMs: 10_000, ...options });
   try {
     let old: string | undefined;
     try {
@@ -778,7 +777,7 @@ export function writeFileAtomic(
   if (problem !== undefined) throw makeError(`cannot write ${path}: ${problem}`);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   // Another save of the same file takes a moment: wait for it, but not for a long run.
-  const lock = lockOutputFile(path, "the output", { waitMs: 2000, makeError });
+  const lock = lockOutputFile(path, "", { waitMs: 2000, makeError });
   try {
     saveHoldingLock(path, bytes, makeError);
   } finally {
