@@ -75,3 +75,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "run(): a permission no check foresaw still ends in one line, exit status 2",
+  ignore: !canRunScript,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "microgpt-notcapable-" });
+    try {
+      const common = new URL("../lib/cli/common.ts", import.meta.url).href;
+      const script = `${dir}/reads.ts`;
+      Deno.writeTextFileSync(
+        script,
+        `import { run } from "${common}";\nawait run(() => { Deno.readTextFileSync("/etc/hostname"); });\n`,
+      );
+      const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["run", `--allow-read=${common.replace("file://", "")}`, script],
+        env: { NO_COLOR: "1" },
+        stdin: "null",
+      }).output();
+      const text = new TextDecoder().decode(stderr).trim();
+      assert.equal(code, 2, text);
+      assert.match(text, /^error: Deno refused: Requires read access to "\/etc\/hostname"/);
+      assert.equal(text.split("\n").length, 1, text);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
