@@ -31,14 +31,31 @@ export {
   tokenizerFromChars,
   withBos,
 } from "./steps/02_tokenizer.ts";
-export { linear, type Matrix, rmsnorm, softmax, type Vector } from "./steps/03_components.ts";
 export {
+  type Activation,
+  activations,
+  gelu,
+  layerNorm,
+  linear,
+  type Matrix,
+  type Norm,
+  normalisations,
+  rmsnorm,
+  softmax,
+  type Vector,
+} from "./steps/03_components.ts";
+export {
+  type ConfigField,
+  configFields,
   createModel,
   defaultConfig,
+  describeShape,
+  fieldProblem,
   type GPTConfig,
   initStd,
   matrixShapes,
   type Model,
+  type ModelConfig,
   modelFromWeights,
   parameterCount,
   type StateDict,
@@ -51,7 +68,7 @@ export {
   type KVCache,
   sequenceSelfAttention,
 } from "./steps/05_attention.ts";
-export { architectureDiagram, gpt, type Trace, type Variant } from "./steps/06_gpt.ts";
+export { architectureDiagram, gpt, type Trace } from "./steps/06_gpt.ts";
 export {
   type AdamOptions,
   type AdamState,
@@ -97,6 +114,5 @@ export { loadCheckpoint, loadModel, saveCheckpoint, saveSafetensors } from "./cl
 export { Random, type RandomState } from "./lib/random.ts";
 export { splitDocuments } from "./steps/09_visualization.ts";
 export { attentionMap } from "./steps/09_visualization/probes.ts";
-export { gelu, layerNorm } from "./steps/10_experiments.ts";
 export { scoreNames } from "./steps/10_experiments/temperature_and_scores.ts";
 export { entropy } from "./lib/statistics.ts";

@@ -39,9 +39,13 @@ const bytesPerParameter = 160;
  * sum and its rmsnorm (`2 nEmbd + 4` nodes); per layer two rmsnorms, q, k, v, the attention
  * output, two residual sums and the MLP (`18 nEmbd + 8`), and per head `5 p + 6` for the scores
  * over the `p + 1` positions so far; then `lm_head`, softmax and `-log` (`3 vocabSize + 4`).
- * The count is exact (the tests compare it with `topologicalOrder`); bytes are measured.
+ * The model's choices add to it: each of the `2 nLayer + 1` LayerNorms centres its vector first
+ * (`nEmbd + 2` more nodes than an rmsnorm), and GeLU takes 13 nodes per hidden unit where ReLU
+ * takes one (`48 nEmbd` more per layer). The count is exact (the tests compare it with
+ * `topologicalOrder`), but for GeLU an upper bound: a unit past its saturation point makes no
+ * node at all. Bytes are measured.
  *
- * @param config the model's shape
+ * @param config the model's shape and choices
  * @param positions how many predictions the longest document makes (at most `blockSize`)
  * @returns the node count, the parameter count and the estimated bytes
  * @example
@@ -52,11 +56,13 @@ const bytesPerParameter = 160;
  * ```
  */
 export function stepMemory(config: GPTConfig, positions: number): StepMemory {
-  validateConfig(config);
+  const { vocabSize, nLayer, nEmbd, nHead, norm, activation } = validateConfig(config);
   expectWhole("stepMemory", "positions", positions, 1);
-  const { vocabSize, nLayer, nEmbd, nHead } = config;
   const n = Math.min(positions, config.blockSize);
-  const perPosition = 2 * nEmbd + 4 + nLayer * (18 * nEmbd + 8 + 6 * nHead) + 3 * vocabSize + 4;
+  const choices = (norm === "layernorm" ? (2 * nLayer + 1) * (nEmbd + 2) : 0) +
+    (activation === "gelu" ? nLayer * 48 * nEmbd : 0);
+  const perPosition = 2 * nEmbd + 4 + nLayer * (18 * nEmbd + 8 + 6 * nHead) + 3 * vocabSize + 4 +
+    choices;
   // The attention scores grow with the position: sum over p of 5 p per head and layer.
   const graphNodes = n * perPosition + nLayer * nHead * 5 * n * (n - 1) / 2 + 2;
   const parameters = parameterCount(config);

@@ -13,11 +13,10 @@
 
 import { loadModel } from "./checkpoint_io.ts";
 import { bundledNames, encode } from "../steps/02_tokenizer.ts";
-import { parameterCount } from "../steps/04_parameters.ts";
+import { describeShape, parameterCount } from "../steps/04_parameters.ts";
 import { documentLoss } from "../steps/07_training.ts";
 import {
   CliError,
-  describeShape,
   formatNumber,
   type Io,
   paint,

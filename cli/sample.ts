@@ -13,12 +13,11 @@
 import { loadModel } from "./checkpoint_io.ts";
 import type { TrainedModel } from "../app/checkpoint.ts";
 import { encode, type Tokenizer } from "../steps/02_tokenizer.ts";
-import { parameterCount } from "../steps/04_parameters.ts";
+import { describeShape, parameterCount } from "../steps/04_parameters.ts";
 import { generate } from "../steps/08_generation.ts";
 import { Random } from "../lib/random.ts";
 import {
   CliError,
-  describeShape,
   formatNumber,
   type Io,
   paint,

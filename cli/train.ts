@@ -19,7 +19,13 @@ import type { Checkpoint, SafetensorsDtype } from "../app/checkpoint.ts";
 import { lockOutputFile, type NamedPath } from "../lib/cli/files.ts";
 import { getHeapStatistics } from "node:v8";
 import { bundledNames } from "../steps/02_tokenizer.ts";
-import { defaultConfig, type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
+import {
+  configFields,
+  defaultConfig,
+  describeShape,
+  type ModelConfig,
+  parameterCount,
+} from "../steps/04_parameters.ts";
 import {
   createAdamState,
   defaultAdam,
@@ -31,7 +37,6 @@ import { generate } from "../steps/08_generation.ts";
 import {
   checkOutputFile,
   CliError,
-  describeShape,
   formatNumber,
   formatSeconds,
   type Io,
@@ -46,6 +51,18 @@ import {
 } from "../lib/cli/common.ts";
 import { stepMemory } from "../app/step_memory.ts";
 
+/**
+ * The help lines of the model's config, one per flag of step 04's `configFields`, for example
+ * `  --n-embd N         embedding width (default 16)`.
+ */
+function configHelp(): string {
+  return configFields.filter((field) => field.flag !== undefined).map((field) => {
+    const usage = `--${field.flag} ${field.kind === "integer" ? "N" : "NAME"}`;
+    const fallback = defaultConfig[field.name as keyof typeof defaultConfig];
+    return `  ${usage.padEnd(19)}${field.help} (default ${fallback})`;
+  }).join("\n");
+}
+
 const help = `Train microgpt on a list of names and sample new ones.
 
 Usage: deno task train [flags]
@@ -56,10 +73,7 @@ Usage: deno task train [flags]
   --data PATH        a UTF-8 text file, one document per line (default: bundled names)
   --temperature X    sampling temperature for the main samples (default 0.5)
   --samples N        how many samples to print (default 20)
-  --n-embd N         embedding width (default 16)
-  --n-head N         attention heads; must divide --n-embd (default 4)
-  --n-layer N        transformer layers (default 1)
-  --block-size N     longest context in characters, BOS included (default 16)
+${configHelp()}
 
 Keeping what you trained:
   --out PATH         save the model at the end: a JSON checkpoint, or weights only
@@ -67,8 +81,8 @@ Keeping what you trained:
   --save-every N     also save to --out after every N steps
   --stop-at N        stop after step N of the schedule; continue later with --resume
   --resume PATH      continue the run saved in a JSON checkpoint, exactly as if it
-                     had never stopped; the schedule, seed, shape and learning rate are
-                     the checkpoint's, and --data must be the file it was trained on
+                     had never stopped; the schedule, seed, config and learning rate
+                     are the checkpoint's, and --data must be the file it was trained on
   --format F         json or safetensors (default: from the --out name)
   --dtype D          number type of safetensors: f32 (default) or f64 (exact)
   --max-bytes N      refuse --data and --resume files larger than N bytes
@@ -89,7 +103,8 @@ export interface TrainCommandOptions {
   dataPath?: string;
   temperature: number;
   samples: number;
-  shape: Omit<GPTConfig, "vocabSize">;
+  /** The model's config but its vocabulary: shape, norm and activation. */
+  shape: Omit<ModelConfig, "vocabSize">;
   /** Where to save the model (`--out`). */
   outPath?: string;
   /** What to save: a full checkpoint or the weights as safetensors. */
@@ -122,10 +137,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     data: { type: "string" },
     temperature: { type: "string" },
     samples: { type: "string" },
-    "n-embd": { type: "string" },
-    "n-head": { type: "string" },
-    "n-layer": { type: "string" },
-    "block-size": { type: "string" },
+    ...Object.fromEntries(configFlags.map((field) => [field.flag, { type: "string" as const }])),
     out: { type: "string" },
     "save-every": { type: "string" },
     "stop-at": { type: "string" },
@@ -139,12 +151,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
   const number = (flag: string, fallback: number, spec: Parameters<typeof parseNumber>[2]) =>
     flags[flag] === undefined ? fallback : parseNumber(flag, flags[flag] as string, spec);
   const whole = (max: number) => ({ min: 1, max, integer: true });
-  const shape = {
-    nEmbd: number("n-embd", defaultConfig.nEmbd, whole(1024)),
-    nHead: number("n-head", defaultConfig.nHead, whole(1024)),
-    nLayer: number("n-layer", defaultConfig.nLayer, whole(16)),
-    blockSize: number("block-size", defaultConfig.blockSize, whole(1024)),
-  };
+  const shape = parseConfigFlags(flags);
   if (shape.nEmbd % shape.nHead !== 0) {
     throw new CliError(
       `--n-embd (${shape.nEmbd}) must be divisible by --n-head (${shape.nHead}); ` +
@@ -205,6 +212,32 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
   };
 }
 
+/** The fields of the config that have a flag: all but the vocabulary, which the data gives. */
+const configFlags = configFields.filter((field) => field.flag !== undefined);
+
+/**
+ * The model's config from its flags, each checked against its limits or choices in step 04's
+ * table; a flag not given is the reference's value.
+ */
+function parseConfigFlags(
+  flags: Record<string, string | boolean | undefined>,
+): Omit<ModelConfig, "vocabSize"> {
+  const config: Record<string, number | string> = { ...defaultConfig };
+  for (const field of configFlags) {
+    const text = flags[field.flag!];
+    if (typeof text !== "string") continue;
+    if (field.kind === "integer") {
+      const { min, max } = field;
+      config[field.name] = parseNumber(field.flag!, text, { min, max, integer: true });
+    } else if ((field.choices as readonly string[]).includes(text)) {
+      config[field.name] = text;
+    } else {
+      throw new CliError(`--${field.flag} must be ${field.choices.join(" or ")}, got "${text}"`);
+    }
+  }
+  return config as Omit<ModelConfig, "vocabSize">;
+}
+
 /**
  * The save format: `--format` if given, else from the `--out` name. `sample` and `eval` tell
  * the formats apart by the name, so the two must agree.
@@ -256,14 +289,14 @@ function checkStopAt(
  */
 function checkResumeFlags(options: TrainCommandOptions, checkpoint: Checkpoint, path: string) {
   const { config } = checkpoint.model;
-  const saved: [string, number, number][] = [
+  const saved: [string, number | string, number | string][] = [
     ["steps", options.steps, checkpoint.steps],
     ["lr", options.learningRate, checkpoint.adam.learningRate],
     ["seed", options.seed, checkpoint.seed],
-    ["n-embd", options.shape.nEmbd, config.nEmbd],
-    ["n-head", options.shape.nHead, config.nHead],
-    ["n-layer", options.shape.nLayer, config.nLayer],
-    ["block-size", options.shape.blockSize, config.blockSize],
+    ...configFlags.map((field): [string, number | string, number | string] => {
+      const name = field.name as keyof typeof options.shape;
+      return [field.flag!, options.shape[name], config[name]];
+    }),
   ];
   for (const [flag, asked, value] of saved) {
     if (!options.given.has(flag) || asked === value) continue;
@@ -674,7 +707,7 @@ export function divergedMessage(
  * text's distinct UTF-16 code units: one pass over the text, so a large file is not split into
  * documents a second time before `setup` does it.
  */
-function checkMemory(shape: Omit<GPTConfig, "vocabSize">, text: string): void {
+function checkMemory(shape: Omit<ModelConfig, "vocabSize">, text: string): void {
   const { bytes } = stepMemory(
     { ...shape, vocabSize: distinctCodeUnits(text) + 1 },
     shape.blockSize,
@@ -722,13 +755,9 @@ function printingStopsWhenClosed(io: Io): Io {
 }
 
 /** A config without its vocabulary size: what `setup` takes, as the data decides the rest. */
-function shapeOf(config: GPTConfig): Omit<GPTConfig, "vocabSize"> {
-  return {
-    nLayer: config.nLayer,
-    nEmbd: config.nEmbd,
-    nHead: config.nHead,
-    blockSize: config.blockSize,
-  };
+function shapeOf(config: ModelConfig): Omit<ModelConfig, "vocabSize"> {
+  const { vocabSize: _, ...shape } = config;
+  return shape;
 }
 
 /**

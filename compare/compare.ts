@@ -26,7 +26,6 @@ import {
 } from "../cli/checkpoint_io.ts";
 import {
   CliError,
-  describeShape,
   formatNumber,
   type Io,
   paint,
@@ -37,7 +36,12 @@ import {
 } from "../lib/cli/common.ts";
 import type { Value } from "../steps/01_autograd.ts";
 import { bundledNames, type Tokenizer } from "../steps/02_tokenizer.ts";
-import { defaultConfig, type GPTConfig, type Model } from "../steps/04_parameters.ts";
+import {
+  defaultConfig,
+  describeShape,
+  type GPTConfig,
+  type Model,
+} from "../steps/04_parameters.ts";
 import { createAdamState, defaultAdam, type Setup, setup, train } from "../steps/07_training.ts";
 
 const help = `Check that our GPT and its PyTorch twin compute the same numbers.

@@ -30,7 +30,7 @@ import {
 import { softmax } from "./03_components.ts";
 import { createModel, defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
 import { createKVCache } from "./05_attention.ts";
-import { gpt, type Variant } from "./06_gpt.ts";
+import { gpt } from "./06_gpt.ts";
 import { assertAllClose, assertClose, describe } from "../lib/assert.ts";
 import { Random } from "../lib/random.ts";
 import { checkTrainArguments } from "../lib/train_arguments.ts";
@@ -50,7 +50,6 @@ import { documentTextProblem } from "../lib/text.ts";
  *
  * @param model the model
  * @param tokens the document with BOS on both sides (at least two tokens)
- * @param variant optional architecture variant (step 10)
  * @returns the loss, a `Value` ready for `backward()`
  * @example
  * ```ts
@@ -61,7 +60,7 @@ import { documentTextProblem } from "../lib/text.ts";
  * console.log(documentLoss(model, [26, 4, 12, 12, 0, 26]).data.toFixed(2)); // close to log(27) = 3.30
  * ```
  */
-export function documentLoss(model: Model, tokens: readonly number[], variant?: Variant): Value {
+export function documentLoss(model: Model, tokens: readonly number[]): Value {
   expectList("documentLoss", "tokens", tokens, "a list of token ids");
   const n = Math.min(model.config.blockSize, tokens.length - 1);
   if (n < 1) {
@@ -82,7 +81,7 @@ export function documentLoss(model: Model, tokens: readonly number[], variant?: 
   const cache = createKVCache(model.config.nLayer);
   const losses: Value[] = [];
   for (let position = 0; position < n; position++) {
-    const logits = gpt(model, tokens[position], position, cache, variant);
+    const logits = gpt(model, tokens[position], position, cache);
     const probabilities = softmax(logits);
     losses.push(probabilities[tokens[position + 1]].log().neg());
   }
@@ -200,7 +199,7 @@ export function learningRateAt(base: number, step: number, steps: number): numbe
 
 /** The pieces of the training loop, replaceable: exercise 07 plugs in a learner's. */
 export interface TrainingParts {
-  documentLoss: (model: Model, tokens: readonly number[], variant?: Variant) => Value;
+  documentLoss: (model: Model, tokens: readonly number[]) => Value;
   adamStep: typeof adamStep;
   learningRateAt: typeof learningRateAt;
 }
@@ -231,8 +230,6 @@ export interface TrainOptions {
   stopStep?: number;
   /** Optimizer state to continue from (to resume); default fresh. */
   adamState?: AdamState;
-  /** Architecture variant (step 10). */
-  variant?: Variant;
   /** Called after `backward()` and before the update, while `grad` holds this step's gradients. */
   beforeUpdate?: (step: number, model: Model) => void;
   /** Called after each step, for progress and curves. */
@@ -305,7 +302,7 @@ export function train(
   docs: readonly string[],
   options: TrainOptions,
 ): TrainResult {
-  const { steps, startStep = 0, stopStep = steps, variant, beforeUpdate, onStep } = options;
+  const { steps, startStep = 0, stopStep = steps, beforeUpdate, onStep } = options;
   const adam = options.adam ?? defaultAdam;
   const adamState = options.adamState ?? createAdamState(model.params.length);
   checkTrainArguments(model, docs, { ...options, startStep, stopStep, adam, adamState });
@@ -313,7 +310,7 @@ export function train(
   const losses: number[] = [];
   for (let step = startStep; step < stopStep; step++) {
     const doc = docs[step % docs.length];
-    const loss = parts.documentLoss(model, withBos(tokenizer, doc), variant);
+    const loss = parts.documentLoss(model, withBos(tokenizer, doc));
     // A loss of Infinity or NaN means the weights have blown up, usually because the learning
     // rate is too large. Every later step would train on NaN, so stop here, before the update:
     // the model and Adam's state are still those the last finite step left.
@@ -346,7 +343,8 @@ export interface Setup {
  *
  * @param text the dataset, one document per line
  * @param seed the random seed
- * @param shape the model shape without the vocabulary size; defaults to microgpt's
+ * @param shape the config without the vocabulary size (shape, norm, activation); defaults to
+ *   microgpt's
  * @returns the shuffled documents, the tokenizer, the model and the generator
  * @example
  * ```ts

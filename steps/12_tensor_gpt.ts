@@ -32,6 +32,7 @@ import {
   initStd,
   matrixShapes,
   type Model,
+  type ModelConfig,
   modelFromWeights,
   validateConfig,
 } from "./04_parameters.ts";
@@ -74,15 +75,13 @@ import {
 import { Random } from "../lib/random.ts";
 import { checkTrainArguments } from "../lib/train_arguments.ts";
 
-/** A config with the optional architecture choices (step 10's LayerNorm and GeLU). */
-export type TensorConfig = GPTConfig & {
-  norm?: "rmsnorm" | "layernorm";
-  activation?: "relu" | "gelu";
-};
+/** The config the tensor engine runs: step 04's, whose `norm` and `activation` it follows. */
+export type TensorConfig = GPTConfig;
 
 /** A GPT on flat buffers: parameters and their gradients, with a named view into each. */
 export interface TensorModel {
-  readonly config: TensorConfig;
+  /** Complete, like a scalar `Model`'s: the choices are the ones it was built with. */
+  readonly config: ModelConfig;
   readonly layout: TensorLayout;
   /** Every parameter, in step 04's order: the same order as the scalar `Model.params`. */
   readonly params: Float64Array;
@@ -130,15 +129,15 @@ function perLayer(views: Record<string, Float64Array>, nLayer: number): LayerTen
  * console.log(tensorModelFromWeights(config, () => 0.5).params.length); // 48
  * ```
  */
-export function tensorModelFromWeights(config: TensorConfig, next: () => number): TensorModel {
-  validateConfig(config);
+export function tensorModelFromWeights(given: TensorConfig, next: () => number): TensorModel {
+  const config = validateConfig(given);
   const layout = tensorLayout(matrixShapes(config));
   const params = new Float64Array(layout.size);
   for (let i = 0; i < params.length; i++) params[i] = next();
   const grads = new Float64Array(layout.size);
   const weights = tensorViews(params, layout), gradients = tensorViews(grads, layout);
   return {
-    config: { ...config },
+    config,
     layout,
     params,
     grads,
@@ -358,19 +357,19 @@ export function createTensorKVCache(config: GPTConfig): TensorKVCache {
 }
 
 function normForward(
-  config: TensorConfig,
+  config: ModelConfig,
   out: Float64Array,
   scale: Float64Array,
   inp: Float64Array,
   N: number,
 ) {
-  if ((config.norm ?? "rmsnorm") === "layernorm") {
+  if (config.norm === "layernorm") {
     layernormForward(out, scale, inp, null, null, N, config.nEmbd);
   } else rmsnormForward(out, scale, inp, N, config.nEmbd);
 }
 
 function normBackward(
-  config: TensorConfig,
+  config: ModelConfig,
   dinp: Float64Array,
   dout: Float64Array,
   inp: Float64Array,
@@ -378,7 +377,7 @@ function normBackward(
   scale: Float64Array,
   N: number,
 ) {
-  if ((config.norm ?? "rmsnorm") === "layernorm") {
+  if (config.norm === "layernorm") {
     layernormBackward(dinp, dout, out, scale, N, config.nEmbd);
   } else rmsnormBackward(dinp, dout, inp, scale, N, config.nEmbd);
 }

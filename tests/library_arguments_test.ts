@@ -175,6 +175,18 @@ const cases: Case[] = [
     RangeError,
     /initStd/,
   ],
+  [
+    "describeShape(null)",
+    () => lib.describeShape(null as unknown as lib.GPTConfig),
+    TypeError,
+    /describeShape: config must be an object/,
+  ],
+  [
+    "fieldProblem({}, 1)",
+    () => lib.fieldProblem({} as lib.ConfigField, 1),
+    TypeError,
+    /fieldProblem: field must be one of configFields/,
+  ],
   // 05 attention
   [
     "createKVCache(-1)",

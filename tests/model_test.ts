@@ -312,6 +312,9 @@ Deno.test("stepMemory counts exactly the graph nodes that backward() walks", () 
     [{ vocabSize: 5, nLayer: 2, nEmbd: 8, nHead: 2, blockSize: 8 }, 20],
     [{ vocabSize: 10, nLayer: 3, nEmbd: 12, nHead: 3, blockSize: 16 }, 4],
     [{ vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 16, blockSize: 16 }, 17],
+    [{ ...config, norm: "layernorm" }, 6],
+    [{ vocabSize: 5, nLayer: 2, nEmbd: 8, nHead: 2, blockSize: 8, activation: "gelu" }, 8],
+    [{ ...config, norm: "layernorm", activation: "gelu" }, 9],
   ];
   for (const [shape, length] of shapes) {
     const model = createModel(shape, new Random(1));

@@ -20,6 +20,7 @@ import * as experiments from "../steps/10_experiments.ts";
 import * as statistics from "../lib/statistics.ts";
 import * as modelProbes from "../steps/09_visualization/probes.ts";
 import * as temperatureAndScores from "../steps/10_experiments/temperature_and_scores.ts";
+import * as experiment from "../steps/10_experiments/experiment.ts";
 import * as computationGraph from "../lib/draw/computation_graph.ts";
 import * as svg from "../lib/draw/svg.ts";
 import * as terminal from "../lib/draw/terminal.ts";
@@ -46,6 +47,7 @@ const modules: Record<string, Record<string, unknown>> = {
   "../lib/statistics.ts": statistics,
   "../steps/09_visualization/probes.ts": modelProbes,
   "../steps/10_experiments/temperature_and_scores.ts": temperatureAndScores,
+  "../steps/10_experiments/experiment.ts": experiment,
   "../lib/draw/computation_graph.ts": computationGraph,
   "../lib/draw/svg.ts": svg,
   "../lib/draw/terminal.ts": terminal,

@@ -57,7 +57,14 @@ Deno.test("the defaults are the reference run's", () => {
   assert.equal(options.seed, 42);
   assert.equal(options.temperature, 0.5);
   assert.equal(options.samples, 20);
-  assert.deepEqual(options.shape, { nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 });
+  assert.deepEqual(options.shape, {
+    nLayer: 1,
+    nEmbd: 16,
+    nHead: 4,
+    blockSize: 16,
+    norm: "rmsnorm",
+    activation: "relu",
+  });
 });
 
 Deno.test("a short run prints dataset, model, loss table, samples and time", () => {
