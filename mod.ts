@@ -113,6 +113,6 @@ export {
 export { loadCheckpoint, loadModel, saveCheckpoint, saveSafetensors } from "./cli/checkpoint_io.ts";
 export { Random, type RandomState } from "./lib/random.ts";
 export { splitDocuments } from "./steps/09_visualization.ts";
-export { attentionMap } from "./steps/09_visualization/probes.ts";
-export { scoreNames } from "./steps/10_experiments/temperature_and_scores.ts";
+export { type AttentionMap, attentionMap } from "./steps/09_visualization/probes.ts";
+export { type NameScore, scoreNames } from "./steps/10_experiments/temperature_and_scores.ts";
 export { entropy } from "./lib/statistics.ts";

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { Value } from "../steps/01_autograd.ts";
+import type { Value } from "../steps/01_autograd.ts";
 import { bundledNames, type Tokenizer, withBos } from "../steps/02_tokenizer.ts";
 import type { Model } from "../steps/04_parameters.ts";
 import {

@@ -1,5 +1,5 @@
 /**
- * `deno task eval --model model.json --data file.txt`: how well does a saved model predict a
+ * `deno task eval --model out/model.json --data file.txt`: how well does a saved model predict a
  * file of documents?
  *
  * It scores every document with the loss that training uses (`documentLoss`, step 07) and

@@ -1,5 +1,5 @@
 /**
- * `deno task sample --model model.json`: invent names with a saved model.
+ * `deno task sample --model out/model.json`: invent names with a saved model.
  *
  * By default it continues the checkpoint's own random generator at temperature 0.5, so it
  * prints the same 20 names that `deno task train` printed when it saved the model. `--seed`

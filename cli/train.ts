@@ -90,7 +90,8 @@ Keeping what you trained:
   -h, --help         show this help
 
 --out is checked before training starts: its folder must exist, it must be a
-regular file or absent, writable, and not the --data file.
+regular file or absent, writable, and not the --data file. Keep your models under
+out/ (mkdir -p out; --out out/model.json): git ignores that folder.
 
 Progress goes to stderr (a live line on a terminal, a line every 10% when piped);
 results go to stdout.`;
@@ -164,7 +165,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
   const outPath = flags.out as string | undefined;
   const format = parseFormat(flags.format as string | undefined, outPath);
   if (flags.dtype !== undefined && format !== "safetensors") {
-    throw new CliError("--dtype applies to safetensors only; add --out model.safetensors");
+    throw new CliError("--dtype applies to safetensors only; add --out out/model.safetensors");
   }
   const dtype = (flags.dtype ?? "f32") as string;
   if (dtype !== "f32" && dtype !== "f64") {
@@ -181,13 +182,13 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
   }
   if (outPath === undefined && stopAt !== undefined) {
     throw new CliError(
-      "--stop-at without --out would throw the training away; add --out model.json",
+      "--stop-at without --out would throw the training away; add --out out/model.json",
     );
   }
   if (stopAt !== undefined && format === "safetensors") {
     throw new CliError(
       `--stop-at saves a run to continue with --resume, but ${outPath} would hold only the ` +
-        `weights; use --out model.json, and export to safetensors once the run has finished`,
+        `weights; use --out out/model.json, and export to safetensors once the run has finished`,
     );
   }
   const steps = number("steps", 1000, whole(10_000_000));

@@ -169,7 +169,7 @@ export const normalisations = {
 
 /** The activations a config may name, by the name it uses. */
 export const activations = {
-  relu: (x: Value) => x.relu(),
+  relu: (x: Value): Value => x.relu(),
   gelu,
 } as const satisfies Record<string, (x: Value) => Value>;
 
@@ -364,6 +364,16 @@ export function demo(print: (line: string) => void = console.log): void {
   checkSoftmax(softmax);
   checkRmsnorm(rmsnorm);
   checkTogether({ linear, softmax, rmsnorm });
+  // The two alternatives a config may choose: LayerNorm centres (mean 0) as well as rescales,
+  // and GeLU is smooth; both must pass gradients that finite differences agree with.
+  const centred = layerNorm(values([1, 2, 3, 10])).map((v) => v.data);
+  assert.ok(Math.abs(centred.reduce((a, b) => a + b, 0)) < 1e-12, "layerNorm's output has mean 0");
+  const leaf = (x: number) => new Value(x);
+  checkGradients("layerNorm([a, b, 2])[0]", leaf, ([a, b]) => layerNorm([a, b, leaf(2)])[0], [
+    0.7,
+    -1.3,
+  ]);
+  for (const x of [-3, -0.5, 0.4, 2]) checkGradients(`gelu(${x})`, leaf, ([a]) => gelu(a), [x]);
   print("\nAll step 03 checks passed.");
   print("Practise: write the three blocks yourself and check them with `deno task exercise 03`.");
 }

@@ -281,6 +281,7 @@ export function parameterCount(config: GPTConfig): number {
 export interface Model {
   /** The shape and choices, complete: what runs the model reads them from here. */
   readonly config: ModelConfig;
+  /** The weight matrices by their GPT-2 names (`wte`, `layer0.attn_wq`, ...). */
   readonly stateDict: StateDict;
   /** Every parameter, matrix by matrix, row by row: the order the optimizer and files use. */
   readonly params: Value[];

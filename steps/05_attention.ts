@@ -35,7 +35,9 @@ import { expectList, expectWhole } from "../lib/arguments.ts";
  * `[nEmbd]` vector. A fresh cache starts each document or sample.
  */
 export interface KVCache {
+  /** `keys[layer][position]`: the key vector each earlier position left, `[nEmbd]`. */
   keys: Vector[][];
+  /** `values[layer][position]`: the value vector each earlier position left, `[nEmbd]`. */
   values: Vector[][];
 }
 

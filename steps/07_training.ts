@@ -91,9 +91,13 @@ export function documentLoss(model: Model, tokens: readonly number[]): Value {
 
 /** Adam's hyperparameters. */
 export interface AdamOptions {
+  /** The initial learning rate; `train` decays it linearly to 0 over the schedule. */
   learningRate: number;
+  /** How much of the running mean of gradients `m` each step keeps (the reference: 0.85). */
   beta1: number;
+  /** How much of the running mean of squared gradients `v` each step keeps (0.99). */
   beta2: number;
+  /** Added to `sqrt(v)` before dividing, so a parameter with no gradient yet moves by 0. */
   eps: number;
 }
 
@@ -105,7 +109,9 @@ export const defaultAdam: AdamOptions = { learningRate: 0.01, beta1: 0.85, beta2
  * Typed arrays: one flat block of doubles each, no boxed numbers for V8 to chase.
  */
 export interface AdamState {
+  /** The running mean of each parameter's gradient, in `params` order. */
   m: Float64Array;
+  /** The running mean of each parameter's squared gradient, in `params` order. */
   v: Float64Array;
 }
 
@@ -199,8 +205,11 @@ export function learningRateAt(base: number, step: number, steps: number): numbe
 
 /** The pieces of the training loop, replaceable: exercise 07 plugs in a learner's. */
 export interface TrainingParts {
+  /** The loss of one document (`documentLoss`). */
   documentLoss: (model: Model, tokens: readonly number[]) => Value;
+  /** One update of every parameter (`adamStep`). */
   adamStep: typeof adamStep;
+  /** The learning rate of a step (`learningRateAt`). */
   learningRateAt: typeof learningRateAt;
 }
 
@@ -262,8 +271,11 @@ export interface TrainResult {
  * ```
  */
 export class TrainingDivergedError extends RangeError {
+  /** Shown before the message in a stack trace. */
   override name = "TrainingDivergedError";
   /**
+   * The error for the step at which training stopped.
+   *
    * @param step the 0-based step whose loss was not finite (the message counts from 1)
    * @param loss that loss: Infinity or NaN
    * @param losses the finite losses of the steps before it, in this call of `train`
@@ -329,7 +341,9 @@ export function train(
 export interface Setup {
   /** The documents, shuffled. */
   docs: string[];
+  /** The vocabulary of the documents. */
   tokenizer: Tokenizer;
+  /** The model, with fresh weights drawn from the seed. */
   model: Model;
   /** The generator, after shuffling and initialising: sampling continues from here. */
   rng: Random;
@@ -380,8 +394,9 @@ export function setup(
 
 /** Everything that happens in one training step, as `anatomyOfStep` measures it. */
 export interface StepAnatomy {
-  /** The name trained on, and its tokens with BOS on both sides. */
+  /** The name trained on. */
   doc: string;
+  /** Its tokens, with BOS on both sides. */
   tokens: number[];
   /** The loss at each position: `-log P(the token that really came next)`. */
   positionLosses: number[];
