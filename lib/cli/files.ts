@@ -407,7 +407,9 @@ export function checkOutputFile(path: string, flag: string, options: OutputOptio
   if (path === "") throw makeError(`${flag} needs a file path`);
   const problem = outputProblem(path, flag, options.inputs ?? [], options.createFolder);
   if (problem !== undefined) throw makeError(`cannot write ${path} (${flag}): ${problem}`);
-  const refused = trialWrite(temporaryFor(path), path);
+  // Not named like a temporary file (`.tmp-`): a save of the same file by another process
+  // clears those away, and would remove this one under the check's feet.
+  const refused = trialWrite(beside(path, `.${nameOf(path)}.check-${randomHex()}`), path);
   if (refused !== undefined) throw makeError(`cannot write ${path} (${flag}): ${refused}`);
 }
 
@@ -419,11 +421,15 @@ export function checkOutputFile(path: string, flag: string, options: OutputOptio
 function trialWrite(trial: string, path: string): string | undefined {
   try {
     Deno.openSync(trial, { write: true, createNew: true, mode: 0o600 }).close();
-    Deno.removeSync(trial);
-    return undefined;
   } catch (error) {
     return explainFileError(error, path);
   }
+  try {
+    Deno.removeSync(trial);
+  } catch {
+    // Already gone: the write it tested worked, which is all this asks.
+  }
+  return undefined;
 }
 
 /**
