@@ -72,3 +72,30 @@ export function stepMemory(config: GPTConfig, positions: number): StepMemory {
     bytes: graphNodes * bytesPerNode + parameters * bytesPerParameter,
   };
 }
+
+/**
+ * The tensor engine's memory (steps 11-12), from the shape alone: four buffers of one double
+ * per parameter (weights, gradients, Adam's m and v) and the activations of a `Workspace` for
+ * `batchSize` documents, exactly as `createWorkspace` allocates them. Nothing grows per step.
+ *
+ * @param config the model's shape
+ * @param batchSize documents per step
+ * @returns the bytes
+ * @example
+ * ```ts
+ * import { tensorStepMemory } from "./step_memory.ts";
+ * const config = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 };
+ * console.log(tensorStepMemory(config)); // 219136
+ * ```
+ */
+export function tensorStepMemory(config: GPTConfig, batchSize = 1): number {
+  const { vocabSize: V, nLayer, nEmbd: C, nHead, blockSize: T } = config;
+  const rows = batchSize * T;
+  // Outside the layers: the embedding, lm_head's input, six gradients of the stream's width,
+  // two of the MLP's, a scale and a loss per row, logits, probabilities and their gradient.
+  const shared = rows * (8 * C + 8 * C + 2 + 3 * V) + T;
+  // Per layer: eight (rows, C) arrays, two (rows, 4C), two scales, the attention weights.
+  const perLayer = rows * (16 * C + 2 + nHead * T);
+  const doubles = shared + nLayer * perLayer;
+  return 4 * 8 * parameterCount(config) + 8 * doubles + 4 * 4 * rows;
+}

@@ -23,6 +23,7 @@ import {
   configFields,
   defaultConfig,
   describeShape,
+  type Model,
   type ModelConfig,
   parameterCount,
 } from "../steps/04_parameters.ts";
@@ -30,10 +31,17 @@ import {
   createAdamState,
   defaultAdam,
   setup,
+  type StepReport,
   train,
   TrainingDivergedError,
 } from "../steps/07_training.ts";
-import { generate } from "../steps/08_generation.ts";
+import {
+  setupTensor,
+  type TensorModel,
+  toScalarModel,
+  toTensorModel,
+  trainTensor,
+} from "../steps/12_tensor_gpt.ts";
 import {
   checkOutputFile,
   CliError,
@@ -49,7 +57,15 @@ import {
   readTextFile,
   run,
 } from "../lib/cli/common.ts";
-import { stepMemory } from "../app/step_memory.ts";
+import { stepMemory, tensorStepMemory } from "../app/step_memory.ts";
+import {
+  describeEngine,
+  type Engine,
+  engineHelp,
+  isTensorModel,
+  parseEngine,
+  sampler,
+} from "./engine.ts";
 
 /**
  * The help lines of the model's config, one per flag of step 04's `configFields`, for example
@@ -74,6 +90,7 @@ Usage: deno task train [flags]
   --temperature X    sampling temperature for the main samples (default 0.5)
   --samples N        how many samples to print (default 20)
 ${configHelp()}
+${engineHelp(21)}
 
 Keeping what you trained:
   --out PATH         save the model at the end: a JSON checkpoint, or weights only
@@ -120,6 +137,8 @@ export interface TrainCommandOptions {
   resumePath?: string;
   /** The largest input file read (`--max-bytes`). */
   maxBytes: number;
+  /** Which engine trains (`--engine`): tensor (the default) or scalar. */
+  engine: Engine;
   /** The flags the user typed, to tell a value given from a default when resuming. */
   given: ReadonlySet<string>;
 }
@@ -146,6 +165,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     format: { type: "string" },
     dtype: { type: "string" },
     "max-bytes": { type: "string" },
+    engine: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return "help";
@@ -209,6 +229,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     stopAt,
     resumePath: flags.resume as string | undefined,
     maxBytes: parseMaxBytes(flags["max-bytes"] as string | undefined),
+    engine: parseEngine(flags.engine as string | undefined),
     given: new Set(Object.keys(flags).filter((flag) => flags[flag] !== undefined)),
   };
 }
@@ -368,13 +389,21 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
   // shuffled order), and then takes the checkpoint's weights, Adam state and generator.
   const seed = resumed?.seed ?? options.seed;
   const shape = resumed === undefined ? options.shape : shapeOf(resumed.model.config);
-  checkMemory(shape, text);
-  const fresh = setup(text, seed, shape);
+  const { engine } = options;
+  checkMemory(shape, text, engine, outPath !== undefined);
+  // Either engine prepares the run alike: the same documents in the same order, the same
+  // weights. A checkpoint (scalar `Model`) is converted for the tensor engine.
+  const fresh = engine === "tensor" ? setupTensor(text, seed, shape) : setup(text, seed, shape);
   const { docs } = fresh;
   if (resumed !== undefined) {
     checkSameData(resumed, fresh.tokenizer.chars, docs.length, source, resumePath!);
   }
-  const { tokenizer, model, rng } = resumed ?? fresh;
+  const { tokenizer, rng } = resumed ?? fresh;
+  const model: Model | TensorModel = resumed === undefined
+    ? fresh.model
+    : engine === "tensor"
+    ? toTensorModel(resumed.model)
+    : resumed.model;
   const steps = resumed?.steps ?? options.steps;
   const adam = resumed?.adam ?? { ...defaultAdam, learningRate: options.learningRate };
   const adamState = resumed?.adamState ?? createAdamState(model.params.length);
@@ -397,6 +426,7 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
     `${bold("training")}    ${formatNumber(steps)} steps, Adam lr ${adam.learningRate} ` +
       `(linear decay), betas ${adam.beta1}/${adam.beta2}, seed ${seed}`,
   );
+  io.out(`${bold("engine")}      ${describeEngine(engine)}`);
   if ((startStep > 0 || stopStep < steps) && startStep < stopStep) {
     const from = resumed ? `, resumed from ${resumePath}` : "";
     const then = stopStep < steps ? `; continue with --resume ${outPath}` : "";
@@ -417,7 +447,7 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
   let lastSaved: number | undefined;
   const save = (step: number) => {
     const checkpoint: Checkpoint = {
-      model,
+      model: isTensorModel(model) ? toScalarModel(model) : model,
       tokenizer,
       rng,
       adamState,
@@ -440,13 +470,13 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
   const trainStarted = performance.now();
   let losses: number[];
   try {
-    ({ losses } = train(model, tokenizer, docs, {
+    const trainOptions = {
       steps,
       adam,
       startStep,
       stopStep,
       adamState,
-      onStep: ({ step, loss, doc, learningRate }) => {
+      onStep: ({ step, loss, doc, learningRate }: StepReport) => {
         const done = step + 1;
         recent.push(loss);
         if (recent.length > 100) recent.shift();
@@ -457,7 +487,10 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
           io.err(`saved ${outPath} at step ${formatNumber(done)}`);
         }
       },
-    }));
+    };
+    ({ losses } = isTensorModel(model)
+      ? trainTensor(model, tokenizer, docs, trainOptions)
+      : train(model, tokenizer, docs, trainOptions));
   } catch (error) {
     if (!(error instanceof TrainingDivergedError)) throw error;
     if (io.statusTty) io.status("");
@@ -495,6 +528,9 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
     io.out(`\n${bold("saved")}       ${outPath} (${what})`);
   }
 
+  // The same draws from the same generator on either engine: the same names.
+  const sample = sampler(model, tokenizer, engine);
+  const generateOne = (temperature: number) => sample(rng, { temperature });
   if (options.samples > 0) {
     io.out(`\n${bold(`samples at temperature ${options.temperature}`)}`);
     // Drawn in batches, each looked up in the data in one pass over the documents: a set of
@@ -502,7 +538,7 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
     for (let first = 0; first < options.samples; first += sampleBatch) {
       const batch = Array.from(
         { length: Math.min(sampleBatch, options.samples - first) },
-        () => generate(model, tokenizer, rng, { temperature: options.temperature }),
+        () => generateOne(options.temperature),
       );
       const known = foundIn(docs, batch);
       for (const [i, sample] of batch.entries()) {
@@ -512,7 +548,7 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
     }
     io.out(`\n${bold("other temperatures")}`);
     for (const temperature of [0.1, 1.0, 1.5]) {
-      const few = Array.from({ length: 6 }, () => generate(model, tokenizer, rng, { temperature }));
+      const few = Array.from({ length: 6 }, () => generateOne(temperature));
       io.out(`  ${temperature.toFixed(1)}  ${few.join(", ")}`);
     }
   }
@@ -702,23 +738,31 @@ export function divergedMessage(
 
 /**
  * Refuses, before anything is built, a shape whose training step would not fit in memory:
- * `stepMemory` counts the autograd graph of one document, and V8 stops the process with an
- * out-of-memory crash (after minutes) when its heap limit is reached. The estimate takes the
+ * `stepMemory` counts the scalar engine's autograd graph of one document, `tensorStepMemory`
+ * the tensor engine's buffers, and V8 stops the process with an out-of-memory crash (after
+ * minutes) when its heap limit is reached. The estimate takes the
  * longest document the shape allows (`blockSize` positions) and counts the vocabulary as the
  * text's distinct UTF-16 code units: one pass over the text, so a large file is not split into
  * documents a second time before `setup` does it.
  */
-function checkMemory(shape: Omit<ModelConfig, "vocabSize">, text: string): void {
-  const { bytes } = stepMemory(
-    { ...shape, vocabSize: distinctCodeUnits(text) + 1 },
-    shape.blockSize,
-  );
+function checkMemory(
+  shape: Omit<ModelConfig, "vocabSize">,
+  text: string,
+  engine: Engine,
+  saving: boolean,
+): void {
+  const config = { ...shape, vocabSize: distinctCodeUnits(text) + 1 };
+  // The tensor engine's buffers are sized once; saving converts its weights to the scalar
+  // model that checkpoints are written from, which costs what the scalar parameters do.
+  const bytes = engine === "scalar"
+    ? stepMemory(config, shape.blockSize).bytes
+    : tensorStepMemory(config) + (saving ? stepMemory(config, 0).bytes : 0);
   const limit = getHeapStatistics().heap_size_limit;
   const inUse = Deno.memoryUsage().heapUsed;
   if (bytes + inUse <= limit) return;
   const gb = (n: number) => `${formatNumber(n / 1e9, 1)} GB`;
   throw new CliError(
-    `this shape needs about ${gb(bytes)} per training step (${describeShape(shape)}), more ` +
+    `this shape needs about ${gb(bytes)} on the ${engine} engine (${describeShape(shape)}), more ` +
       `than the ${gb(limit - inUse)} this process may use; choose a smaller --n-embd, --n-layer ` +
       `or --block-size, or raise the limit with deno run --v8-flags=--max-old-space-size=${
         Math.ceil((bytes + inUse) / 1e6 * 1.2)

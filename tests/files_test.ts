@@ -377,13 +377,13 @@ Deno.test({
         [
           ["--allow-read"],
           "bench",
-          ["--json", "b/bench.json", "--steps", "1000000"],
+          ["--parts", "--json", "b/bench.json", "--steps", "1000000"],
           /Deno's write permission is not granted; run with --allow-write \(or --allow-write=b\)/,
         ],
         [
           ["--allow-read", "--allow-write=b/bench.json"],
           "bench",
-          ["--json", "b/bench.json", "--steps", "1000000"],
+          ["--parts", "--json", "b/bench.json", "--steps", "1000000"],
           /not the temporary file saved beside it first \(b\/\.bench\.json\.tmp-X+\); allow its folder: --allow-write=b/,
         ],
       ];
