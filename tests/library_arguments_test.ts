@@ -12,6 +12,7 @@ const config = { vocabSize: 5, nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 4 };
 const run = lib.setup("abcd\ndcba\nab", 3, { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 4 });
 const { model, tokenizer } = run;
 const rng = new lib.Random(1);
+const tensor = lib.createTensorModel(config, new lib.Random(2));
 const values = (...xs: number[]) => xs.map((x) => new Value(x));
 
 type Case = [string, () => unknown, typeof TypeError | typeof RangeError, RegExp];
@@ -332,7 +333,7 @@ const cases: Case[] = [
     "stepMemory(config, -1)",
     () => lib.stepMemory(config, -1),
     RangeError,
-    /stepMemory: positions must be a whole number of at least 1, got -1/,
+    /stepMemory: positions must be a whole number of at least 0, got -1/,
   ],
   [
     "stepMemory(bad config)",
@@ -488,6 +489,153 @@ const cases: Case[] = [
     () => lib.scoreNames(model, tokenizer, 5 as unknown as string[]),
     TypeError,
     /scoreNames: names must be a list of strings/,
+  ],
+  // 11 and 12: the tensor engine
+  [
+    'tensorLayout("x")',
+    () => lib.tensorLayout("x" as unknown as []),
+    TypeError,
+    /tensorLayout: shapes must be a list of \[name, \.\.\.dimensions\]/,
+  ],
+  [
+    'tensorLayout([["a", -1]])',
+    () => lib.tensorLayout([["a", -1]]),
+    RangeError,
+    /tensorLayout: a's dimensions must be whole numbers of at least 1, got -1/,
+  ],
+  [
+    "tensorViews(short buffer)",
+    () => lib.tensorViews(new Float64Array(2), lib.tensorLayout([["a", 3]])),
+    RangeError,
+    /tensorViews: buffer holds 2 numbers; the layout needs 3/,
+  ],
+  [
+    "createTensorModel(config, 'rng')",
+    () => lib.createTensorModel(config, "rng" as unknown as lib.Random),
+    TypeError,
+    /createTensorModel: rng must be a Random/,
+  ],
+  [
+    "createTensorModel(config, rng, -1)",
+    () => lib.createTensorModel(config, rng, -1),
+    RangeError,
+    /createTensorModel: std must be a non-negative finite number, got -1/,
+  ],
+  [
+    "createTensorKVCache(bad)",
+    () => lib.createTensorKVCache({ ...config, nEmbd: NaN }),
+    RangeError,
+    /nEmbd must be an integer from 1 to 4096, got NaN/,
+  ],
+  [
+    "createWorkspace(bad)",
+    () => lib.createWorkspace({ ...config, nLayer: 0 }),
+    RangeError,
+    /nLayer must be an integer from 1 to 64, got 0/,
+  ],
+  [
+    "createWorkspace(config, 0)",
+    () => lib.createWorkspace(config, 0),
+    RangeError,
+    /batchSize must be a positive integer, got 0/,
+  ],
+  [
+    "setupTensor(42)",
+    () => lib.setupTensor(42 as unknown as string),
+    TypeError,
+    /setupTensor: text must be a string, got 42/,
+  ],
+  [
+    "setupTensor(NUL)",
+    () => lib.setupTensor("ab\0c"),
+    RangeError,
+    /line 1, column 3: a NUL character \(U\+0000\)/,
+  ],
+  [
+    "toTensorModel({})",
+    () => lib.toTensorModel({} as lib.Model),
+    TypeError,
+    /toTensorModel: model must be a Model \(from createModel\)/,
+  ],
+  [
+    "toScalarModel({})",
+    () => lib.toScalarModel({} as lib.TensorModel),
+    TypeError,
+    /toScalarModel: model must be a TensorModel/,
+  ],
+  [
+    "gptForward({}, ws)",
+    () => lib.gptForward({} as lib.TensorModel, lib.createWorkspace(config)),
+    TypeError,
+    /gptForward: model must be a TensorModel/,
+  ],
+  [
+    "gptForward(model, {})",
+    () => lib.gptForward(tensor, {} as lib.Workspace),
+    TypeError,
+    /gptForward: ws must be a Workspace/,
+  ],
+  [
+    "gptBackward({}, ws)",
+    () => lib.gptBackward({} as lib.TensorModel, lib.createWorkspace(config)),
+    TypeError,
+    /gptBackward: model must be a TensorModel/,
+  ],
+  [
+    "gptNextLogits(.., token 1.5)",
+    () =>
+      lib.gptNextLogits(
+        tensor,
+        lib.createWorkspace(config, 1, 1),
+        lib.createTensorKVCache(config),
+        1.5,
+        0,
+      ),
+    RangeError,
+    /gptNextLogits: token must be a whole number from 0 to 4, got 1\.5/,
+  ],
+  [
+    'loadBatch(model, ws, "ab")',
+    () => lib.loadBatch(tensor, lib.createWorkspace(config), "ab" as unknown as number[][]),
+    TypeError,
+    /loadBatch: documents must be a list of token lists/,
+  ],
+  [
+    'tensorDocumentLoss(model, ws, "ab")',
+    () => lib.tensorDocumentLoss(tensor, lib.createWorkspace(config), "ab" as unknown as number[]),
+    TypeError,
+    /tensorDocumentLoss: tokens must be a list of token ids/,
+  ],
+  [
+    "adamUpdate(model, wrong state)",
+    () => lib.adamUpdate(tensor, lib.createAdamState(1), 0, 0.01, lib.defaultAdam),
+    RangeError,
+    /adamUpdate: state holds 1 parameters but the model has \d+/,
+  ],
+  [
+    "adamUpdate(.., lr NaN)",
+    () =>
+      lib.adamUpdate(tensor, lib.createAdamState(tensor.params.length), 0, NaN, lib.defaultAdam),
+    RangeError,
+    /adamUpdate: learningRate must be a non-negative finite number, got NaN/,
+  ],
+  [
+    'generateTensor(.., "rng")',
+    () => lib.generateTensor(tensor, tokenizer, "rng" as unknown as lib.Random),
+    TypeError,
+    /generateTensor: rng must be a Random/,
+  ],
+  [
+    "trainTensor(.., batchSize 0)",
+    () => lib.trainTensor(tensor, tokenizer, run.docs, { steps: 1, batchSize: 0 }),
+    RangeError,
+    /batchSize must be a positive integer, got 0/,
+  ],
+  [
+    "tensorStepMemory(config, 0)",
+    () => lib.tensorStepMemory(config, 0),
+    RangeError,
+    /tensorStepMemory: batchSize must be a whole number of at least 1, got 0/,
   ],
 ];
 
