@@ -13,6 +13,7 @@ const run = lib.setup("abcd\ndcba\nab", 3, { nLayer: 1, nEmbd: 8, nHead: 2, bloc
 const { model, tokenizer } = run;
 const rng = new lib.Random(1);
 const tensor = lib.createTensorModel(config, new lib.Random(2));
+const inference = lib.fromTensorModel(tensor);
 const values = (...xs: number[]) => xs.map((x) => new Value(x));
 
 type Case = [string, () => unknown, typeof TypeError | typeof RangeError, RegExp];
@@ -636,6 +637,134 @@ const cases: Case[] = [
     () => lib.tensorStepMemory(config, 0),
     RangeError,
     /tensorStepMemory: batchSize must be a whole number of at least 1, got 0/,
+  ],
+  // 13 and 14: BPE and GPT-2
+  [
+    "createBpeTokenizer(42, '')",
+    () => lib.createBpeTokenizer(42 as unknown as string, ""),
+    TypeError,
+    /createBpeTokenizer: encoderJson must be a string, got 42/,
+  ],
+  [
+    "createBpeTokenizer('{', '')",
+    () => lib.createBpeTokenizer("{", ""),
+    RangeError,
+    /createBpeTokenizer: encoderJson is not valid JSON/,
+  ],
+  [
+    "encodeBpe(tok, 5)",
+    () => lib.encodeBpe(lib.gpt2Tokenizer(), 5 as unknown as string),
+    TypeError,
+    /encode: text must be a string, got 5/,
+  ],
+  [
+    "encodeBpe({}, 'a')",
+    () => lib.encodeBpe({} as lib.BpeTokenizer, "a"),
+    TypeError,
+    /encode: tokenizer must be a BpeTokenizer/,
+  ],
+  [
+    'decodeBpe(tok, "ab")',
+    () => lib.decodeBpe(lib.gpt2Tokenizer(), "ab" as unknown as number[]),
+    TypeError,
+    /decode: ids must be a list of token ids/,
+  ],
+  [
+    "gpt2Tokenizer() takes no argument: its ids are checked by decodeBpe",
+    () => lib.decodeBpe(lib.gpt2Tokenizer(), [1e9]),
+    RangeError,
+    /token id 1000000000 is outside the vocabulary \(0 to 50256\)/,
+  ],
+  [
+    "gpt2ParameterCount(nLayer 1.5)",
+    () => lib.gpt2ParameterCount({ ...lib.GPT2_SMALL, nLayer: 1.5 }),
+    RangeError,
+    /gpt2ParameterCount: shape\.nLayer must be a whole number of at least 1, got 1\.5/,
+  ],
+  [
+    "gpt2FromHuggingFace(shape, 5)",
+    () => lib.gpt2FromHuggingFace(lib.GPT2_SMALL, 5 as unknown as () => Float32Array),
+    TypeError,
+    /gpt2FromHuggingFace: take must be a function/,
+  ],
+  [
+    "fromTensorModel({})",
+    () => lib.fromTensorModel({} as lib.TensorModel),
+    TypeError,
+    /fromTensorModel: model must be a TensorModel/,
+  ],
+  [
+    "createInferenceState({})",
+    () => lib.createInferenceState({} as lib.InferenceModel),
+    TypeError,
+    /createInferenceState: model must be an InferenceModel/,
+  ],
+  [
+    'forwardTokens(model, state, "ab", 0)',
+    () =>
+      lib.forwardTokens(
+        inference,
+        lib.createInferenceState(inference),
+        "ab" as unknown as number[],
+        0,
+      ),
+    TypeError,
+    /forwardTokens: tokens must be a list of token ids/,
+  ],
+  [
+    "forwardToken(model, state, 1.5, 0)",
+    () => lib.forwardToken(inference, lib.createInferenceState(inference), 1.5, 0),
+    RangeError,
+    /token 1\.5 is outside the vocabulary 0\.\.4/,
+  ],
+  [
+    "forwardToken(model, {}, 0, 0)",
+    () => lib.forwardToken(inference, {} as lib.InferenceState, 0, 0),
+    TypeError,
+    /forwardTokens: state must be an InferenceState/,
+  ],
+  [
+    'feedPrompt(model, state, "ab")',
+    () =>
+      lib.feedPrompt(inference, lib.createInferenceState(inference), "ab" as unknown as number[]),
+    TypeError,
+    /feedPrompt: prompt must be a list of token ids/,
+  ],
+  [
+    "nextTokenProbabilities(logits, temperature -1)",
+    () => lib.nextTokenProbabilities([1, 2], { temperature: -1, topK: 0 }),
+    RangeError,
+    /nextTokenProbabilities: options\.temperature must be a non-negative finite number, got -1/,
+  ],
+  [
+    "nextTokenProbabilities(logits, topK 1.5)",
+    () => lib.nextTokenProbabilities([1, 2], { temperature: 1, topK: 1.5 }),
+    RangeError,
+    /nextTokenProbabilities: options\.topK must be a whole number of at least 0/,
+  ],
+  [
+    'chooseToken(logits, options, "rng")',
+    () => lib.chooseToken([1, 2], { temperature: 1, topK: 0 }, "rng" as unknown as lib.Random),
+    TypeError,
+    /chooseToken: random must be a Random/,
+  ],
+  [
+    "generateTokens(model, [0], tokens -1)",
+    () => lib.generateTokens(inference, [0], { tokens: -1, temperature: 1, topK: 0, random: rng }),
+    RangeError,
+    /generateTokens: options\.tokens must be a whole number of at least 0, got -1/,
+  ],
+  [
+    "generateTokens(model, [], ..)",
+    () => lib.generateTokens(inference, [], { tokens: 1, temperature: 1, topK: 0, random: rng }),
+    RangeError,
+    /the prompt needs at least one token/,
+  ],
+  [
+    "openGpt2Checkpoint(42)",
+    () => lib.openGpt2Checkpoint(42 as unknown as string),
+    TypeError,
+    /openGpt2Checkpoint: path must be a string, got 42/,
   ],
 ];
 
