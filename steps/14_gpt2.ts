@@ -308,7 +308,7 @@ export interface InferenceState {
  */
 export function createInferenceState(
   model: InferenceModel,
-  maxPositions = model?.shape?.blockSize,
+  maxPositions: number = model?.shape?.blockSize,
   maxRows = 1,
 ): InferenceState {
   expectInferenceModel("createInferenceState", model);
