@@ -213,3 +213,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "four deno task exercise 05 --hint at once show hints 1 to 4 and count all four",
+  ignore: !canRun,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "microgpt-hints-" });
+    const cli = new URL("../cli/exercise.ts", import.meta.url).pathname;
+    try {
+      const runs = Array.from({ length: 4 }, () =>
+        new Deno.Command(Deno.execPath(), {
+          args: ["run", "--allow-read", "--allow-write", "--allow-run", cli, "05", "--hint"]
+            .concat(["--dir", dir]),
+          env: { NO_COLOR: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output());
+      const shown: number[] = [];
+      for (const { code, stdout, stderr } of await Promise.all(runs)) {
+        assert.equal(code, 0, decoder.decode(stderr));
+        shown.push(Number(decoder.decode(stdout).match(/^hint (\d) of 4 for 05/)?.[1]));
+      }
+      assert.deepEqual(shown.sort(), [1, 2, 3, 4], "each run showed the next hint");
+      const progress = JSON.parse(Deno.readTextFileSync(`${dir}/.progress.json`));
+      assert.equal(progress.hints["05"], 4, "no count was lost");
+      assert.ok(!Deno.readDirSync(dir).some((entry) => /\.(lock|tmp-)/.test(entry.name)));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
