@@ -12,6 +12,10 @@
  */
 
 import { loadModel } from "./checkpoint_io.ts";
+import type { TextCorpusRecord, TrainedModel } from "../lib/checkpoint.ts";
+import { mobyDick } from "../lib/moby_dick.ts";
+import { bigramLoss, heldOutWindowStarts, windowAt } from "../lib/text_corpus.ts";
+import { bookSource, reopenText } from "./train_text.ts";
 import { bundledNames, encode } from "../steps/02_tokenizer.ts";
 import { parameterCount } from "../steps/04_parameters.ts";
 import { documentLoss } from "../steps/07_training.ts";
@@ -40,7 +44,11 @@ Usage: deno task eval --model PATH [--data PATH]
 
 Prints the mean loss per predicted character (in nats, as training reports it) and the
 perplexity, exp(mean loss), next to what a uniform guess would score. Progress goes to
-stderr.`;
+stderr.
+
+A text model (trained with --dataset moby-dick or --text) is scored on the held-out part
+of its text, the last 10% it never trained on: the bundled book, or the --data file it was
+trained on; next to a uniform guess and a character-bigram model of the same text.`;
 
 /** What `evaluate` measures over a set of documents. */
 export interface Evaluation {
@@ -83,7 +91,11 @@ export function main(args: string[], io: Io): void {
   const modelPath = flags.model as string;
   const dataPath = flags.data as string | undefined;
   const maxBytes = parseMaxBytes(flags["max-bytes"] as string | undefined);
-  const { model, tokenizer } = loadModel(modelPath, maxBytes, (note) => io.err(`note: ${note}`));
+  const loaded = loadModel(modelPath, maxBytes, (note) => io.err(`note: ${note}`));
+  if (loaded.corpus?.kind === "text") {
+    return evaluateText(loaded, loaded.corpus, modelPath, dataPath, maxBytes, io);
+  }
+  const { model, tokenizer } = loaded;
   const text = dataPath === undefined ? bundledNames : readTextFile(dataPath, maxBytes);
   const source = dataPath ?? "data/names.txt (bundled)";
 
@@ -150,6 +162,66 @@ export function main(args: string[], io: Io): void {
         `${config.blockSize}; as in training, only their first ${config.blockSize} predictions count`,
     );
   }
+}
+
+/**
+ * The held-out loss of a text model: its mean loss on every fixed window of the held-out part
+ * of the text it was trained on, next to the two baselines.
+ */
+function evaluateText(
+  { model, tokenizer }: TrainedModel,
+  record: TextCorpusRecord,
+  modelPath: string,
+  dataPath: string | undefined,
+  maxBytes: number,
+  io: Io,
+): void {
+  if (dataPath === undefined && record.dataset === "file") {
+    throw new CliError(
+      `${modelPath} was trained on a text file of its own; give it with --data PATH`,
+    );
+  }
+  const text = dataPath === undefined ? mobyDick : readTextFile(dataPath, maxBytes);
+  const source = dataPath ?? bookSource;
+  const { config } = model;
+  const corpus = reopenText(record, tokenizer.chars, config.blockSize, text, source);
+  const windowLength = config.blockSize + 1;
+  const starts = heldOutWindowStarts(corpus, windowLength);
+  const bold = (text: string) => paint("bold", text, io.tty);
+  io.out(
+    `${bold("model")}        ${modelPath}: ${formatNumber(parameterCount(config))} parameters ` +
+      `(${describeShape(config)}), a text model of ${tokenizer.chars.length} characters`,
+  );
+  io.out(
+    `${bold("held out")}     the last ${formatNumber(corpus.ids.length - corpus.heldOutStart)} ` +
+      `characters of ${source}, in ${formatNumber(starts.length)} windows of ${windowLength}`,
+  );
+  const progress = new Progress(io, starts.length, undefined, "window");
+  let total = 0;
+  for (const [index, start] of starts.entries()) {
+    const loss = documentLoss(model, windowAt(corpus, start, windowLength)).data;
+    total += loss;
+    progress.update(index + 1, loss);
+  }
+  const meanLoss = total / starts.length;
+  const uniform = Math.log(tokenizer.chars.length);
+  const bigram = bigramLoss(corpus, starts, windowLength);
+  io.out(
+    `${bold("held-out")}     ${meanLoss.toFixed(4)} nats per character ` +
+      `(${formatNumber(starts.length * config.blockSize)} predictions)`,
+  );
+  io.out(
+    `${bold("perplexity")}   ${Math.exp(meanLoss).toFixed(2)}: as unsure as a fair choice among ` +
+      `${Math.exp(meanLoss).toFixed(1)} characters`,
+  );
+  io.out(
+    `${bold("uniform")}      ${uniform.toFixed(4)} = ln ${tokenizer.chars.length}: what a model ` +
+      `that knows nothing scores`,
+  );
+  io.out(
+    `${bold("bigram")}       ${bigram.toFixed(4)}: a character-bigram model of the training ` +
+      `part, on the same windows`,
+  );
 }
 
 /**

@@ -25,6 +25,13 @@ import {
   windowsLoss,
 } from "../lib/text_mode.ts";
 import { Random } from "../lib/random.ts";
+import {
+  checkpointFromJson,
+  checkpointToJson,
+  fromSafetensors,
+  toSafetensors,
+} from "../lib/checkpoint.ts";
+import { createAdamState, defaultAdam } from "../steps/07_training.ts";
 import { softmax } from "../steps/03_components.ts";
 import { createKVCache } from "../steps/05_attention.ts";
 import { gpt } from "../steps/06_gpt.ts";
@@ -225,5 +232,50 @@ Deno.test("generateText: streams the characters it returns, never BOS, from a pr
   assert.equal(
     generateText(model, tokenizer, rng, { length: 3, prefix: poem.slice(0, 30) }).length,
     3,
+  );
+});
+
+Deno.test("a checkpoint records the corpus: text with its split, documents, or (old files) none", () => {
+  const { corpus, tokenizer, model, rng } = setupText(poem, 1, tinyShape);
+  const record = {
+    kind: "text" as const,
+    dataset: "file" as const,
+    characters: corpus.ids.length,
+    heldOutStart: corpus.heldOutStart,
+    batchSize: 4,
+    evalEvery: 10,
+    evalWindows: 20,
+  };
+  const base = {
+    model,
+    tokenizer,
+    rng,
+    adamState: createAdamState(model.params.length),
+    adam: defaultAdam,
+    seed: 1,
+    step: 0,
+    steps: 10,
+    documentCount: 1,
+  };
+  const text = checkpointToJson({ ...base, corpus: record });
+  assert.deepEqual(checkpointFromJson(text).corpus, record);
+  const documents = checkpointToJson({ ...base, corpus: { kind: "documents" } });
+  assert.deepEqual(checkpointFromJson(documents).corpus, { kind: "documents" });
+  // A file saved before the corpus was recorded loads, checksum and all, as documents.
+  const old = checkpointToJson(base);
+  assert.ok(!old.includes('"corpus"'));
+  assert.equal(checkpointFromJson(old).corpus, undefined);
+  // A damaged record is one line naming the field.
+  const bad = text.replace('"heldOutStart": ' + record.heldOutStart, '"heldOutStart": 99999');
+  assert.throws(() => checkpointFromJson(bad, "m.json"), /m\.json: corpus\.heldOutStart must be/);
+  const kind = text.replace('"kind": "text"', '"kind": "poem"');
+  assert.throws(
+    () => checkpointFromJson(kind, "m.json"),
+    /corpus\.kind must be "documents" or "text"/,
+  );
+  // safetensors keeps it in its metadata.
+  assert.deepEqual(
+    fromSafetensors(toSafetensors({ model, tokenizer, corpus: record })).corpus,
+    record,
   );
 });
