@@ -17,6 +17,8 @@ import { defaultAdam } from "../steps/07_training.ts";
 export interface Preset {
   /** One document per line, or one continuous text. */
   kind: "documents" | "text";
+  /** The engine that trains it: the chapters' scalar `Value`s, or step 12's tensors. */
+  engine: "scalar" | "tensor";
   /** Training steps. */
   steps: number;
   /** Adam's learning rate at the first step; it decays linearly to 0 over the steps. */
@@ -38,6 +40,7 @@ export interface Preset {
 /** The reference run's defaults: what `deno task train` has always done. */
 const namesPreset: Preset = {
   kind: "documents",
+  engine: "scalar",
   steps: 1000,
   learningRate: defaultAdam.learningRate,
   shape: defaultConfig,
@@ -51,6 +54,7 @@ const namesPreset: Preset = {
 /** The book's defaults (measured: docs/book.md). */
 const bookPreset: Preset = {
   kind: "text",
+  engine: "tensor",
   steps: 1500,
   learningRate: 0.01,
   shape: { nLayer: 1, nEmbd: 32, nHead: 4, blockSize: 32 },
@@ -79,7 +83,8 @@ export const textPreset: Preset = bookPreset;
  */
 export function describePreset(name: string, preset: Preset): string {
   const { nLayer, nEmbd, nHead, blockSize } = preset.shape;
-  return `${name}: ${preset.steps} steps of ${preset.batchSize} windows, lr ${preset.learningRate} ` +
+  return `${name}: ${preset.engine} engine, ${preset.steps} steps of ${preset.batchSize} windows, ` +
+    `lr ${preset.learningRate} ` +
     `(linear decay), ${nLayer} layer${nLayer > 1 ? "s" : ""}, n_embd ${nEmbd}, ${nHead} heads, ` +
     `block size ${blockSize}, held-out loss every ${preset.evalEvery} steps on ` +
     `${preset.evalWindows} windows, sample of ${preset.length} characters at temperature ` +

@@ -12,7 +12,7 @@
 
 import { loadModel } from "./checkpoint_io.ts";
 import type { Checkpoint, TrainedModel } from "../lib/checkpoint.ts";
-import { generateText } from "../lib/text_mode.ts";
+import { generateText, textEngine } from "../lib/text_mode.ts";
 import { textPreset } from "./presets.ts";
 import { encode, type Tokenizer } from "../steps/02_tokenizer.ts";
 import { parameterCount } from "../steps/04_parameters.ts";
@@ -271,7 +271,7 @@ function sampleText(options: SampleCommandOptions, loaded: TrainedModel, io: Io)
   const write = io.write;
   const shown = options.given.has("prefix") ? prefix : "";
   if (write !== undefined) write(paint("cyan", shown, io.tty));
-  const text = generateText(model, tokenizer, rng, {
+  const text = generateText(textEngine("tensor", model, 1), tokenizer, rng, {
     length: options.length,
     prefix,
     temperature,

@@ -69,6 +69,7 @@ Usage: deno task train [flags]
   --block-size N     longest context in characters, BOS included (default 16)
 
 Text runs (--dataset moby-dick, or --data PATH --text):
+  --engine E         tensor (step 12, fast; the default) or scalar (steps 01-07)
   --batch N          windows of block size + 1 characters per step
   --eval-every N     measure the held-out loss (the last 10% of the text) every N steps
   --eval-windows N   on N fixed held-out windows (the last evaluation uses them all)
@@ -131,6 +132,8 @@ export interface TrainCommandOptions {
   evalWindows: number;
   /** Text runs: characters of the final sample (`--length`). */
   length: number;
+  /** Text runs: the engine that trains (`--engine`). */
+  engine: "scalar" | "tensor";
 }
 
 /**
@@ -160,6 +163,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     "max-bytes": { type: "string" },
     dataset: { type: "string" },
     text: { type: "boolean" },
+    engine: { type: "string" },
     batch: { type: "string" },
     "eval-every": { type: "string" },
     "eval-windows": { type: "string" },
@@ -247,6 +251,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     evalEvery: number("eval-every", preset.evalEvery, whole(10_000_000)),
     evalWindows: number("eval-windows", preset.evalWindows, whole(1_000_000)),
     length: number("length", preset.length, whole(1_000_000)),
+    engine: parseEngine(flags.engine as string | undefined, preset.engine),
   };
 }
 
@@ -289,7 +294,16 @@ const documentsOnlyFlags: Record<string, string> = {
 };
 
 /** Flags that only a text run takes. */
-const textOnlyFlags = ["batch", "eval-every", "eval-windows", "length"];
+const textOnlyFlags = ["batch", "eval-every", "eval-windows", "length", "engine"];
+
+/** `--engine`: tensor or scalar. */
+function parseEngine(text: string | undefined, fallback: Preset["engine"]): Preset["engine"] {
+  if (text === undefined) return fallback;
+  if (text !== "tensor" && text !== "scalar") {
+    throw new CliError(`--engine must be tensor or scalar, got "${text}"`);
+  }
+  return text;
+}
 
 /**
  * Refuses a flag that the kind of run cannot use, rather than ignoring it.

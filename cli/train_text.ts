@@ -21,7 +21,7 @@ import {
   type TextCorpus,
   TextCorpusError,
 } from "../lib/text_corpus.ts";
-import { generateText, heldOutLoss, setupText, trainOnText } from "../lib/text_mode.ts";
+import { generateText, heldOutLoss, setupText, textEngine, trainOnText } from "../lib/text_mode.ts";
 import { type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
 import { createAdamState, TrainingDivergedError } from "../steps/07_training.ts";
 import {
@@ -58,6 +58,7 @@ export interface TextRunOptions {
   evalEvery: number;
   evalWindows: number;
   length: number;
+  engine: "scalar" | "tensor";
 }
 
 /** Where the bundled book is, for messages. */
@@ -106,6 +107,12 @@ function checkResumedText(
     ["eval-every", options.evalEvery, record.evalEvery],
     ["eval-windows", options.evalWindows, record.evalWindows],
   ];
+  if (options.given.has("engine") && options.engine !== record.engine) {
+    throw new CliError(
+      `--engine ${options.engine} conflicts with ${path}, which was trained on the ` +
+        `${record.engine} engine; leave --engine out when resuming`,
+    );
+  }
   for (const [flag, asked, value] of settings) {
     if (options.given.has(flag) && asked !== value) {
       throw new CliError(
@@ -160,7 +167,8 @@ export function trainTextRun(
   }
   const { corpus } = fresh;
   if (resumed !== undefined) checkResumedText(resumed, savedRecord!, corpus, options, source);
-  const { tokenizer, model, rng } = resumed ?? fresh;
+  const { tokenizer, rng } = resumed ?? fresh;
+  const model = resumed?.model ?? fresh.model;
   const record: TextCorpusRecord = savedRecord ?? {
     kind: "text",
     dataset,
@@ -169,6 +177,7 @@ export function trainTextRun(
     batchSize: options.batchSize,
     evalEvery: options.evalEvery,
     evalWindows: options.evalWindows,
+    engine: options.engine,
   };
   const steps = resumed?.steps ?? options.steps;
   const adam = resumed?.adam ??
@@ -178,6 +187,7 @@ export function trainTextRun(
   const stopStep = options.stopAt ?? steps;
   const { config } = model;
   const windowLength = config.blockSize + 1;
+  const engine = textEngine(record.engine, model, record.batchSize);
   const bold = (text: string) => paint("bold", text, io.tty);
 
   const characters = corpus.ids.length;
@@ -202,7 +212,7 @@ export function trainTextRun(
   io.out(
     `${bold("training")}    ${formatNumber(steps)} steps of ${record.batchSize} windows of ` +
       `${windowLength} characters, Adam lr ${adam.learningRate} (linear decay), betas ` +
-      `${adam.beta1}/${adam.beta2}, seed ${seed}`,
+      `${adam.beta1}/${adam.beta2}, seed ${seed}, ${engine.name} engine`,
   );
   if ((startStep > 0 || stopStep < steps) && startStep < stopStep) {
     const from = resumed ? `, resumed from ${options.resumePath}` : "";
@@ -225,7 +235,7 @@ export function trainTextRun(
   let lastSaved: number | undefined;
   const save = (step: number) => {
     const checkpoint: Checkpoint = {
-      model,
+      model: engine.scalarModel(),
       tokenizer,
       rng,
       adamState,
@@ -251,7 +261,7 @@ export function trainTextRun(
   const trainStarted = performance.now();
   let result;
   try {
-    result = trainOnText(model, corpus, {
+    result = trainOnText(engine, corpus, {
       steps,
       batchSize: record.batchSize,
       rng,
@@ -329,7 +339,7 @@ export function trainTextRun(
       `\n${bold(`sample`)}      ${formatNumber(options.length)} characters at temperature ` +
         `${options.temperature}, from a new line`,
     );
-    const sample = generateText(model, tokenizer, rng, {
+    const sample = generateText(engine, tokenizer, rng, {
       length: options.length,
       temperature: options.temperature,
     });
@@ -337,7 +347,7 @@ export function trainTextRun(
   }
 
   // Every text run ends with its held-out loss, on every held-out window.
-  const final = heldOutLoss(model, corpus);
+  const final = heldOutLoss(engine, corpus);
   const totalSeconds = (performance.now() - started) / 1000;
   const trained = stopStep - startStep;
   const rate = trained === 0

@@ -102,6 +102,8 @@ export interface TextCorpusRecord {
   evalEvery: number;
   /** On this many held-out windows (evenly spread). */
   evalWindows: number;
+  /** The engine that trained it: resuming on the same one continues the run bit for bit. */
+  engine: "scalar" | "tensor";
 }
 
 /** A model with everything needed to continue its training exactly where it stopped. */
@@ -460,6 +462,10 @@ function readCorpus(value: unknown, fail: Fail): CorpusRecord {
   const field = (name: string, min: number, max: number) =>
     readInteger(required(record, name, fail), `corpus.${name}`, min, max, fail);
   const characters = field("characters", 2, 1e9);
+  const engine = required(record, "engine", fail);
+  if (engine !== "scalar" && engine !== "tensor") {
+    fail(`corpus.engine must be "scalar" or "tensor", got ${JSON.stringify(engine)}`);
+  }
   return {
     kind,
     dataset,
@@ -468,6 +474,7 @@ function readCorpus(value: unknown, fail: Fail): CorpusRecord {
     batchSize: field("batchSize", 1, 1e6),
     evalEvery: field("evalEvery", 1, 1e9),
     evalWindows: field("evalWindows", 1, 1e9),
+    engine,
   };
 }
 

@@ -11,8 +11,9 @@
  * like any other. No window contains it, so training drives its probability to zero, and
  * sampling never draws it.
  *
- * This file runs on the scalar engine of steps 01 to 07: exact and slow. Nothing in it touches
- * the file system, so it runs in a browser too.
+ * It runs on either engine: the scalar one of steps 01 to 07 (the chapters' own, slow) or the
+ * tensor one of step 12 (the same numbers, many times faster). Nothing in it touches the file
+ * system, so it runs in a browser too.
  *
  * @module
  */
@@ -33,6 +34,18 @@ import {
   TrainingDivergedError,
 } from "../steps/07_training.ts";
 import { keepTopK, probabilitiesAt } from "../steps/08_generation.ts";
+import {
+  adamUpdate,
+  createTensorKVCache,
+  createWorkspace,
+  gptBackward,
+  gptForward,
+  gptNextLogits,
+  loadBatch,
+  type TensorModel,
+  toScalarModel,
+  toTensorModel,
+} from "../steps/12_tensor_gpt.ts";
 import { Random } from "./random.ts";
 import {
   heldOutWindowStarts,
@@ -78,52 +91,140 @@ export function setupText(
   return { corpus, tokenizer, model, rng };
 }
 
-/**
- * The mean loss of a batch of windows, with its gradient added to every parameter's `grad`.
- * Each window is its own graph, back-propagated and dropped before the next is built, so a
- * batch takes the memory of one window; the gradients add up to the batch mean's.
- *
- * @param model the model
- * @param windows each `blockSize + 1` ids
- * @returns the mean loss
- */
-export function batchLossAndGradient(model: Model, windows: readonly number[][]): number {
-  let total = 0;
-  for (const window of windows) {
-    const loss = documentLoss(model, window).mul(1 / windows.length);
-    total += loss.data;
-    loss.backward();
-  }
-  return total;
+// ---------------------------------------------------------------------------------------------
+// The engine: what a text run asks of a model. The scalar engine is steps 01 to 07 (a graph of
+// `Value`s per window); the tensor engine is step 12 (flat buffers, a hand-written backward).
+// Both compute the same numbers, to about 1e-12; the tensor engine many times faster.
+
+/** What a text run needs of an engine: train on windows, score windows, read text. */
+export interface TextEngine {
+  /** `"scalar"` or `"tensor"`. */
+  readonly name: "scalar" | "tensor";
+  /** The model's shape. */
+  readonly config: GPTConfig;
+  /**
+   * The mean loss of a batch of windows, with its gradient added to the parameters'. A loss
+   * that is not finite leaves no gradient behind.
+   */
+  lossAndGradient(windows: readonly number[][]): number;
+  /** One Adam update from the gradients, which it then sets to zero (step 07's `adamStep`). */
+  update(state: AdamState, step: number, learningRate: number, adam: AdamOptions): void;
+  /** The mean loss of windows, forward only. */
+  loss(windows: readonly number[][]): number;
+  /** A fresh context to read text into: feed a token at a position, get the next logits. */
+  reader(): (token: number, position: number) => ArrayLike<number>;
+  /** The weights as step 04's `Model`, for checkpoints (a copy, for the tensor engine). */
+  scalarModel(): Model;
 }
 
 /**
- * The mean loss of windows, without gradients: the held-out loss, in nats per character.
+ * The scalar engine over a `Model`: each window is its own graph, back-propagated and dropped
+ * before the next is built, so a batch takes the memory of one window; the gradients add up
+ * to the batch mean's.
  *
- * @param model the model
- * @param windows each `blockSize + 1` ids
- * @returns the mean loss
+ * @param model the model, trained in place
+ * @returns the engine
  */
-export function windowsLoss(model: Model, windows: readonly number[][]): number {
-  let total = 0;
-  for (const window of windows) total += documentLoss(model, window).data;
-  return total / windows.length;
+export function scalarEngine(model: Model): TextEngine {
+  return {
+    name: "scalar",
+    config: model.config,
+    lossAndGradient(windows) {
+      let total = 0;
+      for (const window of windows) {
+        const loss = documentLoss(model, window).mul(1 / windows.length);
+        total += loss.data;
+        loss.backward();
+      }
+      if (!Number.isFinite(total)) { for (const p of model.params) p.grad = 0; }
+      return total;
+    },
+    update(state, step, learningRate, adam) {
+      adamStep(model.params, state, step, learningRate, adam);
+    },
+    loss(windows) {
+      let total = 0;
+      for (const window of windows) total += documentLoss(model, window).data;
+      return total / windows.length;
+    },
+    reader() {
+      const cache = createKVCache(model.config.nLayer);
+      return (token, position) => gpt(model, token, position, cache).map((logit) => logit.data);
+    },
+    scalarModel: () => model,
+  };
+}
+
+/**
+ * The tensor engine of step 12 over a `TensorModel`, with one workspace for batches of up to
+ * `batchSize` windows (evaluation scores its windows that many at a time).
+ *
+ * @param model the model, trained in place
+ * @param batchSize the most windows of one step
+ * @returns the engine
+ */
+export function tensorEngine(model: TensorModel, batchSize: number): TextEngine {
+  const workspace = createWorkspace(model.config, batchSize);
+  return {
+    name: "tensor",
+    config: model.config,
+    lossAndGradient(windows) {
+      loadBatch(model, workspace, windows);
+      const loss = gptForward(model, workspace);
+      if (Number.isFinite(loss)) gptBackward(model, workspace);
+      return loss;
+    },
+    update(state, step, learningRate, adam) {
+      adamUpdate(model, state, step, learningRate, adam);
+    },
+    loss(windows) {
+      let total = 0;
+      for (let first = 0; first < windows.length; first += batchSize) {
+        const batch = windows.slice(first, first + batchSize);
+        loadBatch(model, workspace, batch);
+        total += gptForward(model, workspace) * batch.length;
+      }
+      return total / windows.length;
+    },
+    reader() {
+      const cache = createTensorKVCache(model.config);
+      return (token, position) =>
+        gptNextLogits(model, workspace, cache, token, position).subarray(0, model.config.vocabSize);
+    },
+    scalarModel: () => toScalarModel(model),
+  };
+}
+
+/**
+ * The engine a run asked for, over the weights of `model`.
+ *
+ * @param name `"tensor"` (fast) or `"scalar"` (the chapters' own, slow)
+ * @param model the weights to start from (the tensor engine copies them)
+ * @param batchSize the most windows of one step
+ * @returns the engine
+ */
+export function textEngine(
+  name: "scalar" | "tensor",
+  model: Model,
+  batchSize: number,
+): TextEngine {
+  return name === "scalar" ? scalarEngine(model) : tensorEngine(toTensorModel(model), batchSize);
 }
 
 /**
  * The held-out loss of a model on a corpus: its mean loss on the fixed held-out windows.
  *
- * @param model the model
+ * @param engine the model
  * @param corpus the text
  * @param limit the most windows to score (evenly spread); default all
  * @returns nats per character
  */
-export function heldOutLoss(model: Model, corpus: TextCorpus, limit = Infinity): number {
-  const length = model.config.blockSize + 1;
+export function heldOutLoss(engine: TextEngine, corpus: TextCorpus, limit = Infinity): number {
+  const length = engine.config.blockSize + 1;
   const windows = heldOutWindowStarts(corpus, length, limit).map((s) =>
     windowAt(corpus, s, length)
   );
-  return windowsLoss(model, windows);
+  return engine.loss(windows);
 }
 
 /** What `trainOnText` reports after every step. */
@@ -178,46 +279,44 @@ export interface TextTrainResult {
  * rate decaying linearly as in step 07. Every `evalEvery` steps, and after the last, it
  * measures the held-out loss.
  *
- * @param model the model, updated in place
+ * @param engine the model, updated in place
  * @param corpus the text
  * @param options schedule, batch, generator, evaluation
  * @returns the losses, the evaluations and the optimizer state
  * @throws {TrainingDivergedError} at the first step whose loss is not finite
  * @example
  * ```ts
- * import { setupText, trainOnText } from "./text_mode.ts";
+ * import { setupText, textEngine, trainOnText } from "./text_mode.ts";
  * const { corpus, model, rng } = setupText("abcabcabc\n".repeat(20), 1, { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8 });
- * const { losses, evaluations } = trainOnText(model, corpus, { steps: 20, batchSize: 2, rng, evalEvery: 10 });
+ * const engine = textEngine("tensor", model, 2);
+ * const { losses, evaluations } = trainOnText(engine, corpus, { steps: 20, batchSize: 2, rng, evalEvery: 10 });
  * console.log(losses.length, evaluations.map(([step]) => step)); // 20 [ 10, 20 ]
  * ```
  */
 export function trainOnText(
-  model: Model,
+  engine: TextEngine,
   corpus: TextCorpus,
   options: TextTrainOptions,
 ): TextTrainResult {
   const { steps, batchSize, rng, startStep = 0, stopStep = steps, onStep } = options;
   const adam = options.adam ?? defaultAdam;
-  const adamState = options.adamState ?? createAdamState(model.params.length);
+  const adamState = options.adamState ?? createAdamState(engine.scalarModel().params.length);
   const evalEvery = options.evalEvery ?? steps;
-  const length = model.config.blockSize + 1;
+  const length = engine.config.blockSize + 1;
   const losses: number[] = [];
   const evaluations: [number, number][] = [];
   for (let step = startStep; step < stopStep; step++) {
     const windows = trainingWindowStarts(corpus, batchSize, length, rng)
       .map((start) => windowAt(corpus, start, length));
-    const loss = batchLossAndGradient(model, windows);
-    if (!Number.isFinite(loss)) {
-      for (const p of model.params) p.grad = 0;
-      throw new TrainingDivergedError(step, loss, losses);
-    }
+    const loss = engine.lossAndGradient(windows);
+    if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, loss, losses);
     const learningRate = learningRateAt(adam.learningRate, step, steps);
-    adamStep(model.params, adamState, step, learningRate, adam);
+    engine.update(adamState, step, learningRate, adam);
     losses.push(loss);
     const done = step + 1;
     let heldOut: number | undefined;
     if (done % evalEvery === 0 || done === stopStep) {
-      heldOut = heldOutLoss(model, corpus, options.evalWindows);
+      heldOut = heldOutLoss(engine, corpus, options.evalWindows);
       evaluations.push([done, heldOut]);
     }
     onStep?.({ step, loss, learningRate, heldOutLoss: heldOut });
@@ -245,26 +344,26 @@ export interface GenerateTextOptions {
  * each new character re-reads the whole window, since the positions of every character in it
  * have moved by one. BOS is never drawn: a text has no documents to end.
  *
- * @param model the model
+ * @param engine the model
  * @param tokenizer its vocabulary
  * @param rng the generator to draw with
  * @param options length, prefix, temperature, top-k, streaming
  * @returns the characters written (without the prefix)
  * @example
  * ```ts
- * import { generateText, setupText } from "./text_mode.ts";
+ * import { generateText, scalarEngine, setupText } from "./text_mode.ts";
  * const { model, tokenizer, rng } = setupText("abcabcabc\n".repeat(20), 1, { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8 });
- * console.log(generateText(model, tokenizer, rng, { length: 20, prefix: "ab" }).length); // 20
+ * console.log(generateText(scalarEngine(model), tokenizer, rng, { length: 20, prefix: "ab" }).length); // 20
  * ```
  */
 export function generateText(
-  model: Model,
+  engine: TextEngine,
   tokenizer: Tokenizer,
   rng: Random,
   options: GenerateTextOptions,
 ): string {
   const { length, prefix = "\n", temperature = 1, topK = 0, onCharacter } = options;
-  const { blockSize, nLayer } = model.config;
+  const { blockSize } = engine.config;
   const context: number[] = [];
   for (const ch of prefix) {
     const id = tokenizer.ids.get(ch);
@@ -276,14 +375,16 @@ export function generateText(
     context.push(id);
   }
   if (context.length === 0) throw new RangeError("the prefix must have at least one character");
-  let cache = createKVCache(nLayer);
-  let logits: Value[] = [];
-  // Read the prefix (its last blockSize characters) into the cache.
+  let read = engine.reader();
+  let logits: ArrayLike<number> = [];
+  // Read the prefix (its last blockSize characters) into the context.
   const start = Math.max(0, context.length - blockSize);
-  for (let i = start; i < context.length; i++) logits = gpt(model, context[i], i - start, cache);
+  for (let i = start; i < context.length; i++) logits = read(context[i], i - start);
   let written = "";
   for (let n = 0; n < length; n++) {
-    const probabilities = probabilitiesAt(logits, temperature);
+    // Step 08's softmax with temperature, on the same numbers.
+    const scores = Array.from(logits, (logit) => new Value(logit));
+    const probabilities = probabilitiesAt(scores, temperature);
     probabilities[tokenizer.bos] = 0;
     keepTopK(probabilities, topK);
     const id = rng.choices(probabilities);
@@ -292,12 +393,11 @@ export function generateText(
     onCharacter?.(character);
     context.push(id);
     if (n + 1 === length) break;
-    const window = context.slice(-blockSize);
-    if (context.length <= blockSize) {
-      logits = gpt(model, id, context.length - 1, cache);
-    } else {
-      cache = createKVCache(nLayer);
-      for (let i = 0; i < window.length; i++) logits = gpt(model, window[i], i, cache);
+    if (context.length <= blockSize) logits = read(id, context.length - 1);
+    else {
+      const window = context.slice(-blockSize);
+      read = engine.reader();
+      for (let i = 0; i < window.length; i++) logits = read(window[i], i);
     }
   }
   return written;

@@ -140,6 +140,7 @@ Deno.test({
         batchSize: 2,
         evalEvery: 4,
         evalWindows: presets["moby-dick"].evalWindows,
+        engine: "tensor",
       });
       assert.deepEqual(saved.tokenizer.chars, [...new Set(story)].sort());
 

@@ -20,9 +20,10 @@ import {
 import {
   generateText,
   heldOutLoss,
+  scalarEngine,
   setupText,
+  textEngine,
   trainOnText,
-  windowsLoss,
 } from "../lib/text_mode.ts";
 import { Random } from "../lib/random.ts";
 import {
@@ -90,7 +91,7 @@ Deno.test("training never reads the held-out part: changing it changes no traini
   assert.deepEqual(textVocabulary(a), textVocabulary(b));
   const run = (text: string) => {
     const { corpus, model, rng } = setupText(text, 3, tinyShape);
-    return trainOnText(model, corpus, { steps: 15, batchSize: 3, rng, evalEvery: 5 });
+    return trainOnText(scalarEngine(model), corpus, { steps: 15, batchSize: 3, rng, evalEvery: 5 });
   };
   const [runA, runB] = [run(a), run(b)];
   assert.deepEqual(runA.losses, runB.losses, "same training, bit for bit");
@@ -127,13 +128,13 @@ Deno.test("held-out loss: the mean of -log p over every prediction of the held-o
       count++;
     }
   }
-  assert.ok(Math.abs(heldOutLoss(model, corpus) - total / count) < 1e-12);
+  assert.ok(Math.abs(heldOutLoss(scalarEngine(model), corpus) - total / count) < 1e-12);
   // An untrained model is close to a uniform guess over the characters and BOS.
   const uniform = Math.log(corpus.chars.length + 1);
   assert.ok(Math.abs(total / count - uniform) < 0.1, `${total / count} vs ${uniform}`);
   // Training lowers it below the bigram baseline on this very repetitive text.
   const run = setupText(poem, 5, tinyShape);
-  const { evaluations } = trainOnText(run.model, run.corpus, {
+  const { evaluations } = trainOnText(scalarEngine(run.model), run.corpus, {
     steps: 150,
     batchSize: 4,
     rng: run.rng,
@@ -141,7 +142,10 @@ Deno.test("held-out loss: the mean of -log p over every prediction of the held-o
   });
   const trained = evaluations.at(-1)![1];
   assert.ok(trained < uniform - 1.5, `trained held-out loss ${trained}`);
-  assert.equal(windowsLoss(run.model, starts.map((s) => windowAt(run.corpus, s, length))), trained);
+  assert.equal(
+    scalarEngine(run.model).loss(starts.map((s) => windowAt(run.corpus, s, length))),
+    trained,
+  );
 });
 
 Deno.test("bigram baseline: Laplace-smoothed counts of the training part", () => {
@@ -168,10 +172,17 @@ Deno.test("bigram baseline: Laplace-smoothed counts of the training part", () =>
 Deno.test("determinism: the same seed gives the same run; another seed another", () => {
   const run = (seed: number) => {
     const { corpus, model, rng } = setupText(poem, seed, tinyShape);
-    const result = trainOnText(model, corpus, { steps: 12, batchSize: 2, rng, evalEvery: 4 });
+    const result = trainOnText(scalarEngine(model), corpus, {
+      steps: 12,
+      batchSize: 2,
+      rng,
+      evalEvery: 4,
+    });
     return {
       ...result,
-      sample: generateText(model, setupText(poem, seed, tinyShape).tokenizer, rng, { length: 30 }),
+      sample: generateText(scalarEngine(model), setupText(poem, seed, tinyShape).tokenizer, rng, {
+        length: 30,
+      }),
     };
   };
   const [first, again, other] = [run(9), run(9), run(10)];
@@ -184,21 +195,21 @@ Deno.test("determinism: the same seed gives the same run; another seed another",
 
 Deno.test("resuming a text run midway continues it exactly", () => {
   const straight = setupText(poem, 4, tinyShape);
-  const whole = trainOnText(straight.model, straight.corpus, {
+  const whole = trainOnText(scalarEngine(straight.model), straight.corpus, {
     steps: 10,
     batchSize: 2,
     rng: straight.rng,
     evalEvery: 5,
   });
   const split = setupText(poem, 4, tinyShape);
-  const first = trainOnText(split.model, split.corpus, {
+  const first = trainOnText(scalarEngine(split.model), split.corpus, {
     steps: 10,
     stopStep: 6,
     batchSize: 2,
     rng: split.rng,
     evalEvery: 5,
   });
-  const second = trainOnText(split.model, split.corpus, {
+  const second = trainOnText(scalarEngine(split.model), split.corpus, {
     steps: 10,
     startStep: 6,
     batchSize: 2,
@@ -216,7 +227,7 @@ Deno.test("resuming a text run midway continues it exactly", () => {
 Deno.test("generateText: streams the characters it returns, never BOS, from a prefix", () => {
   const { model, tokenizer, rng } = setupText(poem, 2, tinyShape);
   const streamed: string[] = [];
-  const text = generateText(model, tokenizer, rng, {
+  const text = generateText(scalarEngine(model), tokenizer, rng, {
     length: 40,
     prefix: "the whale",
     onCharacter: (ch) => streamed.push(ch),
@@ -225,12 +236,13 @@ Deno.test("generateText: streams the characters it returns, never BOS, from a pr
   assert.equal([...text].length, 40, "longer than the block size: the window slides");
   assert.ok([...text].every((ch) => tokenizer.chars.includes(ch)));
   assert.throws(
-    () => generateText(model, tokenizer, rng, { length: 5, prefix: "Z" }),
+    () => generateText(scalarEngine(model), tokenizer, rng, { length: 5, prefix: "Z" }),
     /"Z", which is not in the model's vocabulary/,
   );
   // A prefix longer than the block size: only its last block is read.
   assert.equal(
-    generateText(model, tokenizer, rng, { length: 3, prefix: poem.slice(0, 30) }).length,
+    generateText(scalarEngine(model), tokenizer, rng, { length: 3, prefix: poem.slice(0, 30) })
+      .length,
     3,
   );
 });
@@ -245,6 +257,7 @@ Deno.test("a checkpoint records the corpus: text with its split, documents, or (
     batchSize: 4,
     evalEvery: 10,
     evalWindows: 20,
+    engine: "tensor" as const,
   };
   const base = {
     model,
@@ -278,4 +291,22 @@ Deno.test("a checkpoint records the corpus: text with its split, documents, or (
     fromSafetensors(toSafetensors({ model, tokenizer, corpus: record })).corpus,
     record,
   );
+});
+
+Deno.test("the tensor engine trains, scores and writes as the scalar engine does", () => {
+  const shape = { nLayer: 2, nEmbd: 8, nHead: 2, blockSize: 8 };
+  const run = (name: "scalar" | "tensor") => {
+    const { corpus, model, tokenizer, rng } = setupText(poem, 6, shape);
+    const engine = textEngine(name, model, 3);
+    const result = trainOnText(engine, corpus, { steps: 20, batchSize: 3, rng, evalEvery: 10 });
+    const sample = generateText(engine, tokenizer, rng, { length: 30, prefix: "the " });
+    return { ...result, sample, weights: engine.scalarModel().params.map((p) => p.data) };
+  };
+  const [scalar, tensor] = [run("scalar"), run("tensor")];
+  const largest = (a: number[], b: number[]) => Math.max(...a.map((x, i) => Math.abs(x - b[i])));
+  assert.ok(largest(scalar.losses, tensor.losses) < 1e-10, "the same losses");
+  const held = (r: typeof scalar) => r.evaluations.map(([, loss]) => loss);
+  assert.ok(largest(held(scalar), held(tensor)) < 1e-10, "the same held-out losses");
+  assert.ok(largest(scalar.weights, tensor.weights) < 1e-10, "the same weights");
+  assert.equal(tensor.sample, scalar.sample, "the same text");
 });
