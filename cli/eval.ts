@@ -14,8 +14,16 @@
 import { loadModel } from "./checkpoint_io.ts";
 import type { TextCorpusRecord, TrainedModel } from "../lib/checkpoint.ts";
 import { mobyDick } from "../lib/moby_dick.ts";
-import { bigramLoss, heldOutWindowStarts, windowAt } from "../lib/text_corpus.ts";
-import { textEngine } from "../lib/text_mode.ts";
+import {
+  bigramLoss,
+  heldOutWindowStarts,
+  knownWordShare,
+  windowAt,
+  wordsOf,
+} from "../lib/text_corpus.ts";
+import { generateText, textEngine } from "../lib/text_mode.ts";
+import { Random } from "../lib/random.ts";
+import { textPreset } from "./presets.ts";
 import { bookSource, reopenText } from "./train_text.ts";
 import { bundledNames, encode } from "../steps/02_tokenizer.ts";
 import { parameterCount } from "../steps/04_parameters.ts";
@@ -230,7 +238,21 @@ function evaluateText(
     `${bold("bigram")}       ${bigram.toFixed(4)}: a character-bigram model of the training ` +
       `part, on the same windows`,
   );
+  // What the loss means for the text it writes: how many of its words are real words.
+  const sample = generateText(engine, tokenizer, new Random(42), {
+    length: wordSampleLength,
+    temperature: textPreset.temperature,
+  });
+  const { share, words } = knownWordShare(sample, new Set(wordsOf(text)));
+  io.out(
+    `${bold("words")}        ${(share * 100).toFixed(1)}% of the ${formatNumber(words)} words ` +
+      `of a ${formatNumber(wordSampleLength)}-character sample (seed 42, temperature ` +
+      `${textPreset.temperature}) are words of the text`,
+  );
 }
+
+/** How many characters `eval` samples from a text model to count its real words. */
+const wordSampleLength = 3000;
 
 /**
  * Scores tokenised documents and sums up: each document's loss is the mean over its first

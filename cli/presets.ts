@@ -12,6 +12,7 @@
 
 import { defaultConfig, type GPTConfig } from "../steps/04_parameters.ts";
 import { defaultAdam } from "../steps/07_training.ts";
+import { formatNumber } from "./common.ts";
 
 /** What a dataset brings besides its data: how a run on it is shaped by default. */
 export interface Preset {
@@ -55,13 +56,13 @@ const namesPreset: Preset = {
 const bookPreset: Preset = {
   kind: "text",
   engine: "tensor",
-  steps: 1500,
+  steps: 4500,
   learningRate: 0.01,
-  shape: { nLayer: 1, nEmbd: 32, nHead: 4, blockSize: 32 },
+  shape: { nLayer: 2, nEmbd: 32, nHead: 4, blockSize: 64 },
   temperature: 0.8,
-  batchSize: 8,
-  evalEvery: 250,
-  evalWindows: 100,
+  batchSize: 16,
+  evalEvery: 450,
+  evalWindows: 200,
   length: 300,
 };
 
@@ -83,7 +84,9 @@ export const textPreset: Preset = bookPreset;
  */
 export function describePreset(name: string, preset: Preset): string {
   const { nLayer, nEmbd, nHead, blockSize } = preset.shape;
-  return `${name}: ${preset.engine} engine, ${preset.steps} steps of ${preset.batchSize} windows, ` +
+  return `${name}: ${preset.engine} engine, ${
+    formatNumber(preset.steps)
+  } steps of ${preset.batchSize} windows, ` +
     `lr ${preset.learningRate} ` +
     `(linear decay), ${nLayer} layer${nLayer > 1 ? "s" : ""}, n_embd ${nEmbd}, ${nHead} heads, ` +
     `block size ${blockSize}, held-out loss every ${preset.evalEvery} steps on ` +

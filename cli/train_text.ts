@@ -17,9 +17,11 @@ import { mobyDick } from "../lib/moby_dick.ts";
 import {
   bigramLoss,
   heldOutWindowStarts,
+  knownWordShare,
   prepareText,
   type TextCorpus,
   TextCorpusError,
+  wordsOf,
 } from "../lib/text_corpus.ts";
 import { generateText, heldOutLoss, setupText, textEngine, trainOnText } from "../lib/text_mode.ts";
 import { type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
@@ -335,14 +337,16 @@ export function trainTextRun(
   }
 
   if (options.length > 0) {
-    io.out(
-      `\n${bold(`sample`)}      ${formatNumber(options.length)} characters at temperature ` +
-        `${options.temperature}, from a new line`,
-    );
     const sample = generateText(engine, tokenizer, rng, {
       length: options.length,
       temperature: options.temperature,
     });
+    const { share, words } = knownWordShare(sample, new Set(wordsOf(text)));
+    io.out(
+      `\n${bold(`sample`)}      ${formatNumber(options.length)} characters at temperature ` +
+        `${options.temperature}, from a new line; ${(share * 100).toFixed(0)}% of its ` +
+        `${formatNumber(words)} words are words of the text`,
+    );
     for (const line of sample.split("\n")) io.out(`  ${line}`);
   }
 

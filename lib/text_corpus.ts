@@ -262,3 +262,43 @@ export function bigramLoss(
   }
   return total / (starts.length * (windowLength - 1));
 }
+
+/**
+ * The words of a text: runs of letters, with an apostrophe or a hyphen allowed between letters
+ * (`whale’s`, `sea-captain`), lowercased.
+ *
+ * @param text any text
+ * @returns its words in order
+ * @example
+ * ```ts
+ * import { wordsOf } from "./text_corpus.ts";
+ * console.log(wordsOf("Call me Ishmael; the whale’s sea-captain!")); // [ "call", "me", "ishmael", "the", "whale’s", "sea-captain" ]
+ * ```
+ */
+export function wordsOf(text: string): string[] {
+  return (text.match(/[A-Za-z]+(?:['’-][A-Za-z]+)*/g) ?? []).map((word) => word.toLowerCase());
+}
+
+/**
+ * How much of a sample is real words: the share of its words that occur in a text's own word
+ * list (for a book model, the book's). A measure of the sample, not of the model's loss: it
+ * rewards the short common words a model learns first.
+ *
+ * @param sample generated text
+ * @param vocabulary the words to count as real, as from `new Set(wordsOf(book))`
+ * @returns the share of the sample's words that are real, and how many words it has
+ * @example
+ * ```ts
+ * import { knownWordShare, wordsOf } from "./text_corpus.ts";
+ * const known = new Set(wordsOf("the whale and the sea"));
+ * console.log(knownWordShare("the whale and thw sae", known)); // { share: 0.6, words: 5 }
+ * ```
+ */
+export function knownWordShare(
+  sample: string,
+  vocabulary: ReadonlySet<string>,
+): { share: number; words: number } {
+  const words = wordsOf(sample);
+  const known = words.filter((word) => vocabulary.has(word)).length;
+  return { share: words.length === 0 ? 0 : known / words.length, words: words.length };
+}

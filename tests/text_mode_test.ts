@@ -10,12 +10,14 @@ import {
   bigramModel,
   heldOutStart,
   heldOutWindowStarts,
+  knownWordShare,
   maxTextVocabulary,
   prepareText,
   TextCorpusError,
   textVocabulary,
   trainingWindowStarts,
   windowAt,
+  wordsOf,
 } from "../lib/text_corpus.ts";
 import {
   generateText,
@@ -309,4 +311,22 @@ Deno.test("the tensor engine trains, scores and writes as the scalar engine does
   assert.ok(largest(held(scalar), held(tensor)) < 1e-10, "the same held-out losses");
   assert.ok(largest(scalar.weights, tensor.weights) < 1e-10, "the same weights");
   assert.equal(tensor.sample, scalar.sample, "the same text");
+});
+
+Deno.test("known words: the share of a sample's words that the book has", () => {
+  const known = new Set(wordsOf(book));
+  assert.equal(known.size, 18_323, "data/README.md's distinct words");
+  assert.deepEqual(knownWordShare("Call me Ishmael. Sme yeras ago", known), {
+    share: 4 / 6,
+    words: 6,
+  });
+  assert.deepEqual(wordsOf("whale’s sea-captain -- don't"), ["whale’s", "sea-captain", "don't"]);
+  assert.deepEqual(knownWordShare("1851, —", known), { share: 0, words: 0 });
+  // A book's own text is all real words; shuffled letters are few.
+  const page = book.slice(book.indexOf(" ", 500_000), book.lastIndexOf(" ", 520_000));
+  assert.equal(knownWordShare(page, known).share, 1);
+  const rng = new Random(3);
+  const letters = "etaoinshrdlu ";
+  const noise = Array.from({ length: 5000 }, () => letters[rng.randbelow(letters.length)]);
+  assert.ok(knownWordShare(noise.join(""), known).share < 0.35);
 });
