@@ -1,8 +1,9 @@
 /**
- * `deno task eval --model model.json --data file.txt`: how well does a saved model predict a
+ * `deno task eval --model out/model.json --data file.txt`: how well does a saved model predict a
  * file of documents?
  *
- * It scores every document with the loss that training uses (`documentLoss`, step 07) and
+ * It scores every document with the loss that training uses (`documentLoss`, step 07, or the
+ * same number from the tensor engine, `--engine`, by default) and
  * prints the mean loss per predicted character and the perplexity, `exp(mean loss)`: the
  * number of equally likely tokens the model is, on average, choosing between. A model that
  * knows nothing guesses uniformly and scores `log(vocabSize)`, perplexity `vocabSize`; the
@@ -12,7 +13,7 @@
  */
 
 import { loadModel } from "./checkpoint_io.ts";
-import type { TextCorpusRecord, TrainedModel } from "../lib/checkpoint.ts";
+import type { TextCorpusRecord, TrainedModel } from "../app/checkpoint.ts";
 import { mobyDick } from "../lib/moby_dick.ts";
 import {
   bigramLoss,
@@ -21,16 +22,14 @@ import {
   windowAt,
   wordsOf,
 } from "../lib/text_corpus.ts";
-import { generateText, textEngine } from "../lib/text_mode.ts";
+import { generateText, textEngine } from "../app/text_mode.ts";
 import { Random } from "../lib/random.ts";
 import { textPreset } from "./presets.ts";
 import { bookSource, reopenText } from "./train_text.ts";
 import { bundledNames, encode } from "../steps/02_tokenizer.ts";
-import { parameterCount } from "../steps/04_parameters.ts";
-import { documentLoss } from "../steps/07_training.ts";
+import { describeShape, parameterCount } from "../steps/04_parameters.ts";
 import {
   CliError,
-  describeShape,
   formatNumber,
   type Io,
   paint,
@@ -39,7 +38,8 @@ import {
   Progress,
   readTextFile,
   run,
-} from "./common.ts";
+} from "../lib/cli/common.ts";
+import { describeEngine, type Engine, engineHelp, parseEngine, scorer } from "./engine.ts";
 
 const help = `Measure how well a saved microgpt model predicts a file of documents.
 
@@ -49,6 +49,7 @@ Usage: deno task eval --model PATH [--data PATH]
   --data PATH    a UTF-8 text file, one document per line (default: bundled names)
   --max-bytes N  refuse --model and --data files larger than N bytes
                  (default 100000000, at most 500000000)
+${engineHelp(17)}
   -h, --help     show this help
 
 Prints the mean loss per predicted character (in nats, as training reports it) and the
@@ -87,6 +88,7 @@ export function main(args: string[], io: Io): void {
     model: { type: "string" },
     data: { type: "string" },
     "max-bytes": { type: "string" },
+    engine: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) {
@@ -100,9 +102,10 @@ export function main(args: string[], io: Io): void {
   const modelPath = flags.model as string;
   const dataPath = flags.data as string | undefined;
   const maxBytes = parseMaxBytes(flags["max-bytes"] as string | undefined);
+  const engine = parseEngine(flags.engine as string | undefined);
   const loaded = loadModel(modelPath, maxBytes, (note) => io.err(`note: ${note}`));
   if (loaded.corpus?.kind === "text") {
-    return evaluateText(loaded, loaded.corpus, modelPath, dataPath, maxBytes, io);
+    return evaluateText(loaded, loaded.corpus, modelPath, dataPath, maxBytes, engine, io);
   }
   const { model, tokenizer } = loaded;
   const text = dataPath === undefined ? bundledNames : readTextFile(dataPath, maxBytes);
@@ -138,11 +141,12 @@ export function main(args: string[], io: Io): void {
       `(${describeShape(config)}), ${tokenizer.vocabSize} tokens`,
   );
   io.out(`${bold("data")}         ${formatNumber(documents.length)} documents from ${source}`);
+  io.out(`${bold("engine")}       ${describeEngine(engine)}`);
 
   const progress = new Progress(io, documents.length, undefined, "document");
   const result = evaluate(
     documents,
-    (tokens) => documentLoss(model, tokens).data,
+    scorer(model, engine),
     config.blockSize,
     {
       onDocument: (done, loss) => progress.update(done, loss),
@@ -183,6 +187,7 @@ function evaluateText(
   modelPath: string,
   dataPath: string | undefined,
   maxBytes: number,
+  engineName: Engine,
   io: Io,
 ): void {
   if (dataPath === undefined && record.dataset === "file") {
@@ -205,9 +210,9 @@ function evaluateText(
     `${bold("held out")}     the last ${formatNumber(corpus.ids.length - corpus.heldOutStart)} ` +
       `characters of ${source}, in ${formatNumber(starts.length)} windows of ${windowLength}`,
   );
-  // The tensor engine (step 12): the scalar engine's numbers, many times faster.
+  // Windows are scored 64 at a time (on the scalar engine, one after another).
   const batch = 64;
-  const engine = textEngine("tensor", model, batch);
+  const engine = textEngine(engineName, model, batch);
   const every = Math.max(1, Math.ceil(starts.length / 10 / batch)) * batch;
   const progress = new Progress(io, starts.length, every, "window");
   let total = 0;

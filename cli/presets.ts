@@ -10,22 +10,23 @@
  * @module
  */
 
-import { defaultConfig, type GPTConfig } from "../steps/04_parameters.ts";
+import { defaultConfig, type ModelConfig } from "../steps/04_parameters.ts";
 import { defaultAdam } from "../steps/07_training.ts";
-import { formatNumber } from "./common.ts";
+import { formatNumber } from "../lib/cli/common.ts";
+import { defaultEngine, type Engine } from "./engine.ts";
 
 /** What a dataset brings besides its data: how a run on it is shaped by default. */
 export interface Preset {
   /** One document per line, or one continuous text. */
   kind: "documents" | "text";
-  /** The engine that trains it: the chapters' scalar `Value`s, or step 12's tensors. */
-  engine: "scalar" | "tensor";
+  /** The engine that trains it: step 12's tensors, or the chapters' scalar `Value`s. */
+  engine: Engine;
   /** Training steps. */
   steps: number;
   /** Adam's learning rate at the first step; it decays linearly to 0 over the steps. */
   learningRate: number;
   /** The model's shape. */
-  shape: Omit<GPTConfig, "vocabSize">;
+  shape: Omit<ModelConfig, "vocabSize">;
   /** Sampling temperature. */
   temperature: number;
   /** Text runs: windows per step. */
@@ -41,7 +42,7 @@ export interface Preset {
 /** The reference run's defaults: what `deno task train` has always done. */
 const namesPreset: Preset = {
   kind: "documents",
-  engine: "scalar",
+  engine: defaultEngine,
   steps: 1000,
   learningRate: defaultAdam.learningRate,
   shape: defaultConfig,
@@ -58,7 +59,7 @@ const bookPreset: Preset = {
   engine: "tensor",
   steps: 4500,
   learningRate: 0.01,
-  shape: { nLayer: 2, nEmbd: 32, nHead: 4, blockSize: 64 },
+  shape: { ...defaultConfig, nLayer: 2, nEmbd: 32, nHead: 4, blockSize: 64 },
   temperature: 0.8,
   batchSize: 16,
   evalEvery: 450,

@@ -1,5 +1,5 @@
 /**
- * `deno task sample --model model.json`: invent names with a saved model.
+ * `deno task sample --model out/model.json`: invent names with a saved model.
  *
  * By default it continues the checkpoint's own random generator at temperature 0.5, so it
  * prints the same 20 names that `deno task train` printed when it saved the model. `--seed`
@@ -11,16 +11,14 @@
  */
 
 import { loadModel } from "./checkpoint_io.ts";
-import type { Checkpoint, TrainedModel } from "../lib/checkpoint.ts";
-import { generateText, textEngine } from "../lib/text_mode.ts";
+import type { Checkpoint, TrainedModel } from "../app/checkpoint.ts";
+import { generateText, textEngine } from "../app/text_mode.ts";
 import { textPreset } from "./presets.ts";
 import { encode, type Tokenizer } from "../steps/02_tokenizer.ts";
-import { parameterCount } from "../steps/04_parameters.ts";
-import { generate } from "../steps/08_generation.ts";
+import { describeShape, parameterCount } from "../steps/04_parameters.ts";
 import { Random } from "../lib/random.ts";
 import {
   CliError,
-  describeShape,
   formatNumber,
   type Io,
   paint,
@@ -28,7 +26,8 @@ import {
   parseMaxBytes,
   parseNumber,
   run,
-} from "./common.ts";
+} from "../lib/cli/common.ts";
+import { type Engine, engineHelp, parseEngine, sampler } from "./engine.ts";
 
 const help = `Sample names from a saved microgpt model.
 
@@ -47,6 +46,7 @@ Usage: deno task sample --model PATH [flags]
   --length N         text models (trained with --dataset moby-dick or --text): write
                      N characters after the prefix, streamed as they come (default 300)
   --max-bytes N      refuse a --model file larger than N bytes (default 100000000)
+${engineHelp(21)}
   -h, --help         show this help
 
 Piped, it prints one name per line, or the text alone. A text model continues --prefix
@@ -74,6 +74,8 @@ export interface SampleCommandOptions {
   length: number;
   /** The flags the user typed, to refuse one the model's kind cannot use. */
   given: ReadonlySet<string>;
+  /** Which engine samples (`--engine`); both draw the same names. */
+  engine: Engine;
 }
 
 /**
@@ -99,6 +101,7 @@ export function parseSampleArgs(args: string[]): SampleCommandOptions | "help" {
     "show-probs": { type: "boolean" },
     "max-bytes": { type: "string" },
     length: { type: "string" },
+    engine: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return "help";
@@ -122,6 +125,7 @@ export function parseSampleArgs(args: string[]): SampleCommandOptions | "help" {
     maxBytes: parseMaxBytes(flags["max-bytes"] as string | undefined),
     length: number("length", 300, { min: 1, max: 1_000_000, integer: true }),
     given: new Set(Object.keys(flags).filter((flag) => flags[flag] !== undefined)),
+    engine: parseEngine(flags.engine as string | undefined),
   };
 }
 
@@ -193,9 +197,10 @@ export function main(args: string[], io: Io): void {
     );
   }
 
+  const generate = sampler(model, tokenizer, options.engine);
   for (let i = 0; i < options.samples; i++) {
     const draws: Draw[] = [];
-    const name = generate(model, tokenizer, rng, {
+    const name = generate(rng, {
       temperature: options.temperature,
       topK: options.topK,
       prefix: options.prefix,
@@ -271,7 +276,7 @@ function sampleText(options: SampleCommandOptions, loaded: TrainedModel, io: Io)
   const write = io.write;
   const shown = options.given.has("prefix") ? prefix : "";
   if (write !== undefined) write(paint("cyan", shown, io.tty));
-  const text = generateText(textEngine("tensor", model, 1), tokenizer, rng, {
+  const text = generateText(textEngine(options.engine, model, 1), tokenizer, rng, {
     length: options.length,
     prefix,
     temperature,

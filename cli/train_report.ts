@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatNumber } from "./common.ts";
+import { formatNumber } from "../lib/cli/common.ts";
 import type { TrainingDivergedError } from "../steps/07_training.ts";
 
 /**

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Checkpoint, SafetensorsDtype, TextCorpusRecord } from "../lib/checkpoint.ts";
+import type { Checkpoint, SafetensorsDtype, TextCorpusRecord } from "../app/checkpoint.ts";
 import { saveCheckpoint, saveSafetensors } from "./checkpoint_io.ts";
 import { mobyDick } from "../lib/moby_dick.ts";
 import {
@@ -23,19 +23,18 @@ import {
   TextCorpusError,
   wordsOf,
 } from "../lib/text_corpus.ts";
-import { generateText, heldOutLoss, setupText, textEngine, trainOnText } from "../lib/text_mode.ts";
-import { type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
+import { generateText, heldOutLoss, setupText, textEngine, trainOnText } from "../app/text_mode.ts";
+import { describeShape, type ModelConfig, parameterCount } from "../steps/04_parameters.ts";
 import { createAdamState, TrainingDivergedError } from "../steps/07_training.ts";
 import {
   CliError,
-  describeShape,
   formatNumber,
   formatSeconds,
   type Io,
   paint,
   Progress,
   readTextFile,
-} from "./common.ts";
+} from "../lib/cli/common.ts";
 import { describePreset, presets, textPreset } from "./presets.ts";
 import { divergedMessage, lossTable } from "./train_report.ts";
 
@@ -47,7 +46,7 @@ export interface TextRunOptions {
   dataPath?: string;
   dataset: string;
   temperature: number;
-  shape: Omit<GPTConfig, "vocabSize">;
+  shape: Omit<ModelConfig, "vocabSize">;
   outPath?: string;
   format: "json" | "safetensors";
   dtype: SafetensorsDtype;
@@ -151,16 +150,14 @@ export function trainTextRun(
   }
   const dataset = savedRecord?.dataset ?? (options.dataPath === undefined ? "moby-dick" : "file");
   const { text, source } = readText(dataset, options);
-  const shape = resumed === undefined ? options.shape : resumed.model.config;
+  const { vocabSize: _, ...savedShape } = resumed?.model.config ?? { vocabSize: 0 };
+  const shape = resumed === undefined
+    ? options.shape
+    : savedShape as Omit<ModelConfig, "vocabSize">;
   const seed = resumed?.seed ?? options.seed;
   let fresh;
   try {
-    fresh = setupText(text, seed, {
-      nLayer: shape.nLayer,
-      nEmbd: shape.nEmbd,
-      nHead: shape.nHead,
-      blockSize: shape.blockSize,
-    });
+    fresh = setupText(text, seed, shape);
   } catch (error) {
     if (error instanceof TextCorpusError) {
       throw new CliError(`${source}: ${error.message}`);

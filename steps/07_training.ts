@@ -30,15 +30,9 @@ import {
 import { softmax } from "./03_components.ts";
 import { createModel, defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
 import { createKVCache } from "./05_attention.ts";
-import { gpt, type Variant } from "./06_gpt.ts";
+import { gpt } from "./06_gpt.ts";
+import { assertAllClose, assertClose, describe } from "../lib/assert.ts";
 import { Random } from "../lib/random.ts";
-import {
-  checkAdam,
-  checkDocumentLoss,
-  checkLearningRate,
-  checkTrainingLoop,
-} from "../lib/checks/07_training.ts";
-import { anatomyOfStep } from "../lib/analysis/step_anatomy.ts";
 import { checkTrainArguments } from "../lib/train_arguments.ts";
 
 /**
@@ -48,7 +42,6 @@ import { checkTrainArguments } from "../lib/train_arguments.ts";
  *
  * @param model the model
  * @param tokens the document with BOS on both sides (at least two tokens)
- * @param variant optional architecture variant (step 10)
  * @returns the loss, a `Value` ready for `backward()`
  * @example
  * ```ts
@@ -59,7 +52,7 @@ import { checkTrainArguments } from "../lib/train_arguments.ts";
  * console.log(documentLoss(model, [26, 4, 12, 12, 0, 26]).data.toFixed(2)); // close to log(27) = 3.30
  * ```
  */
-export function documentLoss(model: Model, tokens: readonly number[], variant?: Variant): Value {
+export function documentLoss(model: Model, tokens: readonly number[]): Value {
   const n = Math.min(model.config.blockSize, tokens.length - 1);
   if (n < 1) throw new RangeError("a document needs at least two tokens (BOS, BOS)");
   // Every token scored must be one the model has a probability for; `gpt` checks the inputs.
@@ -74,7 +67,7 @@ export function documentLoss(model: Model, tokens: readonly number[], variant?: 
   const cache = createKVCache(model.config.nLayer);
   const losses: Value[] = [];
   for (let position = 0; position < n; position++) {
-    const logits = gpt(model, tokens[position], position, cache, variant);
+    const logits = gpt(model, tokens[position], position, cache);
     const probabilities = softmax(logits);
     losses.push(probabilities[tokens[position + 1]].log().neg());
   }
@@ -84,9 +77,13 @@ export function documentLoss(model: Model, tokens: readonly number[], variant?: 
 
 /** Adam's hyperparameters. */
 export interface AdamOptions {
+  /** The initial learning rate; `train` decays it linearly to 0 over the schedule. */
   learningRate: number;
+  /** How much of the running mean of gradients `m` each step keeps (the reference: 0.85). */
   beta1: number;
+  /** How much of the running mean of squared gradients `v` each step keeps (0.99). */
   beta2: number;
+  /** Added to `sqrt(v)` before dividing, so a parameter with no gradient yet moves by 0. */
   eps: number;
 }
 
@@ -98,7 +95,9 @@ export const defaultAdam: AdamOptions = { learningRate: 0.01, beta1: 0.85, beta2
  * Typed arrays: one flat block of doubles each, no boxed numbers for V8 to chase.
  */
 export interface AdamState {
+  /** The running mean of each parameter's gradient, in `params` order. */
   m: Float64Array;
+  /** The running mean of each parameter's squared gradient, in `params` order. */
   v: Float64Array;
 }
 
@@ -178,8 +177,11 @@ export function learningRateAt(base: number, step: number, steps: number): numbe
 
 /** The pieces of the training loop, replaceable: exercise 07 plugs in a learner's. */
 export interface TrainingParts {
-  documentLoss: (model: Model, tokens: readonly number[], variant?: Variant) => Value;
+  /** The loss of one document (`documentLoss`). */
+  documentLoss: (model: Model, tokens: readonly number[]) => Value;
+  /** One update of every parameter (`adamStep`). */
   adamStep: typeof adamStep;
+  /** The learning rate of a step (`learningRateAt`). */
   learningRateAt: typeof learningRateAt;
 }
 
@@ -209,8 +211,6 @@ export interface TrainOptions {
   stopStep?: number;
   /** Optimizer state to continue from (to resume); default fresh. */
   adamState?: AdamState;
-  /** Architecture variant (step 10). */
-  variant?: Variant;
   /** Called after `backward()` and before the update, while `grad` holds this step's gradients. */
   beforeUpdate?: (step: number, model: Model) => void;
   /** Called after each step, for progress and curves. */
@@ -233,7 +233,7 @@ export interface TrainResult {
  *
  * @example
  * ```ts
- * import { setup, train, TrainingDivergedError } from "./07_training.ts";
+ * import { TrainingDivergedError, setup, train } from "./07_training.ts";
  * const { docs, tokenizer, model } = setup("emma\nava\nmia", 42);
  * try {
  *   train(model, tokenizer, docs, { steps: 50, adam: { learningRate: 1e6, beta1: 0.85, beta2: 0.99, eps: 1e-8 } });
@@ -243,8 +243,11 @@ export interface TrainResult {
  * ```
  */
 export class TrainingDivergedError extends RangeError {
+  /** Shown before the message in a stack trace. */
   override name = "TrainingDivergedError";
   /**
+   * The error for the step at which training stopped.
+   *
    * @param step the 0-based step whose loss was not finite (the message counts from 1)
    * @param loss that loss: Infinity or NaN
    * @param losses the finite losses of the steps before it, in this call of `train`
@@ -283,7 +286,7 @@ export function train(
   docs: readonly string[],
   options: TrainOptions,
 ): TrainResult {
-  const { steps, startStep = 0, stopStep = steps, variant, beforeUpdate, onStep } = options;
+  const { steps, startStep = 0, stopStep = steps, beforeUpdate, onStep } = options;
   const adam = options.adam ?? defaultAdam;
   const adamState = options.adamState ?? createAdamState(model.params.length);
   checkTrainArguments(model, docs, { ...options, startStep, stopStep, adam, adamState });
@@ -291,7 +294,7 @@ export function train(
   const losses: number[] = [];
   for (let step = startStep; step < stopStep; step++) {
     const doc = docs[step % docs.length];
-    const loss = parts.documentLoss(model, withBos(tokenizer, doc), variant);
+    const loss = parts.documentLoss(model, withBos(tokenizer, doc));
     // A loss of Infinity or NaN means the weights have blown up, usually because the learning
     // rate is too large. Every later step would train on NaN, so stop here, before the update:
     // the model and Adam's state are still those the last finite step left.
@@ -310,7 +313,9 @@ export function train(
 export interface Setup {
   /** The documents, shuffled. */
   docs: string[];
+  /** The vocabulary of the documents. */
   tokenizer: Tokenizer;
+  /** The model, with fresh weights drawn from the seed. */
   model: Model;
   /** The generator, after shuffling and initialising: sampling continues from here. */
   rng: Random;
@@ -323,7 +328,8 @@ export interface Setup {
  *
  * @param text the dataset, one document per line
  * @param seed the random seed
- * @param shape the model shape without the vocabulary size; defaults to microgpt's
+ * @param shape the config without the vocabulary size (shape, norm, activation); defaults to
+ *   microgpt's
  * @returns the shuffled documents, the tokenizer, the model and the generator
  * @example
  * ```ts
@@ -346,6 +352,98 @@ export function setup(
   rng.shuffle(docs);
   const model = createModel({ vocabSize: tokenizer.vocabSize, ...shape }, rng);
   return { docs, tokenizer, model, rng };
+}
+
+// -----------------------------------------------------------------------------------------
+// One training step, taken apart: the name, the loss at each position, the size of the graph,
+// the gradient of every matrix, the learning rate, and the loss on the same name after the
+// update, measured with this chapter's own `documentLoss` and `train`.
+// -----------------------------------------------------------------------------------------
+
+/** Everything that happens in one training step, as `anatomyOfStep` measures it. */
+export interface StepAnatomy {
+  /** The name trained on. */
+  doc: string;
+  /** Its tokens, with BOS on both sides. */
+  tokens: number[];
+  /** The loss at each position: `-log P(the token that really came next)`. */
+  positionLosses: number[];
+  /** Their mean: the step's loss, the number `backward()` starts from. */
+  loss: number;
+  /** How many nodes the loss's graph has: everything `backward()` walks. */
+  graphNodes: number;
+  /** The length of each matrix's gradient, `sqrt(sum of grad^2)`, before the update. */
+  gradientNorms: Record<string, number>;
+  /** The learning rate of this step, after the linear decay. */
+  learningRate: number;
+  /** The same name's loss after the update. */
+  lossAfter: number;
+}
+
+/**
+ * Runs one step of `train` (step `step` of a `steps`-long schedule) and reports everything in
+ * it: the name, the loss at each position, the size of the graph, the gradient of each
+ * matrix, the learning rate, and the loss on the same name after the update. The update is
+ * the real one: `train` itself runs, with `beforeUpdate` reading the gradients.
+ *
+ * @param model the model, updated in place by the step
+ * @param tokenizer its vocabulary
+ * @param docs the training documents, in training order
+ * @param step the 0-based step to run (it trains on `docs[step % docs.length]`)
+ * @param steps the schedule's length, for the learning rate
+ * @param adamState the optimizer state to continue (fresh if absent)
+ * @returns the step's anatomy
+ * @example
+ * ```ts
+ * import { anatomyOfStep, setup } from "./07_training.ts";
+ * const { docs, tokenizer, model } = setup("emma\nava", 42);
+ * const anatomy = anatomyOfStep(model, tokenizer, docs, 0, 10);
+ * console.log(anatomy.positionLosses.length === anatomy.tokens.length - 1); // true
+ * ```
+ */
+export function anatomyOfStep(
+  model: Model,
+  tokenizer: Tokenizer,
+  docs: readonly string[],
+  step: number,
+  steps: number,
+  adamState?: AdamState,
+): StepAnatomy {
+  const doc = docs[step % docs.length];
+  const tokens = withBos(tokenizer, doc);
+  const n = Math.min(model.config.blockSize, tokens.length - 1);
+  // The per-position losses, the same forward pass `documentLoss` makes, kept apart.
+  const cache = createKVCache(model.config.nLayer);
+  const positionLosses = tokens.slice(0, n).map((token, position) =>
+    -Math.log(softmax(gpt(model, token, position, cache))[tokens[position + 1]].data)
+  );
+  const graphNodes = documentLoss(model, tokens).topologicalOrder().length;
+  const gradientNorms: Record<string, number> = {};
+  let report: StepReport | undefined;
+  train(model, tokenizer, docs, {
+    steps,
+    startStep: step,
+    stopStep: step + 1,
+    adamState,
+    beforeUpdate: (_, trained) => {
+      for (const [name, matrix] of Object.entries(trained.stateDict)) {
+        gradientNorms[name] = Math.sqrt(
+          matrix.reduce((sum, row) => row.reduce((s, p) => s + p.grad * p.grad, sum), 0),
+        );
+      }
+    },
+    onStep: (stepReport) => (report = stepReport),
+  });
+  return {
+    doc,
+    tokens,
+    positionLosses,
+    loss: report!.loss,
+    graphNodes,
+    gradientNorms,
+    learningRate: report!.learningRate,
+    lossAfter: documentLoss(model, tokens).data,
+  };
 }
 
 /** The demonstration's first part: one training step, taken apart, and checked. */
@@ -386,6 +484,134 @@ function showOneStep(print: (line: string) => void): void {
     "every matrix has a gradient",
   );
   assert.ok(anatomy.lossAfter < anatomy.loss, "one step on a name makes that name more likely");
+}
+
+// -----------------------------------------------------------------------------------------
+// The checks any implementation must pass. The demonstration below runs them on this file's
+// code; `deno task exercise 07` runs the same functions on a learner's.
+// -----------------------------------------------------------------------------------------
+
+/** Each parameter's gradient after `loss.backward()`, from zero. */
+function gradientsOf(model: Model, loss: () => Value): { loss: number; grads: number[] } {
+  for (const p of model.params) p.grad = 0;
+  const value = loss();
+  assert.ok(
+    value instanceof Value,
+    `documentLoss must return a Value (for backward()), got ${describe(value)}`,
+  );
+  value.backward();
+  const grads = model.params.map((p) => p.grad);
+  for (const p of model.params) p.grad = 0;
+  return { loss: value.data, grads };
+}
+
+/**
+ * The loss of three names (the longest runs past the block size) and its gradient for every
+ * parameter, against this file's `documentLoss`.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkDocumentLoss, documentLoss } from "./07_training.ts";
+ * checkDocumentLoss(documentLoss);
+ * ```
+ */
+export function checkDocumentLoss(impl: TrainingParts["documentLoss"]): void {
+  const { docs, tokenizer, model } = setup(bundledNames, 42);
+  const longest = docs.reduce((a, b) => (b.length > a.length ? b : a));
+  for (const doc of [docs[0], "emma", longest]) {
+    const tokens = withBos(tokenizer, doc);
+    const expected = gradientsOf(model, () => documentLoss(model, tokens));
+    const got = gradientsOf(model, () => impl(model, tokens));
+    assertClose(
+      got.loss,
+      expected.loss,
+      1e-12,
+      `documentLoss of "${doc}" (${tokens.length} tokens)`,
+    );
+    assertAllClose(got.grads, expected.grads, 1e-10, `gradients of the loss of "${doc}"`);
+  }
+}
+
+/**
+ * Adam's first step (bias correction makes it move by about the learning rate) and five steps
+ * on seeded parameters and gradients, against this file's `adamStep`.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { adamStep, checkAdam } from "./07_training.ts";
+ * checkAdam(adamStep);
+ * ```
+ */
+export function checkAdam(impl: typeof adamStep): void {
+  const p = new Value(1);
+  p.grad = 2;
+  impl([p], createAdamState(1), 0, 0.1, defaultAdam);
+  assertClose(
+    p.data,
+    0.9,
+    1e-9,
+    "one Adam step from 1 with grad 2 and learning rate 0.1 (step 0, bias-corrected)",
+  );
+  assertClose(p.grad, 0, 0, "the gradient after adamStep (reset for the next step)");
+  const rng = new Random(9);
+  const start = Array.from({ length: 6 }, () => rng.gauss(0, 1));
+  const [mine, theirs] = [start.map((x) => new Value(x)), start.map((x) => new Value(x))];
+  const [myState, theirState] = [createAdamState(6), createAdamState(6)];
+  for (let step = 0; step < 5; step++) {
+    const grads = start.map(() => rng.gauss(0, 1));
+    grads.forEach((g, i) => (mine[i].grad = theirs[i].grad = g));
+    impl(mine, myState, step, 0.01 * (1 - step / 5), defaultAdam);
+    adamStep(theirs, theirState, step, 0.01 * (1 - step / 5), defaultAdam);
+    const what = `parameters after Adam step ${step} (seeded gradients)`;
+    assertAllClose(mine.map((v) => v.data), theirs.map((v) => v.data), 1e-12, what);
+    assertAllClose([...myState.m], [...theirState.m], 1e-12, `state.m after step ${step}`);
+    assertAllClose([...myState.v], [...theirState.v], 1e-12, `state.v after step ${step}`);
+  }
+}
+
+/**
+ * The schedule: full rate at step 0, half way at half the steps, nearly zero at the end.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkLearningRate, learningRateAt } from "./07_training.ts";
+ * checkLearningRate(learningRateAt);
+ * ```
+ */
+export function checkLearningRate(impl: typeof learningRateAt): void {
+  for (const [step, steps] of [[0, 1000], [500, 1000], [999, 1000], [3, 7]]) {
+    const expected = learningRateAt(0.01, step, steps);
+    assertClose(
+      impl(0.01, step, steps),
+      expected,
+      1e-15,
+      `learningRateAt(0.01, ${step}, ${steps})`,
+    );
+  }
+}
+
+/**
+ * End to end: 20 steps of `train` with the pieces under test reproduce, loss by loss and
+ * weight by weight, the 20 steps of this file's.
+ *
+ * @param parts the pieces under test
+ * @example
+ * ```ts
+ * import { adamStep, checkTrainingLoop, documentLoss, learningRateAt } from "./07_training.ts";
+ * checkTrainingLoop({ documentLoss, adamStep, learningRateAt });
+ * ```
+ */
+export function checkTrainingLoop(parts: TrainingParts): void {
+  const [mine, theirs] = [setup(bundledNames, 42), setup(bundledNames, 42)];
+  const options = { steps: 1000, stopStep: 20 };
+  const got = train(mine.model, mine.tokenizer, mine.docs, { ...options, parts }).losses;
+  const expected = train(theirs.model, theirs.tokenizer, theirs.docs, options).losses;
+  assertAllClose(got, expected, 1e-9, "the losses of the first 20 training steps");
+  const weights = (model: Model) => model.params.map((p) => p.data);
+  assertAllClose(weights(mine.model), weights(theirs.model), 1e-9, "the weights after 20 steps");
 }
 
 /**
@@ -448,7 +674,7 @@ export function demo(print: (line: string) => void = console.log): void {
   assert.ok(losses.every(Number.isFinite), "every loss is finite");
   assert.ok(Math.abs(before - uniform) < 0.2, "the untrained model is close to uniform");
   assert.ok(after < before - 0.6, `held-out loss must fall by over 0.6: ${before} -> ${after}`);
-  // The checks any implementation must pass (lib/checks/07_training.ts), on this file's code;
+  // The checks any implementation must pass (above), on this file's code;
   // `deno task exercise 07` runs the same on yours.
   checkDocumentLoss(documentLoss);
   checkAdam(adamStep);

@@ -12,8 +12,9 @@
  * which names it finds hardest and easiest, how it scores real names against random strings,
  * and which names of your own list it finds most and least likely.
  *
- * Two architecture variants that the original tutorial suggests trying are defined here,
- * LayerNorm and GeLU, and passed to `train` as a `Variant` (step 06): no earlier step changes.
+ * The two architecture variants that the original tutorial suggests trying, LayerNorm and GeLU,
+ * are defined in step 03 beside RMSNorm and ReLU; a model's config names the ones it uses
+ * (`norm`, `activation`, step 04), so an experiment changes them like any other field.
  *
  * Run it: `deno run steps/10_experiments.ts` (quick mode, a few seconds). Flags: `--full` for
  * the whole sweep (longer runs, three seeds, a few minutes), `--data PATH` to add your own
@@ -26,94 +27,33 @@
 import assert from "node:assert/strict";
 import { numericalDerivative, Value } from "./01_autograd.ts";
 import { bundledNames, loadDocuments, type Tokenizer } from "./02_tokenizer.ts";
-import type { Vector } from "./03_components.ts";
-import { defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
-import type { Variant } from "./06_gpt.ts";
+import { gelu, layerNorm } from "./03_components.ts";
+import { defaultConfig, type Model } from "./04_parameters.ts";
 import { defaultAdam, setup, train, TrainingDivergedError } from "./07_training.ts";
 import { averageLoss, splitDocuments } from "./09_visualization.ts";
 import { Random } from "../lib/random.ts";
-import { temperatureSweep } from "../lib/analysis/temperature_and_scores.ts";
+import type {
+  Dataset,
+  ExperimentConfig,
+  ExperimentResult,
+  RunOptions,
+} from "./10_experiments/experiment.ts";
+import { temperatureSweep } from "./10_experiments/temperature_and_scores.ts";
 import {
   comparableLoss,
   type ExperimentOptions,
   runSweep,
   type Setting,
   sweepSettings,
-} from "../lib/experiments/sweep.ts";
-import * as report from "../lib/report/experiments.ts";
-import { experimentsMain } from "../lib/chapter_cli.ts";
+} from "./10_experiments/sweep.ts";
+import * as report from "./10_experiments/report.ts";
+import { experimentsMain } from "./10_experiments/command_line.ts";
 
 // -----------------------------------------------------------------------------------------
-// Two variants of the architecture: LayerNorm and GeLU.
+// An experiment: one change, the same seed, scored on held-out names. Its types (`Dataset`,
+// `ExperimentConfig`, `RunOptions`, `ExperimentResult`) are in `10_experiments/experiment.ts`,
+// where the sweep and the report read them too.
 // -----------------------------------------------------------------------------------------
-
-// RMSNorm (step 03) only rescales. LayerNorm, the original transformer's normalisation, also
-// subtracts the mean first, so its output has mean 0 as well as variance 1. Like our rmsnorm
-// it has no learnable gain here, so the two differ only in the centring.
-
-/**
- * Layer normalisation without a learnable gain: `(x - mean) / sqrt(variance + 1e-5)`.
- *
- * @param x input vector, `[n]`
- * @returns the normalised vector: mean 0, variance close to 1
- * @example
- * ```ts
- * import { Value } from "./01_autograd.ts";
- * import { layerNorm } from "./10_experiments.ts";
- * const y = layerNorm([new Value(1), new Value(3)]);
- * console.log(y.map((v) => v.data.toFixed(3))); // [ "-1.000", "1.000" ]
- * ```
- */
-export function layerNorm(x: Vector): Vector {
-  const mean = Value.sum(x).mul(1 / x.length);
-  const centred = x.map((xi) => xi.sub(mean));
-  const variance = Value.dot(centred, centred).mul(1 / x.length);
-  const scale = variance.add(1e-5).pow(-0.5);
-  return centred.map((ci) => ci.mul(scale));
-}
-
-// ReLU (the default) is zero for every negative input, so a unit that goes negative for all
-// inputs gets no gradient and stops learning. GeLU, GPT-2's activation, is a smooth curve that
-// lets a little negative signal and gradient through. We build its tanh form out of the
-// operations `Value` already has, using tanh(z) = 1 - 2 / (exp(2z) + 1).
-
-/**
- * The GeLU activation, in GPT-2's tanh approximation:
- * `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
- *
- * @param x the input
- * @returns GeLU(x), close to `x` for large positive x and to 0 for large negative x
- * @example
- * ```ts
- * import { Value } from "./01_autograd.ts";
- * import { gelu } from "./10_experiments.ts";
- * console.log(gelu(new Value(1)).data.toFixed(4)); // 0.8412
- * ```
- */
-export function gelu(x: Value): Value {
-  const z = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-  // Beyond z = 20, tanh(z) is 1 to double precision and GeLU(x) = x; stopping here also keeps
-  // exp(2z) from overflowing to Infinity, whose derivative would turn gradients into NaN.
-  if (z.data > 20) return x;
-  const tanh = z.mul(2).exp().add(1).pow(-1).mul(-2).add(1);
-  return x.mul(tanh.add(1)).mul(0.5);
-}
-
-// -----------------------------------------------------------------------------------------
-// An experiment: one change, the same seed, scored on held-out names.
-// -----------------------------------------------------------------------------------------
-
-/** A dataset prepared for experiments: shuffled once with seed 42 and split 90/10. */
-export interface Dataset {
-  /** What to call it in tables. */
-  name: string;
-  /** The raw text, one document per line (each run reshuffles it with its own seed). */
-  text: string;
-  /** The documents training may use. */
-  training: string[];
-  /** The held-out documents: never trained on, by any run of any seed. */
-  validation: string[];
-}
 
 // What changes when the data is a book. The sweep's dataset group changes which names the
 // model reads; `deno task train --dataset moby-dick` changes what the data is: one text of
@@ -150,51 +90,6 @@ export function prepareDataset(name: string, text: string, fraction = 0.1): Data
   const docs = loadDocuments(text);
   new Random(42).shuffle(docs);
   return { name, text, ...splitDocuments(docs, fraction) };
-}
-
-/** What an experiment changes, relative to the reference run. */
-export interface ExperimentConfig {
-  /** Adam's initial learning rate; default 0.01. */
-  learningRate?: number;
-  /** Model shape changes; the rest stays microgpt's (1 layer, 16 wide, 4 heads, block 16). */
-  shape?: Partial<Omit<GPTConfig, "vocabSize">>;
-  /** Normalisation and activation; default RMSNorm and ReLU. */
-  variant?: Variant;
-}
-
-/** How long and how carefully to run an experiment. */
-export interface RunOptions {
-  /** Training steps of each run. */
-  steps: number;
-  /** One run per seed; the validation loss is averaged over them. */
-  seeds: readonly number[];
-  /** How many held-out documents to score (the first ones of `validation`). */
-  validationCount: number;
-  /** Called during training, for progress. */
-  onStep?: (seedIndex: number, step: number, loss: number) => void;
-}
-
-/** What an experiment measured. */
-export interface ExperimentResult {
-  /** Mean validation loss over the seeds that did not diverge (NaN if all did). */
-  validationLoss: number;
-  /** One validation loss per seed: NaN or Infinity for a run that diverged. */
-  validationLosses: number[];
-  /** How many seeds diverged: their weights or their loss on some held-out name blew up. */
-  diverged: number;
-  /** Sample standard deviation over the seeds that did not diverge (0 for fewer than two). */
-  spread: number;
-  /** Mean training loss of the last 10% of steps, first seed. */
-  trainingLoss: number;
-  /** Training loss of every step, first seed. */
-  losses: number[];
-  /** Parameter count of the model. */
-  parameters: number;
-  /** Wall-clock seconds for all seeds, training and scoring. */
-  seconds: number;
-  /** The trained model of the first seed and its vocabulary, for further analysis. */
-  model: Model;
-  tokenizer: Tokenizer;
 }
 
 /**
@@ -234,10 +129,9 @@ export function runExperiment(
       ({ losses } = train(run.model, run.tokenizer, training, {
         steps,
         adam,
-        variant: config.variant,
         onStep: onStep ? ({ step, loss }) => onStep(seedIndex, step, loss) : undefined,
       }));
-      validationLosses.push(averageLoss(run.model, run.tokenizer, scored, config.variant));
+      validationLosses.push(averageLoss(run.model, run.tokenizer, scored));
     } catch (error) {
       // `train` stops at the first loss that is not finite: this seed diverged.
       if (!(error instanceof TrainingDivergedError)) throw error;
@@ -274,8 +168,8 @@ export function runExperiment(
 
 // The questions, in order: what do the two variants compute; what does each change of the
 // sweep do to the held-out loss; what does temperature trade; and what does the trained model
-// think of given names. The settings table and its scheduling are in `lib/experiments/sweep.ts`,
-// the tables and pictures in `lib/report/experiments.ts`; the checks of what the experiments
+// think of given names. The settings table and its scheduling are in `steps/10_experiments/sweep.ts`,
+// the tables and pictures in `steps/10_experiments/report.ts`; the checks of what the experiments
 // must show are here.
 
 /**
@@ -313,8 +207,7 @@ export function demo(
     loadDocuments(bundledNames).map((name) => [...name].reverse().join("")).join("\n"),
   );
   const custom = options.data ? prepareDataset(options.data.name, options.data.text) : undefined;
-  const variants = { norm: { norm: layerNorm }, activation: { activation: gelu } };
-  const settings = sweepSettings(full, names, reversed, variants, custom);
+  const settings = sweepSettings(full, names, reversed, custom);
   const results = runSweep(settings, { steps, seeds, validationCount }, runExperiment, progress);
   const reference = results.get(settings.find((s) => s.baseline)!)!;
 

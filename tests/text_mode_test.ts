@@ -1,5 +1,5 @@
 /**
- * Text mode (lib/text_corpus.ts, lib/text_mode.ts): the split, the windows, the held-out loss,
+ * Text mode (lib/text_corpus.ts, app/text_mode.ts): the split, the windows, the held-out loss,
  * the bigram baseline, determinism and sampling. Needs no permissions.
  */
 
@@ -26,14 +26,14 @@ import {
   setupText,
   textEngine,
   trainOnText,
-} from "../lib/text_mode.ts";
+} from "../app/text_mode.ts";
 import { Random } from "../lib/random.ts";
 import {
   checkpointFromJson,
   checkpointToJson,
   fromSafetensors,
   toSafetensors,
-} from "../lib/checkpoint.ts";
+} from "../app/checkpoint.ts";
 import { createAdamState, defaultAdam } from "../steps/07_training.ts";
 import { softmax } from "../steps/03_components.ts";
 import { createKVCache } from "../steps/05_attention.ts";

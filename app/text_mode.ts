@@ -46,14 +46,14 @@ import {
   toScalarModel,
   toTensorModel,
 } from "../steps/12_tensor_gpt.ts";
-import { Random } from "./random.ts";
+import { Random } from "../lib/random.ts";
 import {
   heldOutWindowStarts,
   prepareText,
   type TextCorpus,
   trainingWindowStarts,
   windowAt,
-} from "./text_corpus.ts";
+} from "../lib/text_corpus.ts";
 
 /** Everything a text run needs, prepared in a fixed order from its seed. */
 export interface TextSetup {
