@@ -9,13 +9,8 @@
  * @module
  */
 
-import {
-  isSafetensorsPath,
-  loadCheckpoint,
-  saveCheckpoint,
-  saveSafetensors,
-} from "./checkpoint_io.ts";
-import type { Checkpoint, SafetensorsDtype } from "../app/checkpoint.ts";
+import { isSafetensorsPath, loadCheckpoint, saveRun } from "./checkpoint_io.ts";
+import type { Checkpoint } from "../app/checkpoint.ts";
 import type { NamedPath } from "../lib/cli/files.ts";
 import { getHeapStatistics } from "node:v8";
 import { bundledNames } from "../steps/02_tokenizer.ts";
@@ -70,6 +65,7 @@ import { type Preset, presets, textPreset } from "./presets.ts";
 import { divergedMessage, lossTable } from "./train_report.ts";
 export { divergedMessage, lossBar, lossTable } from "./train_report.ts";
 import { trainTextRun } from "./train_text.ts";
+import type { TrainCommandOptions } from "./train_options.ts";
 
 /**
  * The help lines of the model's config, one per flag of step 04's `configFields`, for example
@@ -126,47 +122,7 @@ out/ (mkdir -p out; --out out/model.json): git ignores that folder.
 Progress goes to stderr (a live line on a terminal, a line every 10% when piped);
 results go to stdout.`;
 
-/** The parsed, validated options of a training run. */
-export interface TrainCommandOptions {
-  steps: number;
-  learningRate: number;
-  seed: number;
-  dataPath?: string;
-  temperature: number;
-  samples: number;
-  /** The model's config but its vocabulary: shape, norm and activation. */
-  shape: Omit<ModelConfig, "vocabSize">;
-  /** Where to save the model (`--out`). */
-  outPath?: string;
-  /** What to save: a full checkpoint or the weights as safetensors. */
-  format: "json" | "safetensors";
-  /** Number type of a safetensors export. */
-  dtype: SafetensorsDtype;
-  /** Save every this many steps too (`--save-every`). */
-  saveEvery?: number;
-  /** Stop after this step of the schedule (`--stop-at`). */
-  stopAt?: number;
-  /** The checkpoint to continue (`--resume`). */
-  resumePath?: string;
-  /** The largest input file read (`--max-bytes`). */
-  maxBytes: number;
-  /** Which engine trains (`--engine`): tensor (the default) or scalar. */
-  engine: Engine;
-  /** The flags the user typed, to tell a value given from a default when resuming. */
-  given: ReadonlySet<string>;
-  /** The bundled dataset (`--dataset`), when no `--data` file is given. */
-  dataset: string;
-  /** Whether the run trains on one continuous text (`--dataset moby-dick`, `--text`). */
-  text: boolean;
-  /** Text runs: windows per step (`--batch`). */
-  batchSize: number;
-  /** Text runs: measure the held-out loss every this many steps (`--eval-every`). */
-  evalEvery: number;
-  /** Text runs: on this many held-out windows (`--eval-windows`). */
-  evalWindows: number;
-  /** Text runs: characters of the final sample (`--length`). */
-  length: number;
-}
+export type { TrainCommandOptions } from "./train_options.ts";
 
 /**
  * Parses and checks `deno task train` flags. Throws `CliError` with a one-line message.
@@ -564,11 +520,7 @@ export function main(args: string[], io: Io): void {
       documentCount: docs.length,
       corpus: { kind: "documents" },
     };
-    if (options.format === "json") saveCheckpoint(outPath!, checkpoint);
-    else {
-      const metadata = { seed: String(seed), step: String(step), steps: String(steps) };
-      saveSafetensors(outPath!, checkpoint, { dtype: options.dtype, metadata });
-    }
+    saveRun(outPath!, options.format, options.dtype, checkpoint);
     lastSaved = step;
   };
 

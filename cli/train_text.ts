@@ -11,8 +11,9 @@
  * @module
  */
 
-import type { Checkpoint, SafetensorsDtype, TextCorpusRecord } from "../app/checkpoint.ts";
-import { saveCheckpoint, saveSafetensors } from "./checkpoint_io.ts";
+import type { Checkpoint, TextCorpusRecord } from "../app/checkpoint.ts";
+import type { TrainCommandOptions } from "./train_options.ts";
+import { saveRun } from "./checkpoint_io.ts";
 import { mobyDick } from "../lib/moby_dick.ts";
 import {
   bigramLoss,
@@ -38,30 +39,6 @@ import {
 import { describePreset, presets, textPreset } from "./presets.ts";
 import { divergedMessage, lossTable } from "./train_report.ts";
 
-/** The flags a text run reads: a part of `TrainCommandOptions` in `cli/train.ts`. */
-export interface TextRunOptions {
-  steps: number;
-  learningRate: number;
-  seed: number;
-  dataPath?: string;
-  dataset: string;
-  temperature: number;
-  shape: Omit<ModelConfig, "vocabSize">;
-  outPath?: string;
-  format: "json" | "safetensors";
-  dtype: SafetensorsDtype;
-  saveEvery?: number;
-  stopAt?: number;
-  resumePath?: string;
-  maxBytes: number;
-  given: ReadonlySet<string>;
-  batchSize: number;
-  evalEvery: number;
-  evalWindows: number;
-  length: number;
-  engine: "scalar" | "tensor";
-}
-
 /** Where the bundled book is, for messages. */
 const bookSource = "Moby-Dick (data/moby_dick.txt, bundled)";
 
@@ -71,7 +48,7 @@ const bookSource = "Moby-Dick (data/moby_dick.txt, bundled)";
  */
 function readText(
   dataset: TextCorpusRecord["dataset"],
-  options: TextRunOptions,
+  options: TrainCommandOptions,
 ): { text: string; source: string } {
   if (dataset === "moby-dick") return { text: mobyDick, source: bookSource };
   if (options.dataPath === undefined) {
@@ -91,7 +68,7 @@ function checkResumedText(
   checkpoint: Checkpoint,
   record: TextCorpusRecord,
   corpus: TextCorpus,
-  options: TextRunOptions,
+  options: TrainCommandOptions,
   source: string,
 ): void {
   const path = options.resumePath!;
@@ -133,7 +110,7 @@ function checkResumedText(
  * @param started when the command started, for the time line
  */
 export function trainTextRun(
-  options: TextRunOptions,
+  options: TrainCommandOptions,
   resumed: Checkpoint | undefined,
   io: Io,
   started: number,
@@ -245,11 +222,7 @@ export function trainTextRun(
       documentCount: 1,
       corpus: record,
     };
-    if (options.format === "json") saveCheckpoint(options.outPath!, checkpoint);
-    else {
-      const metadata = { seed: String(seed), step: String(step), steps: String(steps) };
-      saveSafetensors(options.outPath!, checkpoint, { dtype: options.dtype, metadata });
-    }
+    saveRun(options.outPath!, options.format, options.dtype, checkpoint);
     lastSaved = step;
   };
 

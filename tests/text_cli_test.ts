@@ -170,38 +170,22 @@ Deno.test({
         ["--resume", `${dir}/split.json`, "--out", `${dir}/x.json`],
         /trained on a text file of its own; resume with --data PATH --text/,
       );
-      rejects(trainMain, [
+      // Resumed with the text's flags and a fresh --out, and one change each.
+      const resumeWith = (text: string, ...extra: string[]) => [
         "--resume",
         `${dir}/split.json`,
         "--data",
-        data,
+        text,
         "--text",
-        "--batch",
-        "3",
         "--out",
         `${dir}/x.json`,
-      ], /--batch 3 conflicts with .*batch 2/);
+        ...extra,
+      ];
+      rejects(trainMain, resumeWith(data, "--batch", "3"), /--batch 3 conflicts with .*batch 2/);
+      rejects(trainMain, resumeWith(data, "--engine", "scalar"), /--engine scalar conflicts/);
       Deno.writeTextFileSync(`${dir}/other.txt`, story.repeat(14));
-      rejects(trainMain, [
-        "--resume",
-        `${dir}/split.json`,
-        "--data",
-        `${dir}/other.txt`,
-        "--text",
-        "--out",
-        `${dir}/x.json`,
-      ], /resume with the text it was trained on/);
-      rejects(trainMain, [
-        "--resume",
-        `${dir}/split.json`,
-        "--data",
-        data,
-        "--text",
-        "--samples",
-        "3",
-        "--out",
-        `${dir}/x.json`,
-      ], /--samples is for runs on names/);
+      rejects(trainMain, resumeWith(`${dir}/other.txt`), /resume with the text it was trained on/);
+      rejects(trainMain, resumeWith(data, "--samples", "3"), /--samples is for runs on names/);
 
       // sample continues the checkpoint's generator: the text train printed, streamed.
       const from = straight.lines.findIndex((l) => l.startsWith("\nsample")) + 1;
