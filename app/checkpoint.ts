@@ -109,6 +109,7 @@ export type CorpusRecord = { kind: "documents" } | TextCorpusRecord;
 
 /** The record of a text run: its text, its split and how it was trained. */
 export interface TextCorpusRecord {
+  /** Always `"text"`: one continuous text, cut into windows. */
   kind: "text";
   /** `"moby-dick"` for the bundled book, `"file"` for a `--data PATH --text` file. */
   dataset: "moby-dick" | "file";
