@@ -185,6 +185,12 @@ Deno.test("control characters and lone surrogates in data are refused with line 
     assert.equal(documentTextProblem(fine), undefined, JSON.stringify(fine));
     setup(fine, 1);
   }
+  // A book (one continuous text, the Moby-Dick runs and the page's preset) is read the same way.
+  const { prepareText } = await import("../lib/text_corpus.ts");
+  assert.throws(
+    () => prepareText("call me\nish\x1b[2Kmael. ".repeat(20), 8),
+    /^TextCorpusError: line 2, column 4: an escape character \(U\+001B\)/,
+  );
   // The vocabulary itself (a checkpoint's, or one built in code) refuses them too.
   assert.throws(() => createTokenizer(["ab\0"]), /vocabulary entry.*U\+0000, a NUL character/);
   assert.throws(() => tokenizerFromChars(["a", "\x1b"]), /U\+001B, an escape character/);
