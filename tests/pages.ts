@@ -5,6 +5,7 @@
 
 import readme from "../README.md" with { type: "text" };
 import index from "../docs/README.md" with { type: "text" };
+import book from "../docs/book.md" with { type: "text" };
 import checkpoints from "../docs/checkpoints.md" with { type: "text" };
 import cli from "../docs/cli.md" with { type: "text" };
 import experiments from "../docs/experiments.md" with { type: "text" };
@@ -20,6 +21,7 @@ import troubleshooting from "../docs/troubleshooting.md" with { type: "text" };
 export const pages = {
   "README.md": readme,
   "docs/README.md": index,
+  "docs/book.md": book,
   "docs/checkpoints.md": checkpoints,
   "docs/cli.md": cli,
   "docs/experiments.md": experiments,
