@@ -113,7 +113,7 @@ Deno.test({
       rejects(
         trainMain,
         ["--data", `${dir}/many.txt`, "--text"],
-        /many\.txt: the text has 1500 distinct characters, more than the 1000/,
+        /many\.txt: the text has 1,500 distinct characters, more than the 1,000/,
       );
     }),
 });
