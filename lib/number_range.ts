@@ -31,12 +31,15 @@ export interface NumberSpec {
  * const steps = { min: 1, max: 100_000, integer: true };
  * console.log(numberProblem("--steps", "300", steps)); // undefined
  * console.log(numberProblem("--steps", "0", steps)); // --steps must be from 1 to 100000, got 0
+ * console.log(numberProblem("--steps", "0x10", steps)); // --steps must be a whole number, got "0x10"
  * ```
  */
 export function numberProblem(name: string, text: string, spec: NumberSpec): string | undefined {
   const value = Number(text);
   const kind = spec.integer ? "a whole number" : "a number";
-  if (text.trim() === "" || !Number.isFinite(value) || (spec.integer && !Number.isInteger(value))) {
+  // Decimal notation only: `Number` also reads "0x10" as 16, "" as 0 and "1e309" as Infinity.
+  const decimal = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text);
+  if (!decimal || !Number.isFinite(value) || (spec.integer && !Number.isInteger(value))) {
     return `${name} must be ${kind}, got "${text}"`;
   }
   const above = spec.minInclusive === false ? `above ${spec.min}` : `from ${spec.min}`;
