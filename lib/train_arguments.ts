@@ -8,19 +8,18 @@
  * @module
  */
 
-import type { Model } from "../steps/04_parameters.ts";
 import type { AdamOptions, AdamState, TrainOptions } from "../steps/07_training.ts";
 
 /**
  * What `train` checks before the first step, so that a bad argument is one clear error and not
  * a run of NaN: a schedule that fits together, an Adam state with one `m` and `v` per
- * parameter, and Adam settings that keep its arithmetic finite (with beta1 = 1 the bias
+ * parameter (of either engine's model), and Adam settings that keep its arithmetic finite (with beta1 = 1 the bias
  * correction `1 - beta1^t` is 0, and Adam divides by it).
  */
 export function checkTrainArguments(
-  model: Model,
+  model: { readonly params: ArrayLike<unknown> },
   docs: readonly string[],
-  options: TrainOptions & {
+  options: Pick<TrainOptions, "steps"> & {
     startStep: number;
     stopStep: number;
     adam: AdamOptions;

@@ -1,10 +1,10 @@
 /**
- * The original Python tutorial's reference figures, recomputed here: the table in the README's
- * "Reference figures" section. Run it on the tutorial's own names file:
+ * The original Python tutorial's reference figures, recomputed here: the table in the
+ * "Reference figures" section of docs/parity.md. Run it on the tutorial's own names file:
  *
  * `deno run --allow-read scripts/reference_figures.ts --data ../shared/reference/names.txt`
  *
- * It prints the table as Markdown. `tests/readme_figures_test.ts` checks that the README holds
+ * It prints the table as Markdown. `tests/readme_figures_test.ts` checks that docs/parity.md holds
  * the same rows (and skips, saying so, when the names file is not there).
  *
  * @module
@@ -116,7 +116,7 @@ export function referenceFigures(names: string): ReferenceFigure[] {
 }
 
 /**
- * The rows as a Markdown table, as the README shows them.
+ * The rows as a Markdown table, as docs/parity.md shows them.
  *
  * @param rows the figures
  * @returns the table, one line per row

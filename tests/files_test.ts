@@ -4,7 +4,7 @@
 // a crashed save left; permission problems say their real cause, and never prompt.
 
 import assert from "node:assert/strict";
-import readme from "../README.md" with { type: "text" };
+import { pages } from "./pages.ts";
 import { main as benchMain } from "../cli/bench.ts";
 import { loadCheckpoint, saveCheckpoint } from "../cli/checkpoint_io.ts";
 import { main as evalMain } from "../cli/eval.ts";
@@ -374,14 +374,14 @@ Deno.test({
         [
           [],
           "train",
-          ["--out", "model.json", ...longRun],
-          /Deno's write permission is not granted; run with --allow-write/,
+          ["--out", "out/model.json", ...longRun],
+          /Deno's write permission is not granted; run with --allow-write \(or --allow-write=out\)/,
         ],
         [
-          ["--allow-write=model.json"],
+          ["--allow-read", "--allow-write=out/model.json"],
           "train",
-          ["--out", "model.json", ...longRun],
-          /--allow-write covers the file but not the temporary file saved beside it first \(\.model\.json\.tmp-X+\); allow its folder: --allow-write=\./,
+          ["--out", "out/model.json", ...longRun],
+          /--allow-write covers the file but not the temporary file saved beside it first \(out\/\.model\.json\.tmp-X+\); allow its folder: --allow-write=out/,
         ],
         [
           ["--allow-write=."],
@@ -420,7 +420,10 @@ Deno.test({
       }
       assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing written");
       for (const text of texts.slice(0, 2)) {
-        assert.ok(readme.includes(text), `README.md quotes the message as printed: ${text}`);
+        assert.ok(
+          pages["docs/checkpoints.md"].includes(text),
+          `docs/checkpoints.md quotes the message as printed: ${text}`,
+        );
       }
     } finally {
       await Deno.remove(dir, { recursive: true });

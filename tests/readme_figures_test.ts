@@ -1,11 +1,11 @@
-// Every figure the README quotes is recomputed here from the code that produces it, and the
-// README must contain it as written: a figure that drifts (the code changed, or the prose was
-// edited by hand) fails this test instead of misleading a reader. Each test names the command
-// that prints the same figures. Timings are not checked (no timed tests): the README quotes
-// them with the machine and the command that measured them.
+// Every figure the README and its pages under docs/ quote is recomputed here from the code that
+// produces it, and the page must contain it as written: a figure that drifts (the code changed,
+// or the prose was edited by hand) fails this test instead of misleading a reader. Each check
+// names the page and the command that prints the same figures. Timings are not checked (no
+// timed tests): the pages quote them with the machine and the command that measured them.
 
 import assert from "node:assert/strict";
-import readme from "../README.md" with { type: "text" };
+import { type Page, pages } from "./pages.ts";
 import { bundledNames, loadDocuments, withBos } from "../steps/02_tokenizer.ts";
 import { defaultConfig, parameterCount } from "../steps/04_parameters.ts";
 import { architectureDiagram, type Variant } from "../steps/06_gpt.ts";
@@ -35,22 +35,22 @@ import {
 import { graphCounts } from "../lib/draw/computation_graph.ts";
 
 /**
- * Collects what the README should say; `check()` then fails once, listing every fragment that
- * is missing, so one run shows all the stale figures.
+ * Collects what `page` should say; `check()` then fails once, listing every fragment that is
+ * missing, so one run shows all the stale figures.
  */
-function readmeQuotes(source: string) {
+function pageQuotes(page: Page, source: string) {
   const squash = (s: string) => s.replace(/\s+/g, " ");
   const missing: string[] = [];
   return {
-    /** The README must say `fragment` word for word; whitespace may differ. */
+    /** The page must say `fragment` word for word; whitespace may differ. */
     quoted(fragment: string): void {
-      if (!squash(readme).includes(squash(fragment))) missing.push(fragment);
+      if (!squash(pages[page]).includes(squash(fragment))) missing.push(fragment);
     },
     check(): void {
       assert.deepEqual(
         missing,
         [],
-        `README.md should say each of these (computed as \`${source}\` does); update the README`,
+        `${page} should say each of these (computed as \`${source}\` does); update the page`,
       );
     },
   };
@@ -60,13 +60,13 @@ const percent = (x: number) => `${(x * 100).toFixed(0)}%`;
 const meanOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 Deno.test("README: the architecture diagram is what step 06 draws", () => {
-  const { quoted, check } = readmeQuotes("deno run steps/06_gpt.ts");
+  const { quoted, check } = pageQuotes("README.md", "deno run steps/06_gpt.ts");
   quoted(architectureDiagram({ vocabSize: 27, ...defaultConfig }).join("\n"));
   check();
 });
 
 Deno.test("README: the figures of train, sample and eval are what those commands print", () => {
-  const { quoted, check } = readmeQuotes("deno task train");
+  const { quoted, check } = pageQuotes("README.md", "deno task train");
   const { docs, tokenizer, model, rng } = setup(bundledNames, 42);
   const { losses } = train(model, tokenizer, docs, { steps: 1000 });
   const table = lossTable(losses, 0, Math.log(tokenizer.vocabSize));
@@ -75,8 +75,11 @@ Deno.test("README: the figures of train, sample and eval are what those commands
   quoted(`    1  ${samples[0]}\n    2  ${samples[1]}\n`);
   check();
 
-  // The same model as `deno task train --out model.json` saves, read back by sample and eval.
-  const readBack = readmeQuotes("deno task sample / deno task eval --model model.json");
+  // The same model as `deno task train --out out/model.json` saves, read back by sample and eval.
+  const readBack = pageQuotes(
+    "docs/cli.md",
+    "deno task sample / deno task eval --model out/model.json",
+  );
   const draws: { context: string; drawn: string; top: string }[] = [];
   let context = "ka";
   const label = (id: number) => (id === tokenizer.bos ? "end" : tokenizer.chars[id]);
@@ -114,9 +117,10 @@ Deno.test("README: the figures of train, sample and eval are what those commands
   readBack.check();
 });
 
-Deno.test("README: the figures of 'See inside the model' are what step 09 computes", () => {
+Deno.test("docs: the figures of 'See inside the model' are what step 09 computes", () => {
   const source = "deno run steps/09_visualization.ts";
-  const { quoted, check } = readmeQuotes(source);
+  const { quoted, check } = pageQuotes("docs/experiments.md", source);
+  const parity = pageQuotes("docs/parity.md", source);
   const { docs, tokenizer, model } = setup(bundledNames, 42);
   const { training, validation } = splitDocuments(docs, 0.1);
   const scored = validation.slice(0, 500);
@@ -124,7 +128,8 @@ Deno.test("README: the figures of 'See inside the model' are what step 09 comput
   const record = trainAndRecord(model, tokenizer, training, steps, 10);
   const heldOut = averageLoss(model, tokenizer, scored);
   quoted(`(numbers from \`${source}\`, ${scored.length} held-out names)`);
-  quoted(`and ${heldOut.toFixed(2)} on names it never trained on (step 09)`);
+  parity.quoted(`and ${heldOut.toFixed(2)} on names it never trained on (step 09)`);
+  parity.check();
 
   // The four claims.
   const shares = attentionShares(model, tokenizer, scored.slice(0, 200)).map((s) => s.further);
@@ -217,9 +222,9 @@ Deno.test("README: the figures of 'See inside the model' are what step 09 comput
   check();
 });
 
-Deno.test("README: the parameter counts of step 10's table follow from the shapes", () => {
+Deno.test("docs: the parameter counts of step 10's table follow from the shapes", () => {
   const source = "deno run steps/10_experiments.ts --full";
-  const { quoted, check } = readmeQuotes(source);
+  const { quoted, check } = pageQuotes("docs/experiments.md", source);
   const count = (change: Partial<typeof defaultConfig>) =>
     parameterCount({ vocabSize: 27, ...defaultConfig, ...change }).toLocaleString("en-US");
   quoted(`4                 ${count({ nEmbd: 4 })}`);
@@ -232,8 +237,9 @@ Deno.test("README: the parameter counts of step 10's table follow from the shape
   check();
 });
 
-Deno.test("README: the reference figures table is what scripts/reference_figures.ts prints", async () => {
-  const { quoted, check } = readmeQuotes(
+Deno.test("docs: the reference figures table is what scripts/reference_figures.ts prints", async () => {
+  const { quoted, check } = pageQuotes(
+    "docs/parity.md",
     "deno run --allow-read scripts/reference_figures.ts --data ../shared/reference/names.txt",
   );
   let names: string;

@@ -13,7 +13,7 @@ import { contentSecurityPolicy, serveSite } from "../web/serve.ts";
 import shim from "../web/shims/assert.ts";
 import { findChromium, missingPermissions, openPlayground } from "../web/chromium.ts";
 import { capture } from "./cli_helpers.ts";
-import readme from "../README.md" with { type: "text" };
+import { section } from "./pages.ts";
 
 Deno.test("web shim: the assert functions the chapters use pass and fail as node:assert/strict", () => {
   const cases: [string, () => void][] = [
@@ -111,10 +111,11 @@ Deno.test("web server: only the site's files, each with a policy that keeps requ
 });
 
 Deno.test("README: the playground's example run is what deno task train prints", () => {
-  const section = readme.slice(readme.indexOf("## Playground"));
+  const playground = section("README.md", "Playground: the tutorial in a browser")
+    .replace(/\s+/g, " ");
   const cli = cliRun(["--seed", "7", "--steps", "300"]);
-  assert.match(section, new RegExp(`the last step's loss is ${cli.lastStep} and`));
-  assert.match(section, new RegExp(`start \`${cli.samples.slice(0, 3).join(", ")}\``));
+  assert.match(playground, new RegExp(`the last step's loss is ${cli.lastStep} and`));
+  assert.match(playground, new RegExp(`start \`${cli.samples.slice(0, 3).join(", ")}\``));
 });
 
 Deno.test({
