@@ -26,7 +26,7 @@ import {
   type ViewSettings,
 } from "./settings.ts";
 import { codeOf } from "./sources.ts";
-import { startTour } from "./tour.ts";
+import { installTour } from "./tour.ts";
 import type { Draw, Field, Reply, Request } from "./worker.ts";
 import type { StepView } from "./microscope.ts";
 
@@ -377,10 +377,10 @@ function askMicroscope(): void {
   if (settings === undefined || text === undefined) return;
   send({ kind: "microscope", name: stepName.value.trim(), settings, text });
 }
+stepName.addEventListener("input", updateShareLink);
 stepName.addEventListener("change", () => {
   stage = 0;
   askMicroscope();
-  updateShareLink();
 });
 $("step-forward").addEventListener("click", () => {
   if (stepView === undefined) return askMicroscope();
@@ -789,6 +789,7 @@ if (fromAddress !== undefined && params.get("autostart") !== "1") askMicroscope(
 
 // A first visit without settings in the address gets the tour; the link in the header
 // restarts it.
+const startTour = installTour();
 $("tour-start").addEventListener("click", (event) => {
   event.preventDefault();
   startTour();

@@ -67,11 +67,27 @@ export const stops: readonly Stop[] = [
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 let at = 0;
 
-/** Starts the tour at its first stop. */
-export function startTour(): void {
-  at = 0;
-  $("tour").hidden = false;
-  show();
+/**
+ * Wires the tour's buttons (once, from the page) and returns the function that starts it.
+ *
+ * @returns `start`, which opens the tour at its first stop
+ */
+export function installTour(): () => void {
+  $("tour-next").addEventListener("click", () => {
+    if (at === stops.length - 1) return end();
+    at++;
+    show();
+  });
+  $("tour-back").addEventListener("click", () => {
+    at = Math.max(0, at - 1);
+    show();
+  });
+  $("tour-skip").addEventListener("click", end);
+  return () => {
+    at = 0;
+    $("tour").hidden = false;
+    show();
+  };
 }
 
 function show(): void {
@@ -87,19 +103,9 @@ function show(): void {
   $("tour-next").textContent = at === stops.length - 1 ? "Done" : "Next";
 }
 
+/** Closes the tour and remembers that it was seen. */
 function end(): void {
   $("tour").hidden = true;
   for (const panel of document.querySelectorAll(".touring")) panel.classList.remove("touring");
   localStorage.setItem("microgpt-toured", "1");
 }
-
-$("tour-next").addEventListener("click", () => {
-  if (at === stops.length - 1) return end();
-  at++;
-  show();
-});
-$("tour-back").addEventListener("click", () => {
-  at = Math.max(0, at - 1);
-  show();
-});
-$("tour-skip").addEventListener("click", end);

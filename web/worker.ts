@@ -462,7 +462,11 @@ function drawName(r: Run, temperature: number, topK: number): Reply {
     temperature,
     topK,
     onDraw: (probabilities, drawn) => {
-      const candidates = probabilities.map((probability, id) => ({ label: label(id), probability }))
+      // Top-k zeroes the rest without rescaling (the draw divides by the sum): rescale here, so
+      // the bars are the chances the draw really had.
+      const total = probabilities.reduce((a, b) => a + b, 0);
+      const candidates = probabilities
+        .map((probability, id) => ({ label: label(id), probability: probability / total }))
         .filter((c) => c.probability > 0).sort((a, b) => b.probability - a.probability);
       draws.push({ context, candidates, drawn: label(drawn) });
       if (drawn !== r.tokenizer.bos) context += label(drawn);
