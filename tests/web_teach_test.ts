@@ -34,6 +34,7 @@ Deno.test("web settings: the share query carries every setting, and a form's emp
   const settings = { ...defaultSettings, steps: 123, learningRate: 0.003, nEmbd: 32, nHead: 2 };
   const view = {
     dataset: "names" as const,
+    engine: "scalar" as const,
     temperature: 1.2,
     topK: 3,
     drawSeed: 77,
@@ -291,12 +292,19 @@ Deno.test({
       await t.step(
         "presets set their settings; the learning rate has a log-scale slider",
         async () => {
-          await page.click("#preset-names-wider");
-          assert.equal(await value(page, "#n-embd"), "32");
-          assert.equal(await value(page, "#n-layer"), "2");
+          await setValue(page, "#engine", "scalar", "change");
+          await page.click("#preset-names-larger");
+          assert.equal(await value(page, "#n-embd"), "64");
+          assert.equal(await value(page, "#block-size"), "32");
+          assert.equal(await value(page, "#steps"), "3000");
+          assert.equal(
+            await value(page, "#engine"),
+            "tensor",
+            "the larger model trains on tensors",
+          );
           await page.click("#preset-names");
           assert.equal(await value(page, "#n-embd"), "16");
-          assert.equal(await value(page, "#n-layer"), "1");
+          assert.equal(await value(page, "#block-size"), "16");
           await setValue(page, "#lr-slider", "-3");
           assert.equal(await value(page, "#lr"), "0.001");
           await setValue(page, "#lr", "0.01");
@@ -319,6 +327,7 @@ Deno.test({
           "#prefix": "ka",
           "#attention-name": "anna",
           "#step-name": "mia",
+          "#engine": "scalar",
         };
         for (const [selector, to] of Object.entries(wanted)) {
           const select = await page.$eval(selector, (e) => e.tagName === "SELECT");

@@ -15,6 +15,7 @@ import { palette } from "../lib/draw/svg.ts";
 import {
   type DatasetId,
   describe,
+  type Engine,
   fields,
   type Preset,
   presets,
@@ -161,6 +162,9 @@ const maxTextBytes = 5_000_000;
 const megabytes = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 const customText = $<HTMLTextAreaElement>("dataset-text");
 let openedFile: { name: string; text: string } | undefined;
+const engineSelect = $<HTMLSelectElement>("engine");
+const engine = () => engineSelect.value as Engine;
+engineSelect.addEventListener("change", updateShareLink);
 let dataset: DatasetId = "names";
 
 const cards = $("preset-cards");
@@ -187,7 +191,10 @@ function choosePreset(preset: Preset, loadSettings = true): void {
   $<HTMLInputElement>(`preset-${preset.id}`).checked = true;
   dataset = preset.dataset;
   $("custom-box").hidden = dataset !== "text";
-  if (loadSettings) { for (const f of fields) setControl(f.param, String(preset.settings[f.key])); }
+  if (loadSettings) {
+    for (const f of fields) setControl(f.param, String(preset.settings[f.key]));
+    engineSelect.value = preset.engine;
+  }
   settingsChanged();
 }
 
@@ -276,7 +283,7 @@ function startTraining(settings: Settings | undefined): void {
   pauseButton.textContent = "Pause";
   $<HTMLButtonElement>("keep").disabled = true;
   status(`training: step 0 of ${settings.steps}`);
-  send({ kind: "train", settings, text });
+  send({ kind: "train", settings, engine: engine(), text });
   showComparison();
 }
 
@@ -293,7 +300,7 @@ pauseButton.addEventListener("click", () => {
     running = true;
     pauseButton.textContent = "Pause";
     status("training: continuing");
-    send({ kind: "resume", text });
+    send({ kind: "resume", engine: engine(), text });
   }
 });
 $("reset").addEventListener("click", () => {
@@ -588,7 +595,7 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       $("live-samples").textContent = reply.liveSamples.join(", ");
       $("speed").textContent = `${
         Math.round(reply.stepsPerSecond).toLocaleString("en-US")
-      } steps/s`;
+      } steps/s on the ${reply.engine} engine`;
       $("speed").dataset.stepsPerSecond = String(reply.stepsPerSecond); // unrounded, for web/bench.ts
       if (reply.heldOut) {
         $("held-out-loss").textContent = `${
@@ -736,6 +743,7 @@ $("embeddings-legend").replaceChildren(
 function currentView(): ViewSettings {
   return {
     dataset,
+    engine: engine(),
     temperature: Number(temperature.value),
     topK: Number(topK.value),
     drawSeed: Number(drawSeed.value),
@@ -765,6 +773,7 @@ const matching = presets.find((p) =>
   fields.every((f) => p.settings[f.key] === fromAddress[f.key])
 ) ?? presets.find((p) => p.dataset === view.dataset)!;
 choosePreset(matching, false);
+engineSelect.value = view.engine;
 for (const f of fields) {
   setControl(f.param, params.get(f.param) ?? String(matching.settings[f.key]));
 }

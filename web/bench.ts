@@ -3,8 +3,8 @@
  * `deno task web:bench`: training speed in Chromium against the CLI's, as a ratio.
  *
  * Both train the same run (the bundled names, seed 42, `--steps` steps, default 1000) in a
- * fresh process: the CLI as `deno task train` and the page as `?steps=N&autostart=1`, in its
- * Web Worker. Each reports steps per second over its training alone (the CLI's "time" line, the
+ * fresh process: the CLI as `deno task train` and the page as
+ * `?steps=N&engine=scalar&autostart=1`, in its Web Worker, on the same engine as the CLI. Each reports steps per second over its training alone (the CLI's "time" line, the
  * page's `#speed`). Three rounds, alternating; the median of each side is compared.
  *
  * @module
@@ -60,7 +60,7 @@ async function main(args: string[], io: Io): Promise<void> {
     for (let round = 1; round <= 3; round++) {
       cli.push(await cliStepsPerSecond(steps));
       const tab = await playground.browser.newPage();
-      await tab.goto(`${playground.base}?steps=${steps}&autostart=1`);
+      await tab.goto(`${playground.base}?steps=${steps}&engine=scalar&autostart=1`);
       await tab.waitForFunction(
         () => document.querySelector("#status")?.textContent?.includes("done"),
         { timeout: 600_000 },

@@ -14,14 +14,22 @@
 
 import { bundledNames, withBos } from "../steps/02_tokenizer.ts";
 import { createAdamState, defaultAdam, documentLoss, setup, train } from "../steps/07_training.ts";
-import { generate } from "../steps/08_generation.ts";
+import { generate, type GenerateOptions } from "../steps/08_generation.ts";
+import {
+  createWorkspace,
+  generateTensor,
+  tensorDocumentLoss,
+  type TensorModel,
+  toTensorModel,
+  trainTensor,
+} from "../steps/12_tensor_gpt.ts";
 import { type Checkpoint, checkpointFromJson, checkpointToJson } from "../lib/checkpoint.ts";
 import { exponentialSmoothing } from "../lib/analysis/statistics.ts";
 import { heatmapSvg, lineChartSvg, type LineSeries, scatterSvg } from "../lib/draw/svg.ts";
 import { Random } from "../lib/random.ts";
 import { attentionPanels, embeddingPoints, nextLetterProbabilities } from "./inspect.ts";
 import { microscopeStep, type StepView } from "./microscope.ts";
-import { fields, type Settings } from "./settings.ts";
+import { type Engine, fields, type Settings } from "./settings.ts";
 
 /** How wide the page draws each chart, in CSS pixels, so that its text stays readable. */
 export interface ChartWidths {
@@ -32,9 +40,15 @@ export interface ChartWidths {
 
 /** What the page asks of the worker. */
 export type Request =
-  | { kind: "train"; settings: Settings; /** "" for the bundled names */ text: string }
+  | {
+    kind: "train";
+    settings: Settings;
+    engine: Engine;
+    /** "" for the bundled names */
+    text: string;
+  }
   | { kind: "pause" }
-  | { kind: "resume"; /** "" for the bundled names */ text: string }
+  | { kind: "resume"; engine: Engine; /** "" for the bundled names */ text: string }
   | { kind: "reset" }
   | { kind: "samples"; temperature: number; topK: number }
   | { kind: "probabilities"; prefix: string }
@@ -77,6 +91,7 @@ export type Reply =
     embeddingSvg: string;
     liveSamples: string[];
     stepsPerSecond: number;
+    engine: Engine;
     /** The last held-out loss, when there are held-out names. */
     heldOut?: { step: number; loss: number };
   }
@@ -123,6 +138,30 @@ interface Run extends Checkpoint {
   heldOut: string[];
   /** The held-out loss at the steps it was measured. */
   heldOutLosses: { step: number; loss: number }[];
+  /**
+   * The tensor engine's copy of the weights (step 12), when it trains the run. `model` is kept
+   * equal to it after every slice, so every view and a saved checkpoint see the same numbers.
+   */
+  tensor?: TensorModel;
+}
+
+/** Trains on the engine chosen: step 12's tensors, or the chapters' `Value` graph (step 07). */
+function useEngine(r: Run, engine: Engine): void {
+  r.tensor = engine === "tensor" ? toTensorModel(r.model) : undefined;
+}
+
+/** Copies the tensor engine's weights into the `Value` model the views read. */
+function syncScalar(r: Run): void {
+  if (r.tensor === undefined) return;
+  const { params } = r.tensor;
+  r.model.params.forEach((p, i) => (p.data = params[i]));
+}
+
+/** Step 08's `generate` on the run's engine: the same draws from the same weights. */
+function sample(r: Run, rng: Random, options: GenerateOptions): string {
+  return r.tensor
+    ? generateTensor(r.tensor, r.tokenizer, rng, options)
+    : generate(r.model, r.tokenizer, rng, options);
 }
 
 const scope = globalThis as unknown as {
@@ -183,10 +222,13 @@ function nextMeasure(r: Run, step: number): number {
 
 /** The held-out names' mean loss, as chapter 07's demonstration measures it. */
 function heldOutLoss(r: Run): number {
-  const total = r.heldOut.reduce(
-    (sum, doc) => sum + documentLoss(r.model, withBos(r.tokenizer, doc)).data,
-    0,
-  );
+  const { tensor } = r;
+  const ws = tensor && createWorkspace(tensor.config);
+  const total = r.heldOut.reduce((sum, doc) => {
+    const tokens = withBos(r.tokenizer, doc);
+    return sum +
+      (tensor ? tensorDocumentLoss(tensor, ws!, tokens) : documentLoss(r.model, tokens).data);
+  }, 0);
   return total / r.heldOut.length;
 }
 
@@ -215,14 +257,18 @@ function trainSlices(current: number, chunk = 1, lastPost = 0): void {
   // A slice stops where the held-out loss is measured next, so it is measured at that step.
   const limit = r.heldOut.length > 0 ? nextMeasure(r, r.step + 1) : r.steps;
   const stopStep = Math.min(r.steps, r.step + chunk, limit);
-  const { losses } = train(r.model, r.tokenizer, r.docs!, {
+  const options = {
     steps: r.steps,
     adam: r.adam,
     startStep: r.step,
     stopStep,
     adamState: r.adamState,
-  });
+  };
+  const { losses } = r.tensor
+    ? trainTensor(r.tensor, r.tokenizer, r.docs!, options)
+    : train(r.model, r.tokenizer, r.docs!, options);
   const spent = performance.now() - started;
+  syncScalar(r);
   r.trainingMs += spent;
   r.losses.push(...losses);
   r.step = stopStep;
@@ -253,11 +299,9 @@ function postProgress(r: Run): void {
     loss: r.losses[r.losses.length - 1] ?? NaN,
     lossSvg: lossChart(r),
     embeddingSvg: embeddingChart(r),
-    liveSamples: Array.from(
-      { length: 5 },
-      () => generate(r.model, r.tokenizer, live, { temperature: 0.5 }),
-    ),
+    liveSamples: Array.from({ length: 5 }, () => sample(r, live, { temperature: 0.5 })),
     stepsPerSecond: r.losses.length / Math.max(r.trainingMs / 1000, 1e-9),
+    engine: r.tensor ? "tensor" : "scalar",
     heldOut: r.heldOutLosses.at(-1),
   });
 }
@@ -360,16 +404,13 @@ function embeddingChart(r: Run): string {
 function drawSamples(r: Run, temperature: number, topK: number): string[] {
   const rng = new Random();
   rng.setState(r.rng.getState());
-  return Array.from(
-    { length: 20 },
-    () => generate(r.model, r.tokenizer, rng, { temperature, topK }),
-  );
+  return Array.from({ length: 20 }, () => sample(r, rng, { temperature, topK }));
 }
 
 /** The page sends "" for the bundled names, which the worker has in its own bundle. */
 const datasetOf = (text: string) => (text === "" ? bundledNames : text);
 
-function startRun(settings: Settings, text: string): void {
+function startRun(settings: Settings, engine: Engine, text: string): void {
   generation++;
   const { seed, steps, learningRate, ...shape } = settings;
   let prepared;
@@ -392,6 +433,7 @@ function startRun(settings: Settings, text: string): void {
     heldOut: heldOutNames(prepared.docs, steps),
     heldOutLosses: [],
   };
+  useEngine(run, engine);
   paused = false;
   const current = generation;
   afterMessages(() => trainSlices(current));
@@ -401,7 +443,7 @@ function startRun(settings: Settings, text: string): void {
  * Continue a paused run, or a checkpoint opened part-way. A checkpoint continues on the page's
  * dataset, which must be the one it was trained on (the CLI's `--resume` checks the same).
  */
-function resume(text: string): void {
+function resume(text: string, engine: Engine): void {
   if (run === undefined || run.step === run.steps) return;
   if (run.docs === undefined) {
     const { nEmbd, nHead, nLayer, blockSize } = run.model.config;
@@ -419,6 +461,7 @@ function resume(text: string): void {
     run.docs = fresh.docs;
     run.heldOut = heldOutNames(fresh.docs, run.steps);
   }
+  if ((run.tensor !== undefined) !== (engine === "tensor")) useEngine(run, engine);
   paused = false;
   const current = generation;
   afterMessages(() => trainSlices(current));
@@ -458,7 +501,7 @@ function drawName(r: Run, temperature: number, topK: number): Reply {
   const label = (id: number) => (id === r.tokenizer.bos ? "end" : r.tokenizer.chars[id]);
   const draws: Draw[] = [];
   let context = "";
-  const name = generate(r.model, r.tokenizer, drawRng, {
+  const name = sample(r, drawRng, {
     temperature,
     topK,
     onDraw: (probabilities, drawn) => {
@@ -507,13 +550,13 @@ function microscope(name: string, settings: Settings, text: string): Reply {
 function handle(request: Request): void {
   switch (request.kind) {
     case "train":
-      return startRun(request.settings, request.text);
+      return startRun(request.settings, request.engine, request.text);
     case "pause":
       paused = true;
       if (run) post({ kind: "paused", step: run.step, steps: run.steps });
       return;
     case "resume":
-      return resume(request.text);
+      return resume(request.text, request.engine);
     case "reset":
       generation++;
       run = undefined;
