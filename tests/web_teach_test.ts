@@ -178,6 +178,23 @@ Deno.test({
         },
       );
 
+      await t.step("both engines give the CLI's loss and names", async () => {
+        const io = capture();
+        trainMain(["--seed", "7", "--steps", "300"], io);
+        const lastStep = io.lines.find((line) => line.trim().startsWith("last step"))!
+          .trim().split(/\s+/)[2];
+        const names = (p: Page) =>
+          p.$$eval("#samples li", (list) => list.map((li) => li.textContent));
+        const scalar = await open("?seed=7&steps=300&engine=scalar&autostart=1");
+        await done(scalar);
+        assert.match(await text(scalar, "#speed"), /on the scalar engine/);
+        assert.match(await text(page, "#speed"), /on the tensor engine/);
+        for (const p of [page, scalar]) assert.equal(await text(p, "#final-loss"), lastStep);
+        assert.deepEqual(await names(scalar), await names(page));
+        assert.equal((await names(page)).length, 20);
+        await scalar.close();
+      });
+
       await t.step(
         "the microscope's numbers are chapter 07's anatomy of the same step",
         async () => {
@@ -302,9 +319,14 @@ Deno.test({
             "tensor",
             "the larger model trains on tensors",
           );
+          await setValue(page, "#steps", "2500");
           await page.click("#preset-names");
           assert.equal(await value(page, "#n-embd"), "16");
           assert.equal(await value(page, "#block-size"), "16");
+          assert.equal(await value(page, "#engine"), "scalar", "the card kept its own engine");
+          await page.click("#preset-names-larger");
+          assert.equal(await value(page, "#steps"), "2500", "and the larger card its steps");
+          await page.click("#preset-names");
           await setValue(page, "#lr-slider", "-3");
           assert.equal(await value(page, "#lr"), "0.001");
           await setValue(page, "#lr", "0.01");

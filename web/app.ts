@@ -187,13 +187,29 @@ for (const preset of presets) {
   );
 }
 
+/**
+ * Each card keeps its own settings: leaving a card remembers what the form held for it, and
+ * coming back restores that (the card's preset the first time).
+ */
+const cardForms = new Map<string, Record<string, string>>();
+let card: Preset | undefined;
+
 function choosePreset(preset: Preset, loadSettings = true): void {
+  if (card !== undefined && card !== preset) {
+    const form: Record<string, string> = { engine: engine() };
+    for (const f of fields) form[f.param] = formValue(f.param) ?? "";
+    cardForms.set(card.id, form);
+  }
+  card = preset;
   $<HTMLInputElement>(`preset-${preset.id}`).checked = true;
   dataset = preset.dataset;
   $("custom-box").hidden = dataset !== "text";
   if (loadSettings) {
-    for (const f of fields) setControl(f.param, String(preset.settings[f.key]));
-    engineSelect.value = preset.engine;
+    const saved = cardForms.get(preset.id);
+    for (const f of fields) {
+      setControl(f.param, saved?.[f.param] ?? String(preset.settings[f.key]));
+    }
+    engineSelect.value = saved?.engine ?? preset.engine;
   }
   settingsChanged();
 }
