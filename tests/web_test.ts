@@ -299,7 +299,7 @@ Deno.test({
         await page.waitForFunction(() => document.querySelector("#draw-names")?.textContent);
         assert.match(await text("#draw-context"), /→ drew end/, "the last draw ends the name");
         assert.ok(await page.$("#embeddings svg circle"), "the embeddings are drawn");
-        await page.screenshot({ path: "out/web-full.png", fullPage: true }); // docs/images/playground.png
+        await page.screenshot({ path: "out/web-full.png", fullPage: true }); // deno task web:shots makes docs/images/
       });
 
       await t.step(

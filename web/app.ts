@@ -394,15 +394,21 @@ send({ kind: "layout", widths: chartWidths() });
 let stepView: StepView | undefined;
 let stage = 0;
 
+/** Whether a step was asked for and not yet answered: more clicks meanwhile ask nothing more. */
+let stepAsked = false;
+
 function askMicroscope(): void {
+  if (stepAsked) return;
   const settings = lastSettings ?? formSettings();
   const text = datasetText();
   if (settings === undefined || text === undefined) return;
   send({ kind: "microscope", name: stepName.value.trim(), settings, text });
+  stepAsked = true;
 }
 stepName.addEventListener("input", updateShareLink);
 stepName.addEventListener("change", () => {
   stage = 0;
+  stepAsked = false; // a new name is asked for even while an old one is on its way
   askMicroscope();
 });
 $("step-forward").addEventListener("click", () => {
@@ -488,6 +494,8 @@ let drawFresh = true;
 let finishing = false;
 
 function restartDraws(): void {
+  dropDrawn = drawing; // a name drawn before the change is not shown
+  clicksWaiting = 0;
   drawFresh = true;
   draws = [];
   shown = 0;
@@ -500,8 +508,17 @@ drawSeed.addEventListener("input", () => {
   updateShareLink();
 });
 
+/** Whether a name is being drawn, clicks that came meanwhile, and whether to drop its reply. */
+let drawing = false;
+let clicksWaiting = 0;
+let dropDrawn = false;
+
 function nextLetter(): void {
   if (shown < draws.length) return showDraw();
+  if (drawing) {
+    clicksWaiting++;
+    return;
+  }
   const seed = drawSeed.value.trim();
   if (!/^\d+$/.test(seed) || !Number.isSafeInteger(Number(seed))) {
     $("draw-error").textContent = `the seed must be a whole number from 0, got "${seed}"`;
@@ -514,6 +531,7 @@ function nextLetter(): void {
     topK: Number(topK.value),
     restart: drawFresh,
   });
+  drawing = true;
   drawFresh = false;
 }
 $("draw-next").addEventListener("click", () => {
@@ -669,12 +687,20 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       $("attention").innerHTML = reply.svg;
       return;
     case "drawn":
+      drawing = false;
+      if (dropDrawn) {
+        dropDrawn = false;
+        return;
+      }
       $("draw-error").textContent = "";
       draws = reply.draws;
       shown = 0;
       showDraw();
+      for (; clicksWaiting > 0 && shown < draws.length; clicksWaiting--) showDraw();
+      clicksWaiting = 0;
       return;
     case "microscope":
+      stepAsked = false;
       $("microscope-error").textContent = "";
       stepView = reply.view;
       $("step-where").textContent = reply.onCopy
@@ -711,6 +737,8 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       ($("progress") as HTMLProgressElement).value = 0;
       return;
     case "error":
+      if (reply.field === "draw") drawing = dropDrawn = false;
+      if (reply.field === "microscope") stepAsked = false;
       $(errorIds[reply.field]).textContent = reply.message;
       if (reply.field === "dataset" || reply.field === "settings") {
         running = false;

@@ -45,9 +45,9 @@ async function main(args: string[], io: Io): Promise<void> {
         { timeout: 120_000 },
       );
       await page.waitForSelector("#attention svg");
-      for (let i = 0; i < 4; i++) await page.click("#step-forward");
+      await page.click("#step-forward");
       await page.waitForSelector("#step-stages li");
-      for (let i = 0; i < 3; i++) await page.click("#step-forward");
+      for (let i = 0; i < 13; i++) await page.click("#step-forward");
       for (let i = 0; i < 3; i++) await page.click("#draw-next");
       await page.waitForSelector("#draw-bars li");
       await new Promise((resolve) => setTimeout(resolve, 300));

@@ -393,7 +393,8 @@ function describe(r: Run): string {
 function embeddingChart(r: Run): string {
   const width = Math.min(460, widths.embeddings);
   return scatterSvg({
-    title: "letter embeddings (wte), 2 main directions",
+    // 15-pixel bold text: the long title needs about 330 pixels.
+    title: width < 360 ? "letter embeddings (wte)" : "letter embeddings (wte), 2 main directions",
     points: embeddingPoints(r.model, r.tokenizer),
     width,
     height: Math.round(width * 0.85),
