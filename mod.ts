@@ -56,12 +56,14 @@ export {
   type AdamOptions,
   type AdamState,
   adamStep,
+  anatomyOfStep,
   createAdamState,
   defaultAdam,
   documentLoss,
   learningRateAt,
   type Setup,
   setup,
+  type StepAnatomy,
   type StepReport,
   train,
   TrainingDivergedError,
@@ -69,8 +71,7 @@ export {
   type TrainOptions,
   type TrainResult,
 } from "./steps/07_training.ts";
-export { anatomyOfStep, type StepAnatomy } from "./lib/analysis/step_anatomy.ts";
-export { type StepMemory, stepMemory } from "./lib/analysis/step_memory.ts";
+export { type StepMemory, stepMemory } from "./app/step_memory.ts";
 export {
   generate,
   type GenerateOptions,
@@ -91,10 +92,11 @@ export {
   type SafetensorsOptions,
   toSafetensors,
   type TrainedModel,
-} from "./lib/checkpoint.ts";
+} from "./app/checkpoint.ts";
 export { loadCheckpoint, loadModel, saveCheckpoint, saveSafetensors } from "./cli/checkpoint_io.ts";
 export { Random, type RandomState } from "./lib/random.ts";
 export { splitDocuments } from "./steps/09_visualization.ts";
-export { attentionMap } from "./lib/analysis/model_probes.ts";
+export { attentionMap } from "./steps/09_visualization/probes.ts";
 export { gelu, layerNorm } from "./steps/10_experiments.ts";
-export { entropy, scoreNames } from "./lib/analysis/temperature_and_scores.ts";
+export { scoreNames } from "./steps/10_experiments/temperature_and_scores.ts";
+export { entropy } from "./lib/statistics.ts";

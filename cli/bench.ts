@@ -40,7 +40,7 @@ import {
   parseNumber,
   run,
   writeFileAtomic,
-} from "./common.ts";
+} from "../lib/cli/common.ts";
 
 const help = `Time microgpt's training, its parts and generation; write the figures as JSON.
 

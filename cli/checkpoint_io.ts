@@ -1,6 +1,6 @@
 /**
  * Checkpoint files on disk: the only part of saving and loading that touches the file system
- * (`lib/checkpoint.ts` turns models into text and bytes and back).
+ * (`app/checkpoint.ts` turns models into text and bytes and back).
  *
  * Writes are atomic: the file is written in full to a temporary file beside the target, flushed
  * to disk, and only then renamed over it. A rename within one directory replaces the old file
@@ -19,8 +19,8 @@ import {
   type SafetensorsOptions,
   toSafetensors,
   type TrainedModel,
-} from "../lib/checkpoint.ts";
-import { readInputFile, writeFileAtomic } from "./files.ts";
+} from "../app/checkpoint.ts";
+import { readInputFile, writeFileAtomic } from "../lib/cli/files.ts";
 
 /** A file that cannot be read or saved is reported like any other unusable checkpoint. */
 const toCheckpointError = (message: string) => new CheckpointError(message);

@@ -26,7 +26,7 @@ import {
   Progress,
   readTextFile,
   run,
-} from "./common.ts";
+} from "../lib/cli/common.ts";
 
 const help = `Measure how well a saved microgpt model predicts a file of documents.
 

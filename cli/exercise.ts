@@ -16,7 +16,7 @@
 
 import { type Outcome } from "./exercise_check.ts";
 import { type Exercise, exercises } from "./exercise_catalog.ts";
-import { explainFileError } from "./files.ts";
+import { explainFileError } from "../lib/cli/files.ts";
 import {
   CliError,
   type Io,
@@ -25,7 +25,7 @@ import {
   parseNumber,
   run,
   writeFileAtomic,
-} from "./common.ts";
+} from "../lib/cli/common.ts";
 
 const help = `Practise each chapter: write its key pieces, and check them.
 

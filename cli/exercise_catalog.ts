@@ -1,38 +1,38 @@
 /**
  * The exercises of `deno task exercise`: for each, the learner's file, the chapter it
  * practises, what it must export, its hints, and its checks. The checks are the chapters' own
- * (`lib/checks/NN_*.ts`: `checkSoftmax`, `checkAdam`, ..., which each chapter's demonstration
- * runs on its own code), called here with the learner's functions; this file only says which
- * check runs on which export, so no check exists twice.
+ * (`checkSoftmax`, `checkAdam`, ..., exported by each chapter, whose demonstration runs them on
+ * its own code), called here with the learner's functions; this file only says which check
+ * runs on which export, so no check exists twice.
  *
  * @module
  */
 
-import { type TrainingParts } from "../steps/07_training.ts";
 import {
   checkAccumulation,
   checkNeuron,
   checkOperations,
   checkTopologicalOrder,
-} from "../lib/checks/01_autograd.ts";
-import { checkTokenizer, type TokenizerFunctions } from "../lib/checks/02_tokenizer.ts";
+} from "../steps/01_autograd.ts";
+import { checkTokenizer, type TokenizerFunctions } from "../steps/02_tokenizer.ts";
 import {
   checkLinear,
   checkRmsnorm,
   checkSoftmax,
   checkTogether,
   type Components,
-} from "../lib/checks/03_components.ts";
-import { checkParameters, type ParameterFunctions } from "../lib/checks/04_parameters.ts";
-import { checkCachedAttention, checkSequenceAttention } from "../lib/checks/05_attention.ts";
-import { checkGpt } from "../lib/checks/06_gpt.ts";
+} from "../steps/03_components.ts";
+import { checkParameters, type ParameterFunctions } from "../steps/04_parameters.ts";
+import { checkCachedAttention, checkSequenceAttention } from "../steps/05_attention.ts";
+import { checkGpt } from "../steps/06_gpt.ts";
 import {
   checkAdam,
   checkDocumentLoss,
   checkLearningRate,
   checkTrainingLoop,
-} from "../lib/checks/07_training.ts";
-import { checkTemperature, checkTopK } from "../lib/checks/08_generation.ts";
+  type TrainingParts,
+} from "../steps/07_training.ts";
+import { checkTemperature, checkTopK } from "../steps/08_generation.ts";
 
 /** A module's exports, as the checks receive them (already known to be present). */
 // deno-lint-ignore no-explicit-any -- the learner's module: its shape is what the checks test

@@ -11,7 +11,7 @@
  */
 
 import { loadModel } from "./checkpoint_io.ts";
-import type { TrainedModel } from "../lib/checkpoint.ts";
+import type { TrainedModel } from "../app/checkpoint.ts";
 import { encode, type Tokenizer } from "../steps/02_tokenizer.ts";
 import { parameterCount } from "../steps/04_parameters.ts";
 import { generate } from "../steps/08_generation.ts";
@@ -26,7 +26,7 @@ import {
   parseMaxBytes,
   parseNumber,
   run,
-} from "./common.ts";
+} from "../lib/cli/common.ts";
 
 const help = `Sample names from a saved microgpt model.
 

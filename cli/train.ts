@@ -15,8 +15,8 @@ import {
   saveCheckpoint,
   saveSafetensors,
 } from "./checkpoint_io.ts";
-import type { Checkpoint, SafetensorsDtype } from "../lib/checkpoint.ts";
-import type { NamedPath } from "./files.ts";
+import type { Checkpoint, SafetensorsDtype } from "../app/checkpoint.ts";
+import type { NamedPath } from "../lib/cli/files.ts";
 import { getHeapStatistics } from "node:v8";
 import { bundledNames } from "../steps/02_tokenizer.ts";
 import { defaultConfig, type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
@@ -43,8 +43,8 @@ import {
   Progress,
   readTextFile,
   run,
-} from "./common.ts";
-import { stepMemory } from "../lib/analysis/step_memory.ts";
+} from "../lib/cli/common.ts";
+import { stepMemory } from "../app/step_memory.ts";
 
 const help = `Train microgpt on a list of names and sample new ones.
 

@@ -33,7 +33,7 @@ import {
   parseFlags,
   parseNumber,
   run,
-} from "../cli/common.ts";
+} from "../lib/cli/common.ts";
 import type { Value } from "../steps/01_autograd.ts";
 import { bundledNames, type Tokenizer } from "../steps/02_tokenizer.ts";
 import { defaultConfig, type GPTConfig, type Model } from "../steps/04_parameters.ts";

@@ -1,8 +1,9 @@
 /**
- * The command line of chapters 09 and 10: their flags, the check of the `--out` folder before
- * any training, and saving the pictures. None of this is a lesson; it lives here so that the
- * chapters read as chapters. Errors are `CliError`s from `cli/common.ts`, which `run` prints as
- * one line with exit status 2, like every `deno task` command.
+ * What the command lines of chapters 09 and 10 share: their flags, the check of the `--out`
+ * folder before any training, and saving the pictures. None of this is a lesson; it lives here
+ * so that the chapters read as chapters (each chapter's own `command_line.ts` uses it). Errors
+ * are `CliError`s from `lib/cli/common.ts`, which `run` prints as one line with exit status 2,
+ * like every `deno task` command.
  *
  * Pictures are written only where the script already has permission. It asks with `querySync`,
  * never `request`: a learner running a chapter is never stopped by a prompt. A plain
@@ -17,14 +18,9 @@ import {
   CliError,
   type FlagSpec,
   parseFlags,
-  readTextFile,
-  run,
   writeFileAtomic,
-} from "../cli/common.ts";
-import { explainFileError } from "../cli/files.ts";
-import { bundledNames, createTokenizer, encode, loadDocuments } from "../steps/02_tokenizer.ts";
-import type { VisualizationOptions } from "./report/inside_the_model.ts";
-import type { ExperimentOptions, ProgressReport } from "./experiments/sweep.ts";
+} from "./cli/common.ts";
+import { explainFileError } from "./cli/files.ts";
 
 /** Where a chapter's pictures go, decided before any training starts. */
 export interface PictureTarget {
@@ -152,113 +148,4 @@ export function savePictures(
   print(
     `\nWrote ${pictures.size} pictures to ${folder}/: ${names}; open the .svg files in a browser.`,
   );
-}
-
-/**
- * `deno run steps/09_visualization.ts [--out DIR]`: checks `--out` before any training, runs
- * the demonstration, saves the pictures (or says once why not).
- *
- * @param demo the chapter's demonstration
- */
-export async function visualizationMain(
-  demo: (print: (line: string) => void, options: VisualizationOptions) => Map<string, string>,
-): Promise<void> {
-  const script = "steps/09_visualization.ts";
-  await run((args, io) => {
-    const flags = chapterFlags(
-      args,
-      { out: { type: "string" } },
-      `Usage: deno run [--allow-write=DIR] ${script} [--out DIR]\n\n` +
-        "  --out DIR   where to write the SVG, DOT and Mermaid files (default out)\n" +
-        "Without write permission for out/ the pictures are printed only.",
-    );
-    if (!flags) return;
-    const target = pictureTarget(flags.out as string | undefined, script);
-    savePictures(demo(io.out, { color: io.tty && !Deno.noColor }), target, io.out);
-  });
-}
-
-/** What `--data` and `--names` give the demonstration, checked before any training. */
-function experimentInputs(
-  flags: Record<string, string | boolean | undefined>,
-  script: string,
-): { data?: { name: string; text: string }; names?: string[] } {
-  let data: { name: string; text: string } | undefined;
-  if (typeof flags.data === "string") {
-    const path = flags.data;
-    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
-      throw new CliError(
-        `--data needs permission to read ${path}: run deno run --allow-read ${script} --data ${path}`,
-      );
-    }
-    const text = readTextFile(path);
-    const count = loadDocuments(text).length;
-    if (count < 20) {
-      throw new CliError(
-        `${path} has ${count} documents; experiments need at least 20 (one per line)`,
-      );
-    }
-    data = { name: path.split("/").at(-1)!, text };
-  }
-  let names: string[] | undefined;
-  if (typeof flags.names === "string") {
-    names = flags.names.split(",").map((name) => name.trim()).filter((name) => name.length > 0);
-    if (names.length === 0) {
-      throw new CliError("--names needs at least one name, for example --names emma,zoe");
-    }
-    const tokenizer = createTokenizer(loadDocuments(bundledNames)); // the vocabulary only
-    for (const name of names) {
-      try {
-        encode(tokenizer, name, `--names "${name}"`);
-      } catch (error) {
-        throw new CliError((error as Error).message);
-      }
-    }
-  }
-  return { data, names };
-}
-
-/**
- * `deno run steps/10_experiments.ts [--full] [--data PATH] [--names a,b,c] [--out DIR]`: reads
- * and checks `--data` and `--names`, checks `--out`, all before any training, then runs the
- * sweep with a progress line on stderr and saves the pictures.
- *
- * @param demo the chapter's demonstration
- */
-export async function experimentsMain(
-  demo: (print: (line: string) => void, options: ExperimentOptions) => Map<string, string>,
-): Promise<void> {
-  const script = "steps/10_experiments.ts";
-  await run((args, io) => {
-    const flags = chapterFlags(
-      args,
-      {
-        full: { type: "boolean" },
-        data: { type: "string" },
-        names: { type: "string" },
-        out: { type: "string" },
-      },
-      `Usage: deno run [--allow-read] [--allow-write=DIR] ${script} [flags]\n\n` +
-        "  --full         the whole sweep: 2,000 steps, 3 seeds, more settings (a few minutes)\n" +
-        "  --data PATH    also train on this file, one document per line (needs --allow-read)\n" +
-        "  --names a,b,c  score these names with the trained model\n" +
-        "  --out DIR      where to write the SVG files (default out; needs --allow-write=DIR)",
-    );
-    if (!flags) return;
-    const inputs = experimentInputs(flags, script);
-    const target = pictureTarget(flags.out as string | undefined, script);
-    const progress = (report: ProgressReport) => {
-      const where = `[${report.run}/${report.runs}] ${report.label}`;
-      const last = report.run === report.runs && report.done === report.total;
-      if (io.statusTty) {
-        io.status(
-          last
-            ? ""
-            : `${where}: step ${report.done}/${report.total} loss ${report.loss.toFixed(3)}`,
-        );
-      } else if (report.done === report.total) io.err(`${where}: done`);
-    };
-    const options = { full: flags.full === true, color: io.tty && !Deno.noColor, progress };
-    savePictures(demo(io.out, { ...options, ...inputs }), target, io.out);
-  });
 }

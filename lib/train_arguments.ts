@@ -3,28 +3,33 @@
  *
  * `train` (step 07) checks its arguments before the first step, so that a bad one is one clear
  * `RangeError` naming it, and not a run of NaN. The checks live here so that the chapter reads
- * as the training loop itself.
+ * as the training loop itself; they need nothing of the chapters, only the shapes they read.
  *
  * @module
  */
 
-import type { AdamOptions, AdamState, TrainOptions } from "../steps/07_training.ts";
+/** What the checks read of a training run's arguments (step 07's `train` passes its own). */
+export interface TrainArguments {
+  /** The schedule's length, and the part of it this call runs. */
+  steps: number;
+  startStep: number;
+  stopStep: number;
+  /** Adam's settings. */
+  adam: { learningRate: number; beta1: number; beta2: number; eps: number };
+  /** Adam's running averages, one per parameter. */
+  adamState: { m?: ArrayLike<number>; v?: ArrayLike<number> };
+}
 
 /**
  * What `train` checks before the first step, so that a bad argument is one clear error and not
  * a run of NaN: a schedule that fits together, an Adam state with one `m` and `v` per
- * parameter (of either engine's model), and Adam settings that keep its arithmetic finite (with beta1 = 1 the bias
+ * parameter, and Adam settings that keep its arithmetic finite (with beta1 = 1 the bias
  * correction `1 - beta1^t` is 0, and Adam divides by it).
  */
 export function checkTrainArguments(
   model: { readonly params: ArrayLike<unknown> },
   docs: readonly string[],
-  options: Pick<TrainOptions, "steps"> & {
-    startStep: number;
-    stopStep: number;
-    adam: AdamOptions;
-    adamState: AdamState;
-  },
+  options: TrainArguments,
 ): void {
   const { steps, startStep, stopStep, adam, adamState } = options;
   if (!Number.isInteger(steps) || steps < 1) {

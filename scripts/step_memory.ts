@@ -1,6 +1,6 @@
 /**
  * Measures what one training step holds in memory, to calibrate `stepMemory`
- * (`lib/analysis/step_memory.ts`), which `deno task train` uses to refuse a shape that cannot
+ * (`app/step_memory.ts`), which `deno task train` uses to refuse a shape that cannot
  * fit before building it.
  *
  * For each shape, in a fresh process with `--expose-gc`: the V8 heap after a full garbage
@@ -18,8 +18,8 @@
 import { createModel, type GPTConfig } from "../steps/04_parameters.ts";
 import { createAdamState, documentLoss } from "../steps/07_training.ts";
 import { Random } from "../lib/random.ts";
-import { stepMemory } from "../lib/analysis/step_memory.ts";
-import { describeShape } from "../cli/common.ts";
+import { stepMemory } from "../app/step_memory.ts";
+import { describeShape } from "../lib/cli/common.ts";
 
 const shapes: [nLayer: number, nEmbd: number, nHead: number, blockSize: number][] = [
   [1, 16, 4, 16],

@@ -20,8 +20,8 @@
 import assert from "node:assert/strict";
 import { Value } from "./01_autograd.ts";
 import type { Matrix } from "./03_components.ts";
+import { assertClose } from "../lib/assert.ts";
 import { Random } from "../lib/random.ts";
-import { checkParameters } from "../lib/checks/04_parameters.ts";
 
 /** The shape of a GPT: everything needed to build its parameters. */
 export interface GPTConfig {
@@ -194,6 +194,80 @@ export function modelFromWeights(config: GPTConfig, next: () => number): Model {
   return { config: { ...config }, stateDict, params };
 }
 
+// -----------------------------------------------------------------------------------------
+// The checks any implementation must pass. The demonstration below runs them on this file's
+// code; `deno task exercise 04` runs the same functions on a learner's.
+// -----------------------------------------------------------------------------------------
+
+/** The functions a learner writes in exercise 04. */
+export interface ParameterFunctions {
+  matrixShapes: typeof matrixShapes;
+  parameterCount: typeof parameterCount;
+  createModel: (config: GPTConfig, rng: Random, std?: number) => Model;
+}
+
+/**
+ * Checks a learner's parameter functions against this file's: the same names and shapes for
+ * several configs, the same count, and, from the same seed, the same weights in the same
+ * order (which is what makes a run comparable with the Python reference).
+ *
+ * @param impl the functions under test
+ * @example
+ * ```ts
+ * import { checkParameters, createModel, matrixShapes, parameterCount } from "./04_parameters.ts";
+ * checkParameters({ matrixShapes, parameterCount, createModel });
+ * ```
+ */
+export function checkParameters(impl: ParameterFunctions): void {
+  const configs: GPTConfig[] = [
+    { vocabSize: 27, ...defaultConfig },
+    { vocabSize: 5, nLayer: 2, nEmbd: 8, nHead: 2, blockSize: 4 },
+  ];
+  for (const config of configs) {
+    const shape = JSON.stringify(config);
+    const expected = matrixShapes(config);
+    const got = impl.matrixShapes(config);
+    assert.deepEqual(
+      got,
+      expected,
+      `matrixShapes(${shape}): expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`,
+    );
+    const count = impl.parameterCount(config);
+    assert.equal(
+      count,
+      parameterCount(config),
+      `parameterCount(${shape}): expected ${parameterCount(config)}, got ${count}`,
+    );
+    const model = impl.createModel(config, new Random(42));
+    const reference = createModel(config, new Random(42));
+    assert.equal(
+      model?.params?.length,
+      reference.params.length,
+      `createModel(${shape}).params.length: expected ${reference.params.length}, got ${model?.params?.length}`,
+    );
+    for (const [name, rows, cols] of expected) {
+      const matrix = model.stateDict?.[name];
+      assert.ok(
+        matrix?.length === rows && matrix.every((row) => row.length === cols),
+        `stateDict["${name}"]: expected [${rows}][${cols}], got ${
+          matrix ? `[${matrix.length}][${matrix[0]?.length}]` : "nothing"
+        }`,
+      );
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const want = reference.stateDict[name][r][c].data;
+          assertClose(matrix[r][c]?.data, want, 0, `stateDict["${name}"][${r}][${c}] from seed 42`);
+        }
+      }
+    }
+    const inOrder = expected.flatMap(([name]) => model.stateDict[name].flat());
+    assert.ok(
+      inOrder.every((p, i) => model.params[i] === p),
+      "params must list the very Value objects of stateDict, matrix by matrix, row by row",
+    );
+  }
+}
+
 /**
  * Shows the idea of this step and checks it with assertions. Runs when the file is run
  * directly; the tests call it too, with a silent `print`.
@@ -225,7 +299,7 @@ export function demo(print: (line: string) => void = console.log): void {
   const again = createModel(config, new Random(42)).params.map((p) => p.data);
   assert.deepEqual(again, weights, "the same seed gives the same weights");
   assert.throws(() => validateConfig({ ...config, nHead: 3 }), /divisible by nHead/);
-  // The checks any implementation must pass (lib/checks/04_parameters.ts), on this file's code;
+  // The checks any implementation must pass (above), on this file's code;
   // `deno task exercise 04` runs the same on yours.
   checkParameters({ matrixShapes, parameterCount, createModel });
   print("\nAll step 04 checks passed.");

@@ -38,6 +38,7 @@
 
 import assert from "node:assert/strict";
 import type { Value } from "./01_autograd.ts";
+import { assertAllClose, assertClose } from "../lib/assert.ts";
 import { bundledNames, createTokenizer, encode, loadDocuments } from "./02_tokenizer.ts";
 import { linear, rmsnorm, softmax, type Vector } from "./03_components.ts";
 import {
@@ -49,7 +50,6 @@ import {
 } from "./04_parameters.ts";
 import { causalSelfAttention, createKVCache, type KVCache } from "./05_attention.ts";
 import { Random } from "../lib/random.ts";
-import { checkGpt } from "../lib/checks/06_gpt.ts";
 
 /**
  * Swappable parts of the architecture, for experiments (step 10 tries LayerNorm and GeLU).
@@ -188,6 +188,65 @@ export function architectureDiagram(config: GPTConfig): string[] {
   return lines;
 }
 
+// -----------------------------------------------------------------------------------------
+// The checks any implementation must pass. The demonstration below runs them on this file's
+// code; `deno task exercise 06` runs the same functions on a learner's.
+// -----------------------------------------------------------------------------------------
+
+/**
+ * Checks a forward pass against this file's, end to end: a seeded model reads "BOS e m m a"
+ * one token at a time; every position's logits, the cross-entropy of the next token, and the
+ * gradient of that loss for every parameter must agree. The demonstration runs it on `gpt`;
+ * `deno task exercise 06` on a learner's.
+ *
+ * @param impl the forward pass under test
+ * @example
+ * ```ts
+ * import { checkGpt, gpt } from "./06_gpt.ts";
+ * checkGpt(gpt);
+ * ```
+ */
+export function checkGpt(
+  impl: (model: Model, tokenId: number, posId: number, cache: KVCache) => Vector,
+): void {
+  const tokenizer = createTokenizer(loadDocuments(bundledNames));
+  const model = createModel({ vocabSize: tokenizer.vocabSize, ...defaultConfig }, new Random(7));
+  const tokens = [tokenizer.bos, ...encode(tokenizer, "emma"), tokenizer.bos];
+  // One pass of `forward` over the name: its logits, its loss, and every parameter's gradient.
+  // Given the reference's logits, each position is compared before its loss is built on them.
+  const run = (forward: typeof impl, expectedLogits?: number[][]) => {
+    for (const p of model.params) p.grad = 0;
+    const cache = createKVCache(model.config.nLayer);
+    const logits: number[][] = [];
+    const losses: Value[] = [];
+    for (let p = 0; p + 1 < tokens.length; p++) {
+      const out = forward(model, tokens[p], p, cache);
+      if (expectedLogits !== undefined) {
+        assertAllClose(
+          out?.map((l) => l.data),
+          expectedLogits[p],
+          1e-9,
+          `logits at position ${p} of "BOS e m m a"`,
+        );
+      }
+      logits.push(out.map((l) => l.data));
+      losses.push(softmax(out)[tokens[p + 1]].log().neg());
+    }
+    const loss = losses.reduce((a, b) => a.add(b));
+    loss.backward();
+    return { logits, loss: loss.data, grads: model.params.map((p) => p.grad) };
+  };
+  const expected = run(gpt);
+  const got = run(impl, expected.logits);
+  assertClose(got.loss, expected.loss, 1e-9, 'summed cross-entropy of "emma"');
+  const names = matrixShapes(model.config).flatMap(([name, rows, cols]) =>
+    Array.from({ length: rows * cols }, (_, i) => `${name}[${Math.floor(i / cols)}][${i % cols}]`)
+  );
+  got.grads.forEach((g, i) =>
+    assertClose(g, expected.grads[i], 1e-9, `d(loss)/d(${names[i]}) (does every block reach it?)`)
+  );
+}
+
 /**
  * Shows the idea of this step and checks it with assertions. Runs when the file is run
  * directly; the tests call it too, with a silent `print`.
@@ -249,7 +308,7 @@ export function demo(print: (line: string) => void = console.log): void {
     logits.map((l) => l.data),
     "forward is deterministic",
   );
-  // The checks any implementation must pass (lib/checks/06_gpt.ts), on this file's code;
+  // The checks any implementation must pass (above), on this file's code;
   // `deno task exercise 06` runs the same on yours.
   checkGpt(gpt);
   print("\nAll step 06 checks passed.");

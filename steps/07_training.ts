@@ -31,14 +31,8 @@ import { softmax } from "./03_components.ts";
 import { createModel, defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
 import { createKVCache } from "./05_attention.ts";
 import { gpt, type Variant } from "./06_gpt.ts";
+import { assertAllClose, assertClose, describe } from "../lib/assert.ts";
 import { Random } from "../lib/random.ts";
-import {
-  checkAdam,
-  checkDocumentLoss,
-  checkLearningRate,
-  checkTrainingLoop,
-} from "../lib/checks/07_training.ts";
-import { anatomyOfStep } from "../lib/analysis/step_anatomy.ts";
 import { checkTrainArguments } from "../lib/train_arguments.ts";
 
 /**
@@ -233,7 +227,7 @@ export interface TrainResult {
  *
  * @example
  * ```ts
- * import { setup, train, TrainingDivergedError } from "./07_training.ts";
+ * import { TrainingDivergedError, setup, train } from "./07_training.ts";
  * const { docs, tokenizer, model } = setup("emma\nava\nmia", 42);
  * try {
  *   train(model, tokenizer, docs, { steps: 50, adam: { learningRate: 1e6, beta1: 0.85, beta2: 0.99, eps: 1e-8 } });
@@ -348,6 +342,97 @@ export function setup(
   return { docs, tokenizer, model, rng };
 }
 
+// -----------------------------------------------------------------------------------------
+// One training step, taken apart: the name, the loss at each position, the size of the graph,
+// the gradient of every matrix, the learning rate, and the loss on the same name after the
+// update, measured with this chapter's own `documentLoss` and `train`.
+// -----------------------------------------------------------------------------------------
+
+/** Everything that happens in one training step, as `anatomyOfStep` measures it. */
+export interface StepAnatomy {
+  /** The name trained on, and its tokens with BOS on both sides. */
+  doc: string;
+  tokens: number[];
+  /** The loss at each position: `-log P(the token that really came next)`. */
+  positionLosses: number[];
+  /** Their mean: the step's loss, the number `backward()` starts from. */
+  loss: number;
+  /** How many nodes the loss's graph has: everything `backward()` walks. */
+  graphNodes: number;
+  /** The length of each matrix's gradient, `sqrt(sum of grad^2)`, before the update. */
+  gradientNorms: Record<string, number>;
+  /** The learning rate of this step, after the linear decay. */
+  learningRate: number;
+  /** The same name's loss after the update. */
+  lossAfter: number;
+}
+
+/**
+ * Runs one step of `train` (step `step` of a `steps`-long schedule) and reports everything in
+ * it: the name, the loss at each position, the size of the graph, the gradient of each
+ * matrix, the learning rate, and the loss on the same name after the update. The update is
+ * the real one: `train` itself runs, with `beforeUpdate` reading the gradients.
+ *
+ * @param model the model, updated in place by the step
+ * @param tokenizer its vocabulary
+ * @param docs the training documents, in training order
+ * @param step the 0-based step to run (it trains on `docs[step % docs.length]`)
+ * @param steps the schedule's length, for the learning rate
+ * @param adamState the optimizer state to continue (fresh if absent)
+ * @returns the step's anatomy
+ * @example
+ * ```ts
+ * import { anatomyOfStep, setup } from "./07_training.ts";
+ * const { docs, tokenizer, model } = setup("emma\nava", 42);
+ * const anatomy = anatomyOfStep(model, tokenizer, docs, 0, 10);
+ * console.log(anatomy.positionLosses.length === anatomy.tokens.length - 1); // true
+ * ```
+ */
+export function anatomyOfStep(
+  model: Model,
+  tokenizer: Tokenizer,
+  docs: readonly string[],
+  step: number,
+  steps: number,
+  adamState?: AdamState,
+): StepAnatomy {
+  const doc = docs[step % docs.length];
+  const tokens = withBos(tokenizer, doc);
+  const n = Math.min(model.config.blockSize, tokens.length - 1);
+  // The per-position losses, the same forward pass `documentLoss` makes, kept apart.
+  const cache = createKVCache(model.config.nLayer);
+  const positionLosses = tokens.slice(0, n).map((token, position) =>
+    -Math.log(softmax(gpt(model, token, position, cache))[tokens[position + 1]].data)
+  );
+  const graphNodes = documentLoss(model, tokens).topologicalOrder().length;
+  const gradientNorms: Record<string, number> = {};
+  let report: StepReport | undefined;
+  train(model, tokenizer, docs, {
+    steps,
+    startStep: step,
+    stopStep: step + 1,
+    adamState,
+    beforeUpdate: (_, trained) => {
+      for (const [name, matrix] of Object.entries(trained.stateDict)) {
+        gradientNorms[name] = Math.sqrt(
+          matrix.reduce((sum, row) => row.reduce((s, p) => s + p.grad * p.grad, sum), 0),
+        );
+      }
+    },
+    onStep: (stepReport) => (report = stepReport),
+  });
+  return {
+    doc,
+    tokens,
+    positionLosses,
+    loss: report!.loss,
+    graphNodes,
+    gradientNorms,
+    learningRate: report!.learningRate,
+    lossAfter: documentLoss(model, tokens).data,
+  };
+}
+
 /** The demonstration's first part: one training step, taken apart, and checked. */
 function showOneStep(print: (line: string) => void): void {
   const first = setup(bundledNames, 42);
@@ -386,6 +471,134 @@ function showOneStep(print: (line: string) => void): void {
     "every matrix has a gradient",
   );
   assert.ok(anatomy.lossAfter < anatomy.loss, "one step on a name makes that name more likely");
+}
+
+// -----------------------------------------------------------------------------------------
+// The checks any implementation must pass. The demonstration below runs them on this file's
+// code; `deno task exercise 07` runs the same functions on a learner's.
+// -----------------------------------------------------------------------------------------
+
+/** Each parameter's gradient after `loss.backward()`, from zero. */
+function gradientsOf(model: Model, loss: () => Value): { loss: number; grads: number[] } {
+  for (const p of model.params) p.grad = 0;
+  const value = loss();
+  assert.ok(
+    value instanceof Value,
+    `documentLoss must return a Value (for backward()), got ${describe(value)}`,
+  );
+  value.backward();
+  const grads = model.params.map((p) => p.grad);
+  for (const p of model.params) p.grad = 0;
+  return { loss: value.data, grads };
+}
+
+/**
+ * The loss of three names (the longest runs past the block size) and its gradient for every
+ * parameter, against this file's `documentLoss`.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkDocumentLoss, documentLoss } from "./07_training.ts";
+ * checkDocumentLoss(documentLoss);
+ * ```
+ */
+export function checkDocumentLoss(impl: TrainingParts["documentLoss"]): void {
+  const { docs, tokenizer, model } = setup(bundledNames, 42);
+  const longest = docs.reduce((a, b) => (b.length > a.length ? b : a));
+  for (const doc of [docs[0], "emma", longest]) {
+    const tokens = withBos(tokenizer, doc);
+    const expected = gradientsOf(model, () => documentLoss(model, tokens));
+    const got = gradientsOf(model, () => impl(model, tokens));
+    assertClose(
+      got.loss,
+      expected.loss,
+      1e-12,
+      `documentLoss of "${doc}" (${tokens.length} tokens)`,
+    );
+    assertAllClose(got.grads, expected.grads, 1e-10, `gradients of the loss of "${doc}"`);
+  }
+}
+
+/**
+ * Adam's first step (bias correction makes it move by about the learning rate) and five steps
+ * on seeded parameters and gradients, against this file's `adamStep`.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { adamStep, checkAdam } from "./07_training.ts";
+ * checkAdam(adamStep);
+ * ```
+ */
+export function checkAdam(impl: typeof adamStep): void {
+  const p = new Value(1);
+  p.grad = 2;
+  impl([p], createAdamState(1), 0, 0.1, defaultAdam);
+  assertClose(
+    p.data,
+    0.9,
+    1e-9,
+    "one Adam step from 1 with grad 2 and learning rate 0.1 (step 0, bias-corrected)",
+  );
+  assertClose(p.grad, 0, 0, "the gradient after adamStep (reset for the next step)");
+  const rng = new Random(9);
+  const start = Array.from({ length: 6 }, () => rng.gauss(0, 1));
+  const [mine, theirs] = [start.map((x) => new Value(x)), start.map((x) => new Value(x))];
+  const [myState, theirState] = [createAdamState(6), createAdamState(6)];
+  for (let step = 0; step < 5; step++) {
+    const grads = start.map(() => rng.gauss(0, 1));
+    grads.forEach((g, i) => (mine[i].grad = theirs[i].grad = g));
+    impl(mine, myState, step, 0.01 * (1 - step / 5), defaultAdam);
+    adamStep(theirs, theirState, step, 0.01 * (1 - step / 5), defaultAdam);
+    const what = `parameters after Adam step ${step} (seeded gradients)`;
+    assertAllClose(mine.map((v) => v.data), theirs.map((v) => v.data), 1e-12, what);
+    assertAllClose([...myState.m], [...theirState.m], 1e-12, `state.m after step ${step}`);
+    assertAllClose([...myState.v], [...theirState.v], 1e-12, `state.v after step ${step}`);
+  }
+}
+
+/**
+ * The schedule: full rate at step 0, half way at half the steps, nearly zero at the end.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkLearningRate, learningRateAt } from "./07_training.ts";
+ * checkLearningRate(learningRateAt);
+ * ```
+ */
+export function checkLearningRate(impl: typeof learningRateAt): void {
+  for (const [step, steps] of [[0, 1000], [500, 1000], [999, 1000], [3, 7]]) {
+    const expected = learningRateAt(0.01, step, steps);
+    assertClose(
+      impl(0.01, step, steps),
+      expected,
+      1e-15,
+      `learningRateAt(0.01, ${step}, ${steps})`,
+    );
+  }
+}
+
+/**
+ * End to end: 20 steps of `train` with the pieces under test reproduce, loss by loss and
+ * weight by weight, the 20 steps of this file's.
+ *
+ * @param parts the pieces under test
+ * @example
+ * ```ts
+ * import { adamStep, checkTrainingLoop, documentLoss, learningRateAt } from "./07_training.ts";
+ * checkTrainingLoop({ documentLoss, adamStep, learningRateAt });
+ * ```
+ */
+export function checkTrainingLoop(parts: TrainingParts): void {
+  const [mine, theirs] = [setup(bundledNames, 42), setup(bundledNames, 42)];
+  const options = { steps: 1000, stopStep: 20 };
+  const got = train(mine.model, mine.tokenizer, mine.docs, { ...options, parts }).losses;
+  const expected = train(theirs.model, theirs.tokenizer, theirs.docs, options).losses;
+  assertAllClose(got, expected, 1e-9, "the losses of the first 20 training steps");
+  const weights = (model: Model) => model.params.map((p) => p.data);
+  assertAllClose(weights(mine.model), weights(theirs.model), 1e-9, "the weights after 20 steps");
 }
 
 /**
@@ -448,7 +661,7 @@ export function demo(print: (line: string) => void = console.log): void {
   assert.ok(losses.every(Number.isFinite), "every loss is finite");
   assert.ok(Math.abs(before - uniform) < 0.2, "the untrained model is close to uniform");
   assert.ok(after < before - 0.6, `held-out loss must fall by over 0.6: ${before} -> ${after}`);
-  // The checks any implementation must pass (lib/checks/07_training.ts), on this file's code;
+  // The checks any implementation must pass (above), on this file's code;
   // `deno task exercise 07` runs the same on yours.
   checkDocumentLoss(documentLoss);
   checkAdam(adamStep);

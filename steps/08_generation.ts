@@ -22,8 +22,8 @@ import type { Model } from "./04_parameters.ts";
 import { createKVCache } from "./05_attention.ts";
 import { gpt } from "./06_gpt.ts";
 import { setup, train } from "./07_training.ts";
-import type { Random } from "../lib/random.ts";
-import { checkTemperature, checkTopK } from "../lib/checks/08_generation.ts";
+import { assertAllClose } from "../lib/assert.ts";
+import { Random } from "../lib/random.ts";
 
 /** Options of `generate`. */
 export interface GenerateOptions {
@@ -200,6 +200,76 @@ export function generateTraced(
   return { name, draws };
 }
 
+// -----------------------------------------------------------------------------------------
+// The checks any implementation must pass. The demonstration below runs them on this file's
+// code; `deno task exercise 08` runs the same functions on a learner's.
+// -----------------------------------------------------------------------------------------
+
+/**
+ * Temperature: the same probabilities as this file's on seeded logits at several
+ * temperatures, sharper below 1, flatter above, and a clear error for temperature 0.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkTemperature, probabilitiesAt } from "./08_generation.ts";
+ * checkTemperature(probabilitiesAt);
+ * ```
+ */
+export function checkTemperature(impl: typeof probabilitiesAt): void {
+  const rng = new Random(8);
+  const logits = Array.from({ length: 27 }, () => new Value(rng.gauss(0, 2)));
+  for (const temperature of [1, 0.5, 2, 0.1]) {
+    const expected = probabilitiesAt(logits, temperature);
+    assertAllClose(
+      impl(logits, temperature),
+      expected,
+      1e-12,
+      `probabilitiesAt(27 seeded logits, ${temperature})`,
+    );
+  }
+  const three = [2, 1, 0].map((n) => new Value(n));
+  assert.ok(
+    impl(three, 0.1)[0] > 0.99,
+    "at temperature 0.1 the top choice of [2, 1, 0] must be nearly certain",
+  );
+  assert.throws(
+    () => impl(three, 0),
+    "probabilitiesAt(logits, 0) must throw: a temperature must be positive",
+  );
+}
+
+/**
+ * Top-k against this file's on seeded distributions, ties included, and that it keeps the
+ * distribution's length.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { checkTopK, keepTopK } from "./08_generation.ts";
+ * checkTopK(keepTopK);
+ * ```
+ */
+export function checkTopK(impl: typeof keepTopK): void {
+  const rng = new Random(11);
+  const cases: [number[], number][] = [
+    [[0.1, 0.5, 0.3, 0.1], 2],
+    [[0.25, 0.25, 0.25, 0.25], 3],
+    [[0.2, 0.3, 0.5], 0],
+    [[0.2, 0.3, 0.5], 5],
+    [Array.from({ length: 27 }, () => rng.random()), 5],
+  ];
+  for (const [probabilities, k] of cases) {
+    const shown = probabilities.length > 4 ? "27 seeded numbers" : `[${probabilities.join(", ")}]`;
+    assertAllClose(
+      impl([...probabilities], k),
+      keepTopK([...probabilities], k),
+      0,
+      `keepTopK(${shown}, ${k})`,
+    );
+  }
+}
+
 /**
  * Shows the idea of this step and checks it with assertions. Runs when the file is run
  * directly; the tests call it too, with a silent `print`.
@@ -264,7 +334,7 @@ export function demo(print: (line: string) => void = console.log): void {
   assert.ok(samples.every((s) => /^[a-z]*$/.test(s)), "names use only vocabulary characters");
   assert.ok(new Set(samples).size >= 10, "sampling is varied, not one name repeated");
   assert.ok(prefixed.every((s) => s.startsWith("ka")), "a prefix is kept");
-  // The checks any implementation must pass (lib/checks/08_generation.ts), on this file's code;
+  // The checks any implementation must pass (above), on this file's code;
   // `deno task exercise 08` runs the same on yours.
   checkTemperature(probabilitiesAt);
   checkTopK(keepTopK);

@@ -14,7 +14,7 @@
  *
  * Then the pictures: the loss curve, gradient flow per matrix, attention heatmaps, the
  * computation graph, the letter embeddings and the next-letter distribution, in the terminal
- * and as SVG files (drawn by `lib/report/inside_the_model.ts`), each checked by assertions.
+ * and as SVG files (drawn by `steps/09_visualization/report.ts`), each checked by assertions.
  *
  * Run it: `deno run steps/09_visualization.ts` prints everything. To also write the files to
  * `out/`: `deno run --allow-write=out steps/09_visualization.ts` (or `--out DIR` with
@@ -31,9 +31,14 @@ import type { Model } from "./04_parameters.ts";
 import { causalSelfAttention, createKVCache } from "./05_attention.ts";
 import { gpt, type Variant } from "./06_gpt.ts";
 import { documentLoss, setup } from "./07_training.ts";
-import { attentionShares, bigramLoss, trainAndRecord } from "../lib/analysis/model_probes.ts";
-import * as report from "../lib/report/inside_the_model.ts";
-import { visualizationMain } from "../lib/chapter_cli.ts";
+import {
+  attentionShares,
+  bigramLoss,
+  type StreamSummary,
+  trainAndRecord,
+} from "./09_visualization/probes.ts";
+import * as report from "./09_visualization/report.ts";
+import { visualizationMain } from "./09_visualization/command_line.ts";
 
 // -----------------------------------------------------------------------------------------
 // Honest measurement: names the model never trains on.
@@ -231,16 +236,6 @@ export function probeResidualStream(
   });
 }
 
-/** One stage of the residual stream, averaged over documents. */
-export interface StreamSummary {
-  /** "embedding", "layer 0 attention", ... */
-  name: string;
-  /** Mean root mean square of the stream vector. */
-  rms: number;
-  /** Held-out loss of reading the prediction out here with `lm_head` (the logit lens). */
-  loss: number;
-}
-
 /**
  * For each stage of the residual stream, its mean size and the validation loss of reading the
  * prediction out there (the logit lens), over a set of documents.
@@ -297,7 +292,7 @@ export function residualStreamSummary(
 
 // The demonstration trains the reference model for 1,000 steps, holding out 10% of the names,
 // and then asks its questions in order. The drawing of each answer (terminal charts, SVG
-// files) lives in `lib/report/inside_the_model.ts`; the measurements that are this chapter's
+// files) lives in `steps/09_visualization/report.ts`; the measurements that are this chapter's
 // lesson, and the checks on them, are here.
 
 /**

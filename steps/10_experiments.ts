@@ -27,21 +27,26 @@ import assert from "node:assert/strict";
 import { numericalDerivative, Value } from "./01_autograd.ts";
 import { bundledNames, loadDocuments, type Tokenizer } from "./02_tokenizer.ts";
 import type { Vector } from "./03_components.ts";
-import { defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
-import type { Variant } from "./06_gpt.ts";
+import { defaultConfig, type Model } from "./04_parameters.ts";
 import { defaultAdam, setup, train, TrainingDivergedError } from "./07_training.ts";
 import { averageLoss, splitDocuments } from "./09_visualization.ts";
 import { Random } from "../lib/random.ts";
-import { temperatureSweep } from "../lib/analysis/temperature_and_scores.ts";
+import type {
+  Dataset,
+  ExperimentConfig,
+  ExperimentResult,
+  RunOptions,
+} from "./10_experiments/experiment.ts";
+import { temperatureSweep } from "./10_experiments/temperature_and_scores.ts";
 import {
   comparableLoss,
   type ExperimentOptions,
   runSweep,
   type Setting,
   sweepSettings,
-} from "../lib/experiments/sweep.ts";
-import * as report from "../lib/report/experiments.ts";
-import { experimentsMain } from "../lib/chapter_cli.ts";
+} from "./10_experiments/sweep.ts";
+import * as report from "./10_experiments/report.ts";
+import { experimentsMain } from "./10_experiments/command_line.ts";
 
 // -----------------------------------------------------------------------------------------
 // Two variants of the architecture: LayerNorm and GeLU.
@@ -100,20 +105,10 @@ export function gelu(x: Value): Value {
 }
 
 // -----------------------------------------------------------------------------------------
-// An experiment: one change, the same seed, scored on held-out names.
+// An experiment: one change, the same seed, scored on held-out names. Its types (`Dataset`,
+// `ExperimentConfig`, `RunOptions`, `ExperimentResult`) are in `10_experiments/experiment.ts`,
+// where the sweep and the report read them too.
 // -----------------------------------------------------------------------------------------
-
-/** A dataset prepared for experiments: shuffled once with seed 42 and split 90/10. */
-export interface Dataset {
-  /** What to call it in tables. */
-  name: string;
-  /** The raw text, one document per line (each run reshuffles it with its own seed). */
-  text: string;
-  /** The documents training may use. */
-  training: string[];
-  /** The held-out documents: never trained on, by any run of any seed. */
-  validation: string[];
-}
 
 /**
  * Shuffles documents with seed 42 (as `setup` does) and holds out the last `fraction` of them.
@@ -134,51 +129,6 @@ export function prepareDataset(name: string, text: string, fraction = 0.1): Data
   const docs = loadDocuments(text);
   new Random(42).shuffle(docs);
   return { name, text, ...splitDocuments(docs, fraction) };
-}
-
-/** What an experiment changes, relative to the reference run. */
-export interface ExperimentConfig {
-  /** Adam's initial learning rate; default 0.01. */
-  learningRate?: number;
-  /** Model shape changes; the rest stays microgpt's (1 layer, 16 wide, 4 heads, block 16). */
-  shape?: Partial<Omit<GPTConfig, "vocabSize">>;
-  /** Normalisation and activation; default RMSNorm and ReLU. */
-  variant?: Variant;
-}
-
-/** How long and how carefully to run an experiment. */
-export interface RunOptions {
-  /** Training steps of each run. */
-  steps: number;
-  /** One run per seed; the validation loss is averaged over them. */
-  seeds: readonly number[];
-  /** How many held-out documents to score (the first ones of `validation`). */
-  validationCount: number;
-  /** Called during training, for progress. */
-  onStep?: (seedIndex: number, step: number, loss: number) => void;
-}
-
-/** What an experiment measured. */
-export interface ExperimentResult {
-  /** Mean validation loss over the seeds that did not diverge (NaN if all did). */
-  validationLoss: number;
-  /** One validation loss per seed: NaN or Infinity for a run that diverged. */
-  validationLosses: number[];
-  /** How many seeds diverged: their weights or their loss on some held-out name blew up. */
-  diverged: number;
-  /** Sample standard deviation over the seeds that did not diverge (0 for fewer than two). */
-  spread: number;
-  /** Mean training loss of the last 10% of steps, first seed. */
-  trainingLoss: number;
-  /** Training loss of every step, first seed. */
-  losses: number[];
-  /** Parameter count of the model. */
-  parameters: number;
-  /** Wall-clock seconds for all seeds, training and scoring. */
-  seconds: number;
-  /** The trained model of the first seed and its vocabulary, for further analysis. */
-  model: Model;
-  tokenizer: Tokenizer;
 }
 
 /**
@@ -258,8 +208,8 @@ export function runExperiment(
 
 // The questions, in order: what do the two variants compute; what does each change of the
 // sweep do to the held-out loss; what does temperature trade; and what does the trained model
-// think of given names. The settings table and its scheduling are in `lib/experiments/sweep.ts`,
-// the tables and pictures in `lib/report/experiments.ts`; the checks of what the experiments
+// think of given names. The settings table and its scheduling are in `steps/10_experiments/sweep.ts`,
+// the tables and pictures in `steps/10_experiments/report.ts`; the checks of what the experiments
 // must show are here.
 
 /**

@@ -3,9 +3,9 @@
 // prints a stack trace, `--data` must be UTF-8, and a name too long to generate says so.
 
 import assert from "node:assert/strict";
-import { CliError } from "../cli/common.ts";
+import { CliError } from "../lib/cli/common.ts";
 import { pictureTarget, savePictures } from "../lib/chapter_cli.ts";
-import { scoreNames } from "../lib/analysis/temperature_and_scores.ts";
+import { scoreNames } from "../steps/10_experiments/temperature_and_scores.ts";
 import { setup } from "../steps/07_training.ts";
 import { bundledNames, loadDocuments } from "../steps/02_tokenizer.ts";
 

@@ -18,7 +18,7 @@ import {
 } from "../lib/draw/svg.ts";
 // Read as text modules, so plain `deno test` needs no read permission.
 import notebook from "../notebooks/microgpt.ipynb" with { type: "text" };
-import report from "../lib/report/inside_the_model.ts" with { type: "text" };
+import report from "../steps/09_visualization/report.ts" with { type: "text" };
 
 /** The numbers of a polyline's `points`, as [x, y] pairs. */
 const polylinePoints = (svg: string, index = 0) =>

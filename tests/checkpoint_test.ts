@@ -14,7 +14,7 @@ import {
   demo,
   fromSafetensors,
   toSafetensors,
-} from "../lib/checkpoint.ts";
+} from "../app/checkpoint.ts";
 import {
   loadCheckpoint,
   loadModel,
@@ -56,7 +56,7 @@ function logitsOf(model: Model, tokens: number[]): number[][] {
 
 const weightsOf = (model: Model) => model.params.map((p) => p.data);
 
-Deno.test("lib/checkpoint.ts passes its own checks", () => demo(() => {}));
+Deno.test("app/checkpoint.ts passes its own checks", () => demo(() => {}));
 
 Deno.test("Random.getState and setState continue the same stream, spare Gaussian included", () => {
   const rng = new Random(7);

@@ -2,8 +2,8 @@
 // assertion that a command rejects its arguments with a one-line user error.
 
 import assert from "node:assert/strict";
-import { CliError, type Io } from "../cli/common.ts";
-import { CheckpointError } from "../lib/checkpoint.ts";
+import { CliError, type Io } from "../lib/cli/common.ts";
+import { CheckpointError } from "../app/checkpoint.ts";
 
 /** A command's entry point, as every file in `cli/` exports it. */
 export type Main = (args: string[], io: Io) => void;

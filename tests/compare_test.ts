@@ -4,7 +4,7 @@
 // need no Python.
 
 import assert from "node:assert/strict";
-import { CliError } from "../cli/common.ts";
+import { CliError } from "../lib/cli/common.ts";
 import {
   compareRuns,
   findTorchPython,

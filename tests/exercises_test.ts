@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { main } from "../cli/exercise.ts";
 import { exercises } from "../cli/exercise_catalog.ts";
-import { CliError } from "../cli/common.ts";
+import { CliError } from "../lib/cli/common.ts";
 import { capture, filesAllowed } from "./cli_helpers.ts";
 
 const allowed = filesAllowed("tests/exercises_test.ts", "the exercise runner tests") &&

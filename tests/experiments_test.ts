@@ -10,11 +10,11 @@ import { gpt, type Variant } from "../steps/06_gpt.ts";
 import { documentLoss, setup, train } from "../steps/07_training.ts";
 import { demo, gelu, layerNorm, prepareDataset, runExperiment } from "../steps/10_experiments.ts";
 import {
-  entropy,
   randomStrings,
   scoreNames,
   temperatureSweep,
-} from "../lib/analysis/temperature_and_scores.ts";
+} from "../steps/10_experiments/temperature_and_scores.ts";
+import { entropy } from "../lib/statistics.ts";
 import { validateSvg } from "../lib/draw/svg.ts";
 import { Random } from "../lib/random.ts";
 

@@ -15,7 +15,7 @@ import {
   formatBytes,
   readInputFile,
   writeFileAtomic,
-} from "../cli/files.ts";
+} from "../lib/cli/files.ts";
 import { main as sampleMain } from "../cli/sample.ts";
 import { main as trainMain } from "../cli/train.ts";
 import { loadDocuments } from "../steps/02_tokenizer.ts";

@@ -31,7 +31,7 @@ import {
 } from "../steps/07_training.ts";
 import { generate, probabilitiesAt } from "../steps/08_generation.ts";
 import { Random } from "../lib/random.ts";
-import { stepMemory } from "../lib/analysis/step_memory.ts";
+import { stepMemory } from "../app/step_memory.ts";
 
 const values = (numbers: number[]) => numbers.map((n) => new Value(n));
 const config: GPTConfig = { vocabSize: 27, ...defaultConfig };

@@ -17,10 +17,9 @@ import * as training from "../steps/07_training.ts";
 import * as generation from "../steps/08_generation.ts";
 import * as visualization from "../steps/09_visualization.ts";
 import * as experiments from "../steps/10_experiments.ts";
-import * as statistics from "../lib/analysis/statistics.ts";
-import * as stepAnatomy from "../lib/analysis/step_anatomy.ts";
-import * as modelProbes from "../lib/analysis/model_probes.ts";
-import * as temperatureAndScores from "../lib/analysis/temperature_and_scores.ts";
+import * as statistics from "../lib/statistics.ts";
+import * as modelProbes from "../steps/09_visualization/probes.ts";
+import * as temperatureAndScores from "../steps/10_experiments/temperature_and_scores.ts";
 import * as computationGraph from "../lib/draw/computation_graph.ts";
 import * as svg from "../lib/draw/svg.ts";
 import * as terminal from "../lib/draw/terminal.ts";
@@ -44,10 +43,9 @@ const modules: Record<string, Record<string, unknown>> = {
   "../steps/08_generation.ts": generation,
   "../steps/09_visualization.ts": visualization,
   "../steps/10_experiments.ts": experiments,
-  "../lib/analysis/statistics.ts": statistics,
-  "../lib/analysis/step_anatomy.ts": stepAnatomy,
-  "../lib/analysis/model_probes.ts": modelProbes,
-  "../lib/analysis/temperature_and_scores.ts": temperatureAndScores,
+  "../lib/statistics.ts": statistics,
+  "../steps/09_visualization/probes.ts": modelProbes,
+  "../steps/10_experiments/temperature_and_scores.ts": temperatureAndScores,
   "../lib/draw/computation_graph.ts": computationGraph,
   "../lib/draw/svg.ts": svg,
   "../lib/draw/terminal.ts": terminal,

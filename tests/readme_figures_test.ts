@@ -31,7 +31,7 @@ import {
   nextCharacterProbabilities,
   trainAndRecord,
   trainWithSgd,
-} from "../lib/analysis/model_probes.ts";
+} from "../steps/09_visualization/probes.ts";
 import { graphCounts } from "../lib/draw/computation_graph.ts";
 
 /**

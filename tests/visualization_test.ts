@@ -1,4 +1,4 @@
-// Step 09 and its drawing helpers (lib/draw/, lib/analysis/statistics.ts): smoothing, PCA on
+// Step 09 and its drawing helpers (lib/draw/, lib/statistics.ts): smoothing, PCA on
 // matrices whose answer is known, every SVG writer checked structurally, the terminal pictures, the analysis functions
 // on small models, and step 09's own demonstration in quick mode.
 
@@ -27,9 +27,9 @@ import {
   nextCharacterProbabilities,
   trainAndRecord,
   trainWithSgd,
-} from "../lib/analysis/model_probes.ts";
+} from "../steps/09_visualization/probes.ts";
 import { describeGraph, graphCounts, toDot, toMermaid } from "../lib/draw/computation_graph.ts";
-import { exponentialSmoothing, movingAverage, pca } from "../lib/analysis/statistics.ts";
+import { exponentialSmoothing, movingAverage, pca } from "../lib/statistics.ts";
 import {
   barChartSvg,
   combineSvg,

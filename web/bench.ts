@@ -10,7 +10,7 @@
  * @module
  */
 
-import { CliError, type Io, parseFlags, parseNumber, run } from "../cli/common.ts";
+import { CliError, type Io, parseFlags, parseNumber, run } from "../lib/cli/common.ts";
 import { findChromium, openPlayground } from "./chromium.ts";
 
 const help = `Compare training speed in Chromium with the CLI's.

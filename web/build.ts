@@ -15,7 +15,7 @@
  */
 
 import { stripVTControlCharacters } from "node:util";
-import { CliError, type Io, parseFlags, run } from "../cli/common.ts";
+import { CliError, type Io, parseFlags, run } from "../lib/cli/common.ts";
 
 const webDir = new URL(".", import.meta.url);
 const help = `Build the playground as a static site.

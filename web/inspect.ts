@@ -2,7 +2,7 @@
  * Looking inside a model, for the playground's panels: the next-letter probabilities after a
  * prefix, every head's attention over a name, and the letter embeddings in two dimensions.
  *
- * The numbers are step 09's own measurements (`lib/analysis/model_probes.ts`: the chapters'
+ * The numbers are step 09's own measurements (`steps/09_visualization/probes.ts`: the chapters'
  * `gpt` run forward, with its `Trace` of attention weights); this module checks what the user
  * typed and puts the numbers into the shapes the page draws.
  *
@@ -11,8 +11,8 @@
 
 import { encode, type Tokenizer } from "../steps/02_tokenizer.ts";
 import type { Model } from "../steps/04_parameters.ts";
-import { attentionMap, nextCharacterProbabilities } from "../lib/analysis/model_probes.ts";
-import { pca } from "../lib/analysis/statistics.ts";
+import { attentionMap, nextCharacterProbabilities } from "../steps/09_visualization/probes.ts";
+import { pca } from "../lib/statistics.ts";
 import type { HeatmapPanel, ScatterPoint } from "../lib/draw/svg.ts";
 
 /** How a token is shown: its character, or `BOS` for the token that opens and ends a name. */

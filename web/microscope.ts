@@ -1,6 +1,6 @@
 /**
  * One training step under the microscope, for the playground: chapter 07's anatomy of a step
- * (`lib/analysis/step_anatomy.ts`) with what a learner wants to see at each stage of it. The
+ * (`anatomyOfStep` in `steps/07_training.ts`) with what a learner wants to see at each stage of it. The
  * forward pass position by position (what the model saw, what it predicted, the probability it
  * gave the true next token and the loss there); the gradient of every matrix as `backward()`
  * leaves it (its norm and its largest entries); the update (the learning rate) and the loss on

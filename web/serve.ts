@@ -8,7 +8,7 @@
  * @module
  */
 
-import { CliError, type Io, parseFlags, parseNumber, run } from "../cli/common.ts";
+import { CliError, type Io, parseFlags, parseNumber, run } from "../lib/cli/common.ts";
 import { writeSite } from "./build.ts";
 
 const help = `Serve the microgpt playground on this machine.

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { CliError, type Io, parseFlags, run } from "../cli/common.ts";
-import { checkOutputFile, writeFileAtomic } from "../cli/files.ts";
+import { CliError, type Io, parseFlags, run } from "../lib/cli/common.ts";
+import { checkOutputFile, writeFileAtomic } from "../lib/cli/files.ts";
 import { findChromium, openPlayground } from "./chromium.ts";
 
 const help = `Take the playground's screenshots for the documentation.

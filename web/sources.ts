@@ -14,7 +14,7 @@ import attention from "../steps/05_attention.ts" with { type: "text" };
 import gptSource from "../steps/06_gpt.ts" with { type: "text" };
 import training from "../steps/07_training.ts" with { type: "text" };
 import generation from "../steps/08_generation.ts" with { type: "text" };
-import checkpoint from "../lib/checkpoint.ts" with { type: "text" };
+import checkpoint from "../app/checkpoint.ts" with { type: "text" };
 
 /** The bundled files, by their path in the repository. */
 export const sources: Readonly<Record<string, string>> = {
@@ -25,7 +25,7 @@ export const sources: Readonly<Record<string, string>> = {
   "steps/06_gpt.ts": gptSource,
   "steps/07_training.ts": training,
   "steps/08_generation.ts": generation,
-  "lib/checkpoint.ts": checkpoint,
+  "app/checkpoint.ts": checkpoint,
 };
 
 /** A range of lines of a file, 1-based and inclusive, as an editor numbers them. */

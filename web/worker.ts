@@ -23,8 +23,8 @@ import {
   toTensorModel,
   trainTensor,
 } from "../steps/12_tensor_gpt.ts";
-import { type Checkpoint, checkpointFromJson, checkpointToJson } from "../lib/checkpoint.ts";
-import { exponentialSmoothing } from "../lib/analysis/statistics.ts";
+import { type Checkpoint, checkpointFromJson, checkpointToJson } from "../app/checkpoint.ts";
+import { exponentialSmoothing } from "../lib/statistics.ts";
 import { heatmapSvg, lineChartSvg, type LineSeries, scatterSvg } from "../lib/draw/svg.ts";
 import { Random } from "../lib/random.ts";
 import { attentionPanels, embeddingPoints, nextLetterProbabilities } from "./inspect.ts";
@@ -126,7 +126,7 @@ export type Reply =
 
 /**
  * Everything about the model the worker holds: a checkpoint (step 07's state and the generator,
- * as `lib/checkpoint.ts` saves it), plus the documents and the curve of this session.
+ * as `app/checkpoint.ts` saves it), plus the documents and the curve of this session.
  */
 interface Run extends Checkpoint {
   /** The shuffled documents; absent for a checkpoint opened from a file until it resumes. */

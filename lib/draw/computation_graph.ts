@@ -6,8 +6,22 @@
  * @module
  */
 
-import type { Value } from "../../steps/01_autograd.ts";
 import type { GraphNode } from "./svg.ts";
+
+/**
+ * What drawing reads of a node of the graph: step 01's `Value` is one. Declared here, by the
+ * fields it reads, so that drawing needs nothing of the chapters.
+ */
+export interface GraphValue {
+  data: number;
+  grad: number;
+  /** The operation that made it ("leaf" for an input). */
+  op: string;
+  /** The nodes it was computed from. */
+  inputs(): readonly GraphValue[];
+  /** Every node it depends on, itself last, inputs before the nodes that use them. */
+  topologicalOrder(): readonly GraphValue[];
+}
 
 // -----------------------------------------------------------------------------------------
 // The computation graph: what `backward()` walks.
@@ -39,7 +53,10 @@ export interface GraphDrawing {
  * console.log(describeGraph(y, new Map([[x, "x"], [y, "y"]])).edges); // [ [ "n0", "n1" ] ]
  * ```
  */
-export function describeGraph(root: Value, names: ReadonlyMap<Value, string>): GraphDrawing {
+export function describeGraph(
+  root: GraphValue,
+  names: ReadonlyMap<GraphValue, string>,
+): GraphDrawing {
   const order = root.topologicalOrder();
   const ids = new Map(order.map((v, i) => [v, `n${i}`]));
   const round = (x: number) => Number(x.toPrecision(4)).toString();
@@ -122,11 +139,13 @@ export function toMermaid(drawing: GraphDrawing): string {
  * console.log(nodes, edges); // 2 2
  * ```
  */
-export function graphCounts(root: Value): { nodes: number; edges: number; leaves: Value[] } {
+export function graphCounts<V extends GraphValue>(
+  root: V,
+): { nodes: number; edges: number; leaves: V[] } {
   const order = root.topologicalOrder();
   let edges = 0;
-  const leaves: Value[] = [];
-  for (const v of order) {
+  const leaves: V[] = [];
+  for (const v of order as readonly V[]) {
     edges += v.inputs().length;
     if (v.op === "leaf") leaves.push(v);
   }

@@ -6,34 +6,17 @@
  * @module
  */
 
-import { type Tokenizer, withBos } from "../../steps/02_tokenizer.ts";
-import type { Model } from "../../steps/04_parameters.ts";
-import { documentLoss } from "../../steps/07_training.ts";
-import { generate } from "../../steps/08_generation.ts";
-import type { Dataset } from "../../steps/10_experiments.ts";
-import { Random } from "../random.ts";
+import { type Tokenizer, withBos } from "../02_tokenizer.ts";
+import type { Model } from "../04_parameters.ts";
+import { documentLoss } from "../07_training.ts";
+import { generate } from "../08_generation.ts";
+import type { Dataset } from "./experiment.ts";
+import { Random } from "../../lib/random.ts";
+import { entropy } from "../../lib/statistics.ts";
 
 // -----------------------------------------------------------------------------------------
 // Temperature: how sure the model is, and how original.
 // -----------------------------------------------------------------------------------------
-
-/**
- * The entropy of a distribution, `-sum p log p`, in nats: 0 when one outcome is certain,
- * `log n` when all `n` are equally likely. A measure of how many choices are really open.
- *
- * @param probabilities non-negative numbers summing to 1
- * @returns the entropy in nats
- * @example
- * ```ts
- * import { entropy } from "./temperature_and_scores.ts";
- * console.log(entropy([1, 0]), entropy([0.5, 0.5]).toFixed(4)); // 0 0.6931
- * ```
- */
-export function entropy(probabilities: readonly number[]): number {
-  let total = 0;
-  for (const p of probabilities) if (p > 0) total -= p * Math.log(p);
-  return total;
-}
 
 /** What one temperature produced. */
 export interface TemperatureRow {
@@ -66,8 +49,8 @@ export interface TemperatureRow {
  * @example
  * ```ts
  * import { temperatureSweep } from "./temperature_and_scores.ts";
- * import { prepareDataset } from "../../steps/10_experiments.ts";
- * import { setup } from "../../steps/07_training.ts";
+ * import { prepareDataset } from "../10_experiments.ts";
+ * import { setup } from "../07_training.ts";
  * const data = prepareDataset("tiny", "anna\nbob\ncarla\ndave\nemma\nfinn\ngus\nhal\nivy\njo");
  * const { model, tokenizer } = setup(data.text, 42);
  * console.log(temperatureSweep(model, tokenizer, data, [0.5, 1], 5).length); // 2
@@ -133,7 +116,7 @@ export interface NameScore {
  * @example
  * ```ts
  * import { scoreNames } from "./temperature_and_scores.ts";
- * import { setup } from "../../steps/07_training.ts";
+ * import { setup } from "../07_training.ts";
  * const { model, tokenizer } = setup("anna\nbob", 42);
  * console.log(scoreNames(model, tokenizer, ["anna", "bob"]).length); // 2
  * const tooLong = "ab".repeat(model.config.blockSize);
@@ -166,7 +149,8 @@ export function scoreNames(
  * @example
  * ```ts
  * import { randomStrings } from "./temperature_and_scores.ts";
- * import { Random } from "../random.ts";
+ * import { Random } from "../../lib/random.ts";
+import { entropy } from "../../lib/statistics.ts";
  * console.log(randomStrings(new Random(1), [3, 5], ["a", "b"]).map((s) => s.length)); // [ 3, 5 ]
  * ```
  */

@@ -9,15 +9,15 @@
 
 import assert from "node:assert/strict";
 import { styleText } from "node:util";
-import { generate } from "../../steps/08_generation.ts";
-import type { Dataset, ExperimentResult } from "../../steps/10_experiments.ts";
+import { generate } from "../08_generation.ts";
+import type { Dataset, ExperimentResult } from "./experiment.ts";
 import {
   type NameScore,
   randomStrings,
   scoreNames,
   type TemperatureRow,
-} from "../analysis/temperature_and_scores.ts";
-import { exponentialSmoothing } from "../analysis/statistics.ts";
+} from "./temperature_and_scores.ts";
+import { exponentialSmoothing } from "../../lib/statistics.ts";
 import {
   clippedMarks,
   combineSvg,
@@ -25,10 +25,10 @@ import {
   type LineSeries,
   palette,
   validateSvg,
-} from "../draw/svg.ts";
-import { sparkline } from "../draw/terminal.ts";
-import { comparableLoss, type Setting } from "../experiments/sweep.ts";
-import { Random } from "../random.ts";
+} from "../../lib/draw/svg.ts";
+import { sparkline } from "../../lib/draw/terminal.ts";
+import { comparableLoss, type Setting } from "./sweep.ts";
+import { Random } from "../../lib/random.ts";
 
 /** What every section shares: where output goes, colour, and the pictures made so far. */
 export interface Context {

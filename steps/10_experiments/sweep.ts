@@ -7,14 +7,8 @@
  * @module
  */
 
-import type { Variant } from "../../steps/06_gpt.ts";
-import type {
-  Dataset,
-  ExperimentConfig,
-  ExperimentResult,
-  runExperiment,
-  RunOptions,
-} from "../../steps/10_experiments.ts";
+import type { Variant } from "../06_gpt.ts";
+import type { Dataset, ExperimentConfig, ExperimentResult, RunOptions } from "./experiment.ts";
 
 /** One row of the results table: a group, a setting and what to change. */
 export interface Setting {
@@ -66,7 +60,7 @@ export interface ProgressReport {
  * @example
  * ```ts
  * import { sweepSettings } from "./sweep.ts";
- * import { gelu, layerNorm, prepareDataset } from "../../steps/10_experiments.ts";
+ * import { gelu, layerNorm, prepareDataset } from "../10_experiments.ts";
  * const names = prepareDataset("tiny", "a\nb\nc\nd\ne\nf\ng\nh\ni\nj");
  * const variants = { norm: { norm: layerNorm }, activation: { activation: gelu } };
  * console.log(sweepSettings(false, names, names, variants).length); // 16
@@ -124,7 +118,7 @@ export function sweepSettings(
 export function runSweep(
   settings: readonly Setting[],
   run: RunOptions,
-  experiment: typeof runExperiment,
+  experiment: (dataset: Dataset, config: ExperimentConfig, options: RunOptions) => ExperimentResult,
   progress?: (report: ProgressReport) => void,
 ): Map<Setting, ExperimentResult> {
   const { steps, seeds, validationCount } = run;

@@ -8,24 +8,23 @@
 
 import assert from "node:assert/strict";
 import { styleText } from "node:util";
-import { Value } from "../../steps/01_autograd.ts";
-import { bundledNames, type Tokenizer, withBos } from "../../steps/02_tokenizer.ts";
-import type { Model } from "../../steps/04_parameters.ts";
-import type { Variant } from "../../steps/06_gpt.ts";
-import { documentLoss, setup, train } from "../../steps/07_training.ts";
-import { exponentialSmoothing, pca } from "../analysis/statistics.ts";
-import type { StreamSummary } from "../../steps/09_visualization.ts";
+import { Value } from "../01_autograd.ts";
+import { bundledNames, type Tokenizer, withBos } from "../02_tokenizer.ts";
+import type { Model } from "../04_parameters.ts";
+import type { Variant } from "../06_gpt.ts";
+import { documentLoss, setup, train } from "../07_training.ts";
+import { entropy, exponentialSmoothing, pca } from "../../lib/statistics.ts";
 import {
   attentionMap,
   type AttentionShares,
   cosineSimilarity,
   nearestNeighbours,
   nextCharacterProbabilities,
+  type StreamSummary,
   type TrainingRecord,
   trainWithSgd,
-} from "../analysis/model_probes.ts";
-import { entropy } from "../analysis/temperature_and_scores.ts";
-import { describeGraph, graphCounts, toDot, toMermaid } from "../draw/computation_graph.ts";
+} from "./probes.ts";
+import { describeGraph, graphCounts, toDot, toMermaid } from "../../lib/draw/computation_graph.ts";
 import {
   barChartSvg,
   clippedMarks,
@@ -39,7 +38,7 @@ import {
   palette,
   scatterSvg,
   validateSvg,
-} from "../draw/svg.ts";
+} from "../../lib/draw/svg.ts";
 import {
   sideBySide,
   sparkline,
@@ -47,7 +46,7 @@ import {
   textHeatmap,
   textLineChart,
   textScatter,
-} from "../draw/terminal.ts";
+} from "../../lib/draw/terminal.ts";
 
 /** Options of chapter 09's demonstration. */
 export interface VisualizationOptions {

@@ -7,13 +7,13 @@
  * @module
  */
 
-import type { Matrix, Vector } from "../../steps/03_components.ts";
-import { encode, type Tokenizer, withBos } from "../../steps/02_tokenizer.ts";
-import type { Model } from "../../steps/04_parameters.ts";
-import { createKVCache } from "../../steps/05_attention.ts";
-import { gpt, type Trace, type Variant } from "../../steps/06_gpt.ts";
-import { documentLoss, learningRateAt, train } from "../../steps/07_training.ts";
-import { probabilitiesAt } from "../../steps/08_generation.ts";
+import type { Matrix, Vector } from "../03_components.ts";
+import { encode, type Tokenizer, withBos } from "../02_tokenizer.ts";
+import type { Model } from "../04_parameters.ts";
+import { createKVCache } from "../05_attention.ts";
+import { gpt, type Trace, type Variant } from "../06_gpt.ts";
+import { documentLoss, learningRateAt, train } from "../07_training.ts";
+import { probabilitiesAt } from "../08_generation.ts";
 
 // -----------------------------------------------------------------------------------------
 // Training with a recorder: the loss of every step and the gradient of every matrix.
@@ -30,8 +30,8 @@ import { probabilitiesAt } from "../../steps/08_generation.ts";
  * @returns the gradient norm
  * @example
  * ```ts
- * import { Value } from "../../steps/01_autograd.ts";
- * import { gradientNorm } from "./model_probes.ts";
+ * import { Value } from "../01_autograd.ts";
+ * import { gradientNorm } from "./probes.ts";
  * const w = [[new Value(1), new Value(1)]];
  * w[0][0].grad = 3;
  * w[0][1].grad = 4;
@@ -67,8 +67,8 @@ export interface TrainingRecord {
  * @returns the losses and the gradient norms
  * @example
  * ```ts
- * import { trainAndRecord } from "./model_probes.ts";
- * import { setup } from "../../steps/07_training.ts";
+ * import { trainAndRecord } from "./probes.ts";
+ * import { setup } from "../07_training.ts";
  * const { model, tokenizer, docs } = setup("ann\nbob", 42);
  * console.log(trainAndRecord(model, tokenizer, docs, 20, 10).gradientSteps); // [ 0, 10 ]
  * ```
@@ -125,8 +125,8 @@ export interface AttentionMap {
  * @returns the labels and the square weight matrices
  * @example
  * ```ts
- * import { attentionMap } from "./model_probes.ts";
- * import { setup } from "../../steps/07_training.ts";
+ * import { attentionMap } from "./probes.ts";
+ * import { setup } from "../07_training.ts";
  * const { model, tokenizer } = setup("ann\nbob", 42);
  * console.log(attentionMap(model, tokenizer, "ann").weights[0][0][1]); // two numbers, then null, null
  * ```
@@ -180,8 +180,8 @@ export interface AttentionShares {
  * @returns one set of shares per head
  * @example
  * ```ts
- * import { attentionShares } from "./model_probes.ts";
- * import { setup } from "../../steps/07_training.ts";
+ * import { attentionShares } from "./probes.ts";
+ * import { setup } from "../07_training.ts";
  * const { model, tokenizer } = setup("anna\nbob", 42);
  * console.log(attentionShares(model, tokenizer, ["anna"]).length); // 4 heads
  * ```
@@ -230,8 +230,8 @@ export function attentionShares(
  * @returns the mean loss per document
  * @example
  * ```ts
- * import { bigramLoss } from "./model_probes.ts";
- * import { createTokenizer } from "../../steps/02_tokenizer.ts";
+ * import { bigramLoss } from "./probes.ts";
+ * import { createTokenizer } from "../02_tokenizer.ts";
  * const tokenizer = createTokenizer(["ab"]);
  * console.log(bigramLoss(tokenizer, ["ab", "ab"], ["ab"]).toFixed(3)); // 0.511, which is -log(3/5)
  * ```
@@ -281,8 +281,8 @@ export function bigramLoss(
  * @returns the loss of every step
  * @example
  * ```ts
- * import { trainWithSgd } from "./model_probes.ts";
- * import { setup } from "../../steps/07_training.ts";
+ * import { trainWithSgd } from "./probes.ts";
+ * import { setup } from "../07_training.ts";
  * const { model, tokenizer, docs } = setup("ann\nbob", 42);
  * console.log(trainWithSgd(model, tokenizer, docs, 3, 0.1).length); // 3
  * ```
@@ -317,7 +317,7 @@ export function trainWithSgd(
  *
  * @example
  * ```ts
- * import { cosineSimilarity } from "./model_probes.ts";
+ * import { cosineSimilarity } from "./probes.ts";
  * console.log(cosineSimilarity([1, 0], [2, 0]), cosineSimilarity([1, 0], [0, 3])); // 1 0
  * ```
  */
@@ -341,8 +341,8 @@ export function cosineSimilarity(a: readonly number[], b: readonly number[]): nu
  * @returns one entry per character: its neighbours, most similar first
  * @example
  * ```ts
- * import { nearestNeighbours } from "./model_probes.ts";
- * import { setup } from "../../steps/07_training.ts";
+ * import { nearestNeighbours } from "./probes.ts";
+ * import { setup } from "../07_training.ts";
  * const { model, tokenizer } = setup("ann\nbob", 42);
  * console.log(nearestNeighbours(model, tokenizer, 1)[0].char); // a
  * ```
@@ -373,8 +373,8 @@ export function nearestNeighbours(
  * @returns one entry per token id; BOS is labelled `end`
  * @example
  * ```ts
- * import { nextCharacterProbabilities } from "./model_probes.ts";
- * import { setup } from "../../steps/07_training.ts";
+ * import { nextCharacterProbabilities } from "./probes.ts";
+ * import { setup } from "../07_training.ts";
  * const { model, tokenizer } = setup("ann\nbob", 42);
  * console.log(nextCharacterProbabilities(model, tokenizer, "a").length); // 5
  * ```
@@ -393,4 +393,18 @@ export function nextCharacterProbabilities(
     label: id === tokenizer.bos ? "end" : tokenizer.chars[id],
     probability,
   }));
+}
+
+/**
+ * One stage of the residual stream, averaged over documents: what chapter 09's
+ * `residualStreamSummary` measures and the report prints (declared here, with the other
+ * measurements, so that the report need not import the chapter).
+ */
+export interface StreamSummary {
+  /** "embedding", "layer 0 attention", ... */
+  name: string;
+  /** Mean root mean square of the stream vector. */
+  rms: number;
+  /** Held-out loss of reading the prediction out here with `lm_head` (the logit lens). */
+  loss: number;
 }

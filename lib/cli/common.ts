@@ -12,7 +12,7 @@
 import { parseArgs, styleText } from "node:util";
 import { CliError } from "./errors.ts";
 import { defaultMaxBytes, maxMaxBytes, readInputFile } from "./files.ts";
-import { numberProblem, type NumberSpec } from "../lib/number_range.ts";
+import { numberProblem, type NumberSpec } from "../number_range.ts";
 export type { NumberSpec };
 
 export { CliError } from "./errors.ts";

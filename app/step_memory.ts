@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type GPTConfig, parameterCount } from "../../steps/04_parameters.ts";
+import { type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
 
 /** What one training step of a shape holds in memory at its peak, as `stepMemory` estimates. */
 export interface StepMemory {

@@ -23,8 +23,8 @@
  * tensor's type, shape and byte range, then the raw little-endian numbers.
  *
  * Nothing here touches the file system, so it also runs in a browser; `cli/checkpoint_io.ts`
- * reads and writes the files. Run it: `deno run lib/checkpoint.ts`. Builds on: steps 02, 04,
- * 07 and the generator in `random.ts`.
+ * reads and writes the files. Run it: `deno run app/checkpoint.ts`. Builds on: steps 02, 04,
+ * 07 and the generator in `lib/random.ts`.
  *
  * @module
  */
@@ -48,7 +48,7 @@ import {
   setup,
   train,
 } from "../steps/07_training.ts";
-import { Random, type RandomState } from "./random.ts";
+import { Random, type RandomState } from "../lib/random.ts";
 
 /** The `format` field of every checkpoint, so that any other JSON file is recognised as such. */
 export const checkpointFormat = "microgpt-checkpoint";

@@ -1,7 +1,7 @@
 /**
  * Statistics the pictures of steps 09 and 10 need: smoothing a noisy series (moving average,
- * exponential smoothing) and principal component analysis, to flatten 16-number embeddings onto a
- * page.
+ * exponential smoothing), principal component analysis, to flatten 16-number embeddings onto a
+ * page, and the entropy of a distribution.
  *
  * This is a support module, not a lesson. Every function is pure: numbers in, numbers out.
  *
@@ -156,4 +156,22 @@ export function pca(rows: readonly (readonly number[])[], count = 2, iterations 
     components.map((component) => row.reduce((sum, x, j) => sum + x * component[j], 0))
   );
   return { mean, components, variances, totalVariance, projected };
+}
+
+/**
+ * The entropy of a distribution, `-sum p log p`, in nats: 0 when one outcome is certain,
+ * `log n` when all `n` are equally likely. A measure of how many choices are really open.
+ *
+ * @param probabilities non-negative numbers summing to 1
+ * @returns the entropy in nats
+ * @example
+ * ```ts
+ * import { entropy } from "./statistics.ts";
+ * console.log(entropy([1, 0]), entropy([0.5, 0.5]).toFixed(4)); // 0 0.6931
+ * ```
+ */
+export function entropy(probabilities: readonly number[]): number {
+  let total = 0;
+  for (const p of probabilities) if (p > 0) total -= p * Math.log(p);
+  return total;
 }
