@@ -59,7 +59,7 @@ export function locate(text: string, symbol: string): { from: number; to: number
   const start = lines.findIndex((line) => declaration.test(line));
   if (start < 0) return undefined;
   let from = start;
-  if (lines[start - 1]?.trim() === "*/") {
+  if (lines[start - 1]?.trimEnd().endsWith("*/")) {
     while (from > 0 && !lines[from].trimStart().startsWith("/**")) from--;
   }
   let to = start;
