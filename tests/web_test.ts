@@ -423,18 +423,24 @@ Deno.test({
           assert.equal((await items("#probabilities")).length, 10, "the prefix box works again");
 
           await setValue("#steps", "0");
-          await setValue("#n-head", "3");
+          await setValue("#n-embd", "24");
+          await setValue("#n-head", "16");
           await page.click("#train");
           assert.match(
             await text("#steps-error"),
             /steps must be from 1 to 100000, got 0/,
           );
-          assert.match(await text("#n-head-error"), /n-head \(3\) must divide n-embd \(16\)/);
+          assert.match(
+            await text("#n-head-error"),
+            /n-head \(16\) must divide n-embd \(24\); try 4/,
+          );
           assert.match(await text("#status"), /not started/);
           await setValue("#steps", "20");
+          await setValue("#n-embd", "16");
           await setValue("#n-head", "4");
 
           await page.click("#preset-text");
+          await setValue("#steps", "20");
           await setValue("#dataset-text", "  \n \n");
           await page.click("#train");
           assert.match(await text("#dataset-error"), /the dataset is empty/);

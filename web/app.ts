@@ -75,7 +75,7 @@ $("code-close").addEventListener("click", () => $<HTMLDialogElement>("code-dialo
 const settingsBox = $("settings-fields");
 for (const f of fields) {
   const label = element("label", {}, element("span", { textContent: f.param }));
-  const choices = f.key === "nEmbd" || f.key === "blockSize" ? shapeChoices[f.key] : undefined;
+  const choices = shapeChoices[f.key];
   const control: HTMLInputElement | HTMLSelectElement = choices
     ? document.createElement("select")
     : document.createElement("input");
@@ -652,6 +652,7 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       pauseButton.textContent = reply.finished ? "Pause" : "Continue";
       pauseButton.disabled = reply.finished;
       $<HTMLButtonElement>("keep").disabled = !reply.finished || lastSettings === undefined;
+      $("keep").textContent = "Keep this run";
       if (reply.finalLoss !== undefined) $("final-loss").textContent = reply.finalLoss;
       lastKnown = reply.known;
       list("samples", reply.samples, reply.known);

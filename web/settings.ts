@@ -65,10 +65,12 @@ export const defaultSettings: Settings = Object.fromEntries(
 ) as unknown as Settings;
 
 /** The shape's choices in the page: the sizes worth trying in a browser tab. */
-export const shapeChoices = {
+export const shapeChoices: Partial<Record<keyof Settings, readonly number[]>> = {
   nEmbd: [4, 8, 16, 24, 32, 48, 64],
+  nHead: [1, 2, 4, 8, 16],
+  nLayer: [1, 2, 3, 4, 6, 8],
   blockSize: [8, 16, 24, 32, 64],
-} as const;
+};
 
 /** What reading settings gives: the settings, or a one-line message per bad field. */
 export type ReadSettings =
