@@ -462,6 +462,11 @@ Deno.test({
             (await items("#samples")).every((name) => /^[ab]*$/.test(name)),
             "the opened file is what it trained on",
           );
+          assert.equal(
+            await text("#held-out-loss"),
+            "none: the run trains on every document",
+            "three names, 20 steps: nothing is held out, and the page says so",
+          );
           assert.equal(await text("#dataset-error"), "");
           assert.equal(await text("#steps-error"), "");
 

@@ -631,11 +631,11 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
         Math.round(reply.stepsPerSecond).toLocaleString("en-US")
       } steps/s on the ${reply.engine} engine`;
       $("speed").dataset.stepsPerSecond = String(reply.stepsPerSecond); // unrounded, for web/bench.ts
-      if (reply.heldOut) {
-        $("held-out-loss").textContent = `${
-          reply.heldOut.loss.toFixed(4)
-        } at step ${reply.heldOut.step}`;
-      }
+      $("held-out-loss").textContent = reply.heldOut
+        ? `${reply.heldOut.loss.toFixed(4)} at step ${reply.heldOut.step}`
+        : reply.heldOutCount === 0
+        ? "none: the run trains on every document"
+        : "–";
       if (running) {
         status(`training: step ${reply.step} of ${reply.steps}, loss ${reply.loss.toFixed(4)}`);
       }
@@ -839,7 +839,9 @@ if (view.dataset === "text" && params.has("autostart")) {
 } else if (params.get("autostart") === "1") {
   startTraining(fromAddress);
 }
-if (fromAddress !== undefined && params.get("autostart") !== "1") askMicroscope();
+if (fromAddress !== undefined && params.get("autostart") !== "1" && dataset === "names") {
+  askMicroscope();
+}
 
 // A first visit without settings in the address gets the tour; the link in the header
 // restarts it.

@@ -92,8 +92,9 @@ export type Reply =
     liveSamples: string[];
     stepsPerSecond: number;
     engine: Engine;
-    /** The last held-out loss, when there are held-out names. */
+    /** The last held-out loss, when there are held-out names, and how many there are. */
     heldOut?: { step: number; loss: number };
+    heldOutCount: number;
   }
   | { kind: "paused"; step: number; steps: number }
   | {
@@ -303,6 +304,7 @@ function postProgress(r: Run): void {
     stepsPerSecond: r.losses.length / Math.max(r.trainingMs / 1000, 1e-9),
     engine: r.tensor ? "tensor" : "scalar",
     heldOut: r.heldOutLosses.at(-1),
+    heldOutCount: r.heldOut.length,
   });
 }
 
