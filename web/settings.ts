@@ -167,7 +167,7 @@ export const presets: readonly Preset[] = [
     engine: "tensor",
     title: "Names, a larger model",
     blurb: "n-embd 64 and block size 32: 54,656 parameters, 13 times the tutorial's, for " +
-      "3,000 steps. The tensor engine trains it about 4 times as fast as the scalar one " +
+      "3,000 steps. The tensor engine trains it 3 to 4 times as fast as the scalar one " +
       "(the speed shows below Train).",
     settings: { ...defaultSettings, nEmbd: 64, blockSize: 32, steps: 3000 },
   },
