@@ -463,7 +463,9 @@ function drawStages(): void {
     add(
       "gradient",
       `∂loss/∂${g.matrix} [${g.rows}×${g.columns}]: norm ${fixed(g.norm)}; largest ` +
-        g.largest.map((e) => `[${e.row}][${e.column}] ${e.grad.toFixed(4)}`).join(", "),
+        g.largest.map((e) =>
+          `[${e.token === undefined ? e.row : `"${e.token}"`}][${e.column}] ${e.grad.toFixed(4)}`
+        ).join(", "),
       { matrix: g.matrix, norm: String(g.norm) },
     );
   }

@@ -45,8 +45,8 @@ export interface GradientView {
   columns: number;
   /** `sqrt(sum of grad^2)`, as step 07's anatomy measures it. */
   norm: number;
-  /** The entries with the largest `|grad|`, largest first. */
-  largest: { row: number; column: number; grad: number }[];
+  /** The entries with the largest `|grad|`, largest first; a row of `wte` or `lm_head` is a token. */
+  largest: { row: number; column: number; grad: number; token?: string }[];
 }
 
 /** One training step, stage by stage. */
@@ -58,7 +58,10 @@ export interface StepView {
   positions: PositionView[];
   loss: number;
   graphNodes: number;
-  /** In the order `backward()` reaches them: from the output (`lm_head`) back to `wte`. */
+  /**
+   * In the order `backward()` reaches them: the output (`lm_head`), then each layer from the last
+   * (its MLP, then attention), then the position and token embeddings.
+   */
   gradients: GradientView[];
   learningRate: number;
   lossAfter: number;
@@ -123,9 +126,16 @@ export function microscopeStep(
     stopStep: step + 1,
     adamState,
     beforeUpdate: (_, trained) => {
-      for (const [matrix, weights] of Object.entries(trained.stateDict).reverse()) {
+      for (const matrix of backwardOrder(Object.keys(trained.stateDict))) {
+        const weights = trained.stateDict[matrix];
+        const tokenRows = matrix === "wte" || matrix === "lm_head";
         const entries = weights.flatMap((row, r) =>
-          row.map((p, c) => ({ row: r, column: c, grad: p.grad }))
+          row.map((p, c) => ({
+            row: r,
+            column: c,
+            grad: p.grad,
+            ...(tokenRows ? { token: label(r) } : {}),
+          }))
         );
         const norm = Math.sqrt(entries.reduce((sum, e) => sum + e.grad * e.grad, 0));
         const largest = entries.sort((a, b) => Math.abs(b.grad) - Math.abs(a.grad)).slice(0, 3);
@@ -139,4 +149,23 @@ export function microscopeStep(
   });
   const lossAfter = documentLoss(model, tokens).data;
   return { doc, step, steps, positions, loss, graphNodes, gradients, learningRate, lossAfter };
+}
+
+/**
+ * The matrices in the order the gradient reaches them going back from the loss: `lm_head`, the
+ * layers from the last to the first (in each, `mlp_fc2`, `mlp_fc1`, `attn_wo`, then the
+ * values', keys' and queries' matrices, which all read the same input), then `wpe` and `wte`.
+ *
+ * @param names the state dict's keys (step 04's order: `wte`, `wpe`, `lm_head`, then each layer)
+ * @returns the same names, in backward order
+ * @example
+ * ```ts
+ * import { backwardOrder } from "./microscope.ts";
+ * const names = ["wte", "wpe", "lm_head", "layer0.attn_wq", "layer0.mlp_fc2"];
+ * console.log(backwardOrder(names)); // [ "lm_head", "layer0.mlp_fc2", "layer0.attn_wq", "wpe", "wte" ]
+ * ```
+ */
+export function backwardOrder(names: readonly string[]): string[] {
+  const layers = names.filter((name) => name.startsWith("layer")).reverse();
+  return ["lm_head", ...layers, "wpe", "wte"].filter((name) => names.includes(name));
 }
