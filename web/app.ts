@@ -383,7 +383,7 @@ addEventListener("resize", () => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => {
     send({ kind: "layout", widths: chartWidths() });
-    send({ kind: "attention", name: attentionName.value });
+    if (haveModel) send({ kind: "attention", name: attentionName.value });
   }, 150);
 });
 send({ kind: "layout", widths: chartWidths() });
@@ -620,6 +620,8 @@ worker.addEventListener("error", (event) => {
 });
 
 let lastKnown: boolean[] = [];
+/** Whether the worker holds a model (trained or opened), so that a resize may redraw it. */
+let haveModel = false;
 
 worker.addEventListener("message", (event: MessageEvent<Reply>) => {
   const reply = event.data;
@@ -650,6 +652,7 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       status(`paused at step ${reply.step} of ${reply.steps}`);
       return;
     case "done":
+      haveModel = true;
       running = false;
       pauseButton.textContent = reply.finished ? "Pause" : "Continue";
       pauseButton.disabled = reply.finished;
@@ -721,6 +724,7 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       download(reply.fileName, reply.text);
       return;
     case "reset":
+      haveModel = false;
       status("ready");
       for (
         const id of [
