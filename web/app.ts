@@ -471,7 +471,9 @@ function drawStages(): void {
   }
   add(
     "update",
-    `Adam's update with learning rate ${view.learningRate} (it decays over the ${view.steps} ` +
+    `Adam's update with learning rate ${
+      Number(view.learningRate.toPrecision(4))
+    } (it decays over the ${view.steps} ` +
       `steps). The loss on "${view.doc}" after it: ${fixed(view.lossAfter)} ` +
       `(${fixed(view.lossAfter - view.loss)}).`,
     { learningRate: String(view.learningRate), lossAfter: String(view.lossAfter) },
