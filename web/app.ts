@@ -27,7 +27,7 @@ import {
   type ViewSettings,
 } from "./settings.ts";
 import { codeOf } from "./sources.ts";
-import { installTour } from "./tour.ts";
+import { installTour, tourSeen } from "./tour.ts";
 import type { Draw, Field, Reply, Request } from "./worker.ts";
 import type { StepView } from "./microscope.ts";
 
@@ -858,4 +858,4 @@ $("tour-start").addEventListener("click", (event) => {
   event.preventDefault();
   startTour();
 });
-if (params.size === 0 && localStorage.getItem("microgpt-toured") === null) startTour();
+if (params.size === 0 && !tourSeen()) startTour();

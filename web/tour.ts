@@ -66,6 +66,16 @@ export const stops: readonly Stop[] = [
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 let at = 0;
+const seenKey = "microgpt-toured";
+
+/** Whether this browser has seen the tour (finished or skipped it). */
+export function tourSeen(): boolean {
+  try {
+    return localStorage.getItem(seenKey) !== null;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Wires the tour's buttons (once, from the page) and returns the function that starts it.
@@ -107,5 +117,9 @@ function show(): void {
 function end(): void {
   $("tour").hidden = true;
   for (const panel of document.querySelectorAll(".touring")) panel.classList.remove("touring");
-  localStorage.setItem("microgpt-toured", "1");
+  try {
+    localStorage.setItem(seenKey, "1");
+  } catch {
+    // Storage may be blocked (site data turned off): the tour then opens on every visit.
+  }
 }
