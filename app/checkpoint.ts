@@ -32,9 +32,13 @@
 import assert from "node:assert/strict";
 import { type Tokenizer, tokenizerFromChars } from "../steps/02_tokenizer.ts";
 import {
+  configFields,
+  defaultConfig,
+  fieldProblem,
   type GPTConfig,
   matrixShapes,
   type Model,
+  type ModelConfig,
   modelFromWeights,
   parameterCount,
   validateConfig,
@@ -53,8 +57,24 @@ import { Random, type RandomState } from "../lib/random.ts";
 /** The `format` field of every checkpoint, so that any other JSON file is recognised as such. */
 export const checkpointFormat = "microgpt-checkpoint";
 
-/** The checkpoint layout this program writes and reads. A new layout gets a new number. */
-export const checkpointVersion = 1;
+/**
+ * The checkpoint layout this program writes. A new layout gets a new number, and the reader of
+ * every earlier one stays: version 2 added the model's choices to the config (`norm`,
+ * `activation`, written only when they are not the reference's), so that a program that knows
+ * nothing of them refuses the file instead of running a GeLU model as ReLU; a version 1 file
+ * has none, and is read as the reference's RMSNorm and ReLU.
+ */
+export const checkpointVersion = 2;
+
+/**
+ * The config fields each version of the file holds, in the order they are written. The reader
+ * and the writer of a version both take its fields from here (and their limits from step 04's
+ * `configFields`), so a file is read back exactly as it was written, checksum included.
+ */
+const configFieldsOfVersion: Readonly<Record<number, readonly (keyof GPTConfig)[]>> = {
+  1: ["vocabSize", "nLayer", "nEmbd", "nHead", "blockSize"],
+  2: configFields.map((field) => field.name),
+};
 
 /**
  * A checkpoint that cannot be used: missing, damaged, from a newer version, or inconsistent.
@@ -140,20 +160,21 @@ export function checkpointToJson(checkpoint: Checkpoint): string {
   }
   checkMoments(adamState, fail);
   checkRandomState(checkpoint.rng.getState(), fail);
-  const body = checkpointBody(checkpoint);
+  const body = checkpointBody(checkpoint, checkpointVersion);
   return formatJson({ ...body, checksum: checksumOf(formatJson(body)) }) + "\n";
 }
 
 /**
- * Everything a checkpoint file holds but its checksum, in one fixed order. Loading rebuilds
- * it from what it read and compares checksums, so the two must be made by this one function.
+ * Everything a checkpoint file of `version` holds but its checksum, in one fixed order.
+ * Loading rebuilds it from what it read and compares checksums, so the two must be made by
+ * this one function.
  */
-function checkpointBody(checkpoint: Checkpoint): Record<string, unknown> {
+function checkpointBody(checkpoint: Checkpoint, version: number): Record<string, unknown> {
   const { model, tokenizer, adamState, adam } = checkpoint;
   return {
     format: checkpointFormat,
-    version: checkpointVersion,
-    config: canonicalConfig(model.config),
+    version,
+    config: canonicalConfig(model.config, version),
     vocabulary: [...tokenizer.chars],
     seed: checkpoint.seed,
     step: checkpoint.step,
@@ -216,10 +237,21 @@ function verifyChecksum(
   }
 }
 
-/** The config with its fields in one fixed order, so equal models give byte-equal files. */
-function canonicalConfig(config: GPTConfig): GPTConfig {
-  const { vocabSize, nLayer, nEmbd, nHead, blockSize } = config;
-  return { vocabSize, nLayer, nEmbd, nHead, blockSize };
+/**
+ * The config as a file of `version` holds it: that version's fields in one fixed order, so
+ * equal models give byte-equal files, and a choice left out where it is the reference's (so a
+ * reference model's file is a version 1 file but for its version and checksum).
+ */
+function canonicalConfig(config: ModelConfig, version: number): Partial<GPTConfig> {
+  const fields: Record<string, unknown> = {};
+  for (const name of configFieldsOfVersion[version]) {
+    const isDefault = name in defaultConfig &&
+      config[name] === defaultConfig[name as keyof typeof defaultConfig];
+    const field = configFields.find((f) => f.name === name)!;
+    if (field.kind === "choice" && isDefault) continue;
+    fields[name] = config[name];
+  }
+  return fields;
 }
 
 /** The weights as plain numbers, `{ wte: [[...], ...], ... }`, in step 04's order. */
@@ -353,19 +385,37 @@ function readNumbers(
   return list as number[];
 }
 
-/** The model's shape, checked field by field and then by `validateConfig`. */
-function readConfig(value: unknown, fail: Fail): GPTConfig {
+/**
+ * The model's config as a file of `version` holds it, checked field by field against step
+ * 04's table and then by `validateConfig`. The shape is required; a choice (`norm`,
+ * `activation`) is optional, the reference's when absent, and not part of version 1 at all.
+ */
+function readConfig(value: unknown, version: number, fail: Fail): ModelConfig {
   if (!isRecord(value)) fail("config must be an object");
   const record = value as Record<string, unknown>;
-  const config: GPTConfig = {
-    vocabSize: readInteger(required(record, "vocabSize", fail), "config.vocabSize", 2, 1e6, fail),
-    nLayer: readInteger(required(record, "nLayer", fail), "config.nLayer", 1, 64, fail),
-    nEmbd: readInteger(required(record, "nEmbd", fail), "config.nEmbd", 1, 4096, fail),
-    nHead: readInteger(required(record, "nHead", fail), "config.nHead", 1, 4096, fail),
-    blockSize: readInteger(required(record, "blockSize", fail), "config.blockSize", 1, 4096, fail),
-  };
+  const known = configFieldsOfVersion[version];
+  const unknown = Object.keys(record).find((name) => !(known as string[]).includes(name));
+  if (unknown !== undefined) {
+    const newer = configFields.some((field) => field.name === unknown);
+    fail(
+      newer
+        ? `config.${unknown} is not part of a version ${version} checkpoint; the file was edited`
+        : `config has a field "${unknown}" that no microgpt config has`,
+    );
+  }
+  const config: Record<string, unknown> = {};
+  for (const field of configFields) {
+    if (!known.includes(field.name)) continue;
+    if (field.kind === "choice" && !(field.name in record)) continue; // the reference's
+    const given = field.kind === "integer"
+      ? required(record, field.name, fail)
+      : record[field.name];
+    const problem = fieldProblem(field, given);
+    if (problem) fail(`config.${field.name} ${problem}`);
+    config[field.name] = given;
+  }
   try {
-    return validateConfig(config);
+    return validateConfig(config as unknown as GPTConfig);
   } catch (error) {
     return fail(`config: ${(error as Error).message}`);
   }
@@ -444,10 +494,10 @@ function readAdam(value: unknown, fail: Fail): AdamOptions {
  * ```ts
  * import { checkpointFromJson } from "./checkpoint.ts";
  * try {
- *   checkpointFromJson('{"format": "microgpt-checkpoint", "version": 2}', "model.json");
+ *   checkpointFromJson('{"format": "microgpt-checkpoint", "version": 3}', "model.json");
  * } catch (error) {
  *   console.log((error as Error).message);
- *   // model.json: checkpoint version 2 is newer than this program reads (1); update microgpt
+ *   // model.json: checkpoint version 3 is newer than this program reads (2); update microgpt
  * }
  * ```
  */
@@ -479,11 +529,15 @@ export function checkpointFromJson(
         `update microgpt`,
     );
   }
-  if (version !== checkpointVersion) {
-    fail(`checkpoint version ${JSON.stringify(version)} is not one this program reads (1)`);
+  const versions = Object.keys(configFieldsOfVersion).map(Number);
+  if (typeof version !== "number" || !versions.includes(version)) {
+    fail(
+      `checkpoint version ${JSON.stringify(version)} is not one this program reads ` +
+        `(${versions.join(" or ")})`,
+    );
   }
 
-  const config = readConfig(required(record, "config", fail), fail);
+  const config = readConfig(required(record, "config", fail), version as number, fail);
   const tokenizer = readVocabulary(required(record, "vocabulary", fail), config, fail);
   const { seed, step, steps, documentCount } = readSchedule(record, fail);
   const adam = readAdam(required(record, "adam", fail), fail);
@@ -531,7 +585,7 @@ export function checkpointFromJson(
   }
   checkRandomState(rng.getState(), fail);
   const checkpoint = { model, tokenizer, seed, step, steps, documentCount, adam, adamState, rng };
-  const actual = () => checksumOf(formatJson(checkpointBody(checkpoint)));
+  const actual = () => checksumOf(formatJson(checkpointBody(checkpoint, version as number)));
   verifyChecksum(record.checksum, actual, source, fail, onNote);
   return checkpoint;
 }
@@ -599,7 +653,7 @@ export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions
     __metadata__: {
       ...options.metadata,
       format: "microgpt",
-      config: JSON.stringify(canonicalConfig(model.config)),
+      config: JSON.stringify(canonicalConfig(model.config, checkpointVersion)),
       vocabulary: JSON.stringify(tokenizer.chars),
       checksum: checksumOf(data),
     },
@@ -677,7 +731,8 @@ export function fromSafetensors(
       return fail(`metadata ${name} is not valid JSON`);
     }
   };
-  const config = readConfig(parseText("config"), fail);
+  // The metadata has no version: its config is read as the newest file's.
+  const config = readConfig(parseText("config"), checkpointVersion, fail);
   const tokenizer = readVocabulary(parseText("vocabulary"), config, fail);
 
   const dataLength = bytes.length - dataStart;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
+import { type GPTConfig, parameterCount, validateConfig } from "../steps/04_parameters.ts";
 
 /** What one training step of a shape holds in memory at its peak, as `stepMemory` estimates. */
 export interface StepMemory {
@@ -38,9 +38,13 @@ const bytesPerParameter = 160;
  * sum and its rmsnorm (`2 nEmbd + 4` nodes); per layer two rmsnorms, q, k, v, the attention
  * output, two residual sums and the MLP (`18 nEmbd + 8`), and per head `5 p + 6` for the scores
  * over the `p + 1` positions so far; then `lm_head`, softmax and `-log` (`3 vocabSize + 4`).
- * The count is exact (the tests compare it with `topologicalOrder`); bytes are measured.
+ * The model's choices add to it: each of the `2 nLayer + 1` LayerNorms centres its vector first
+ * (`nEmbd + 2` more nodes than an rmsnorm), and GeLU takes 13 nodes per hidden unit where ReLU
+ * takes one (`48 nEmbd` more per layer). The count is exact (the tests compare it with
+ * `topologicalOrder`), but for GeLU an upper bound: a unit past its saturation point makes no
+ * node at all. Bytes are measured.
  *
- * @param config the model's shape
+ * @param config the model's shape and choices
  * @param positions how many predictions the longest document makes (at most `blockSize`)
  * @returns the node count, the parameter count and the estimated bytes
  * @example
@@ -51,9 +55,12 @@ const bytesPerParameter = 160;
  * ```
  */
 export function stepMemory(config: GPTConfig, positions: number): StepMemory {
-  const { vocabSize, nLayer, nEmbd, nHead } = config;
+  const { vocabSize, nLayer, nEmbd, nHead, norm, activation } = validateConfig(config);
   const n = Math.min(positions, config.blockSize);
-  const perPosition = 2 * nEmbd + 4 + nLayer * (18 * nEmbd + 8 + 6 * nHead) + 3 * vocabSize + 4;
+  const choices = (norm === "layernorm" ? (2 * nLayer + 1) * (nEmbd + 2) : 0) +
+    (activation === "gelu" ? nLayer * 48 * nEmbd : 0);
+  const perPosition = 2 * nEmbd + 4 + nLayer * (18 * nEmbd + 8 + 6 * nHead) + 3 * vocabSize + 4 +
+    choices;
   // The attention scores grow with the position: sum over p of 5 p per head and layer.
   const graphNodes = n * perPosition + nLayer * nHead * 5 * n * (n - 1) / 2 + 2;
   const parameters = parameterCount(config);
@@ -62,4 +69,31 @@ export function stepMemory(config: GPTConfig, positions: number): StepMemory {
     parameters,
     bytes: graphNodes * bytesPerNode + parameters * bytesPerParameter,
   };
+}
+
+/**
+ * The tensor engine's memory (steps 11-12), from the shape alone: four buffers of one double
+ * per parameter (weights, gradients, Adam's m and v) and the activations of a `Workspace` for
+ * `batchSize` documents, exactly as `createWorkspace` allocates them. Nothing grows per step.
+ *
+ * @param config the model's shape
+ * @param batchSize documents per step
+ * @returns the bytes
+ * @example
+ * ```ts
+ * import { tensorStepMemory } from "./step_memory.ts";
+ * const config = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 };
+ * console.log(tensorStepMemory(config)); // 219136
+ * ```
+ */
+export function tensorStepMemory(config: GPTConfig, batchSize = 1): number {
+  const { vocabSize: V, nLayer, nEmbd: C, nHead, blockSize: T } = config;
+  const rows = batchSize * T;
+  // Outside the layers: the embedding, lm_head's input, six gradients of the stream's width,
+  // two of the MLP's, a scale and a loss per row, logits, probabilities and their gradient.
+  const shared = rows * (8 * C + 8 * C + 2 + 3 * V) + T;
+  // Per layer: eight (rows, C) arrays, two (rows, 4C), two scales, the attention weights.
+  const perLayer = rows * (16 * C + 2 + nHead * T);
+  const doubles = shared + nLayer * perLayer;
+  return 4 * 8 * parameterCount(config) + 8 * doubles + 4 * 4 * rows;
 }

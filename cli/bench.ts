@@ -1,5 +1,6 @@
 /**
- * `deno task bench`: how fast is the engine? Times, in one process and after a warm-up:
+ * `deno task bench --parts`: how fast is the scalar engine? Times, in one process and after a
+ * warm-up (`deno task bench` without `--parts` compares it with the tensor engine instead):
  *
  * - training: the default run (seed 42, bundled names, 1,000 steps), setup not included;
  * - forward only: the loss of the same 1,000 documents, with no backward pass;
@@ -17,7 +18,7 @@
  * @module
  */
 
-import { Value } from "../steps/01_autograd.ts";
+import type { Value } from "../steps/01_autograd.ts";
 import { bundledNames, type Tokenizer, withBos } from "../steps/02_tokenizer.ts";
 import type { Model } from "../steps/04_parameters.ts";
 import {
@@ -41,10 +42,11 @@ import {
   run,
   writeFileAtomic,
 } from "../lib/cli/common.ts";
+import { enginesMain } from "./bench_engines.ts";
 
 const help = `Time microgpt's training, its parts and generation; write the figures as JSON.
 
-Usage: deno task bench [flags]
+Usage: deno task bench --parts [flags]
 
   --steps N           training steps per run, one document each (default 1000)
   --repeat N          timed runs of each part, after one warm-up (default 5)
@@ -451,4 +453,14 @@ function printReport(report: BenchReport, io: Io): void {
   );
 }
 
-if (import.meta.main) await run((args, io) => void main(args, io));
+/**
+ * `deno task bench`: the two engines side by side (cli/bench_engines.ts), or with `--parts`
+ * the scalar engine's parts, as this file measures them.
+ */
+export function benchMain(args: string[], io: Io): void {
+  const parts = args.indexOf("--parts");
+  if (parts < 0) enginesMain(args, io);
+  else main(args.filter((_, i) => i !== parts), io);
+}
+
+if (import.meta.main) await run(benchMain);

@@ -1,8 +1,9 @@
 /**
- * `deno task eval --model model.json --data file.txt`: how well does a saved model predict a
+ * `deno task eval --model out/model.json --data file.txt`: how well does a saved model predict a
  * file of documents?
  *
- * It scores every document with the loss that training uses (`documentLoss`, step 07) and
+ * It scores every document with the loss that training uses (`documentLoss`, step 07, or the
+ * same number from the tensor engine, `--engine`, by default) and
  * prints the mean loss per predicted character and the perplexity, `exp(mean loss)`: the
  * number of equally likely tokens the model is, on average, choosing between. A model that
  * knows nothing guesses uniformly and scores `log(vocabSize)`, perplexity `vocabSize`; the
@@ -13,11 +14,9 @@
 
 import { loadModel } from "./checkpoint_io.ts";
 import { bundledNames, encode } from "../steps/02_tokenizer.ts";
-import { parameterCount } from "../steps/04_parameters.ts";
-import { documentLoss } from "../steps/07_training.ts";
+import { describeShape, parameterCount } from "../steps/04_parameters.ts";
 import {
   CliError,
-  describeShape,
   formatNumber,
   type Io,
   paint,
@@ -27,6 +26,7 @@ import {
   readTextFile,
   run,
 } from "../lib/cli/common.ts";
+import { describeEngine, engineHelp, parseEngine, scorer } from "./engine.ts";
 
 const help = `Measure how well a saved microgpt model predicts a file of documents.
 
@@ -36,6 +36,7 @@ Usage: deno task eval --model PATH [--data PATH]
   --data PATH    a UTF-8 text file, one document per line (default: bundled names)
   --max-bytes N  refuse --model and --data files larger than N bytes
                  (default 100000000, at most 500000000)
+${engineHelp(17)}
   -h, --help     show this help
 
 Prints the mean loss per predicted character (in nats, as training reports it) and the
@@ -70,6 +71,7 @@ export function main(args: string[], io: Io): void {
     model: { type: "string" },
     data: { type: "string" },
     "max-bytes": { type: "string" },
+    engine: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) {
@@ -83,6 +85,7 @@ export function main(args: string[], io: Io): void {
   const modelPath = flags.model as string;
   const dataPath = flags.data as string | undefined;
   const maxBytes = parseMaxBytes(flags["max-bytes"] as string | undefined);
+  const engine = parseEngine(flags.engine as string | undefined);
   const { model, tokenizer } = loadModel(modelPath, maxBytes, (note) => io.err(`note: ${note}`));
   const text = dataPath === undefined ? bundledNames : readTextFile(dataPath, maxBytes);
   const source = dataPath ?? "data/names.txt (bundled)";
@@ -117,11 +120,12 @@ export function main(args: string[], io: Io): void {
       `(${describeShape(config)}), ${tokenizer.vocabSize} tokens`,
   );
   io.out(`${bold("data")}         ${formatNumber(documents.length)} documents from ${source}`);
+  io.out(`${bold("engine")}       ${describeEngine(engine)}`);
 
   const progress = new Progress(io, documents.length, undefined, "document");
   const result = evaluate(
     documents,
-    (tokens) => documentLoss(model, tokens).data,
+    scorer(model, engine),
     config.blockSize,
     {
       onDocument: (done, loss) => progress.update(done, loss),

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type Outcome } from "./exercise_check.ts";
+import type { Outcome } from "./exercise_check.ts";
 import { type Exercise, exercises } from "./exercise_catalog.ts";
 import { explainFileError } from "../lib/cli/files.ts";
 import {

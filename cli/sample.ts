@@ -1,5 +1,5 @@
 /**
- * `deno task sample --model model.json`: invent names with a saved model.
+ * `deno task sample --model out/model.json`: invent names with a saved model.
  *
  * By default it continues the checkpoint's own random generator at temperature 0.5, so it
  * prints the same 20 names that `deno task train` printed when it saved the model. `--seed`
@@ -13,12 +13,10 @@
 import { loadModel } from "./checkpoint_io.ts";
 import type { TrainedModel } from "../app/checkpoint.ts";
 import { encode, type Tokenizer } from "../steps/02_tokenizer.ts";
-import { parameterCount } from "../steps/04_parameters.ts";
-import { generate } from "../steps/08_generation.ts";
+import { describeShape, parameterCount } from "../steps/04_parameters.ts";
 import { Random } from "../lib/random.ts";
 import {
   CliError,
-  describeShape,
   formatNumber,
   type Io,
   paint,
@@ -27,6 +25,7 @@ import {
   parseNumber,
   run,
 } from "../lib/cli/common.ts";
+import { type Engine, engineHelp, parseEngine, sampler } from "./engine.ts";
 
 const help = `Sample names from a saved microgpt model.
 
@@ -42,6 +41,7 @@ Usage: deno task sample --model PATH [flags]
   --prefix TEXT      only names that start with TEXT
   --show-probs       under each name, the likeliest tokens at every draw, as bars
   --max-bytes N      refuse a --model file larger than N bytes (default 100000000)
+${engineHelp(21)}
   -h, --help         show this help
 
 Piped, it prints one name per line.`;
@@ -64,6 +64,8 @@ export interface SampleCommandOptions {
   showProbs: boolean;
   /** The largest model file read (`--max-bytes`). */
   maxBytes: number;
+  /** Which engine samples (`--engine`); both draw the same names. */
+  engine: Engine;
 }
 
 /**
@@ -88,6 +90,7 @@ export function parseSampleArgs(args: string[]): SampleCommandOptions | "help" {
     prefix: { type: "string" },
     "show-probs": { type: "boolean" },
     "max-bytes": { type: "string" },
+    engine: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return "help";
@@ -109,6 +112,7 @@ export function parseSampleArgs(args: string[]): SampleCommandOptions | "help" {
     prefix: (flags.prefix as string | undefined) ?? "",
     showProbs: flags["show-probs"] === true,
     maxBytes: parseMaxBytes(flags["max-bytes"] as string | undefined),
+    engine: parseEngine(flags.engine as string | undefined),
   };
 }
 
@@ -173,9 +177,10 @@ export function main(args: string[], io: Io): void {
     );
   }
 
+  const generate = sampler(model, tokenizer, options.engine);
   for (let i = 0; i < options.samples; i++) {
     const draws: Draw[] = [];
-    const name = generate(model, tokenizer, rng, {
+    const name = generate(rng, {
       temperature: options.temperature,
       topK: options.topK,
       prefix: options.prefix,

@@ -19,19 +19,32 @@ import type { Checkpoint, SafetensorsDtype } from "../app/checkpoint.ts";
 import type { NamedPath } from "../lib/cli/files.ts";
 import { getHeapStatistics } from "node:v8";
 import { bundledNames } from "../steps/02_tokenizer.ts";
-import { defaultConfig, type GPTConfig, parameterCount } from "../steps/04_parameters.ts";
+import {
+  configFields,
+  defaultConfig,
+  describeShape,
+  type Model,
+  type ModelConfig,
+  parameterCount,
+} from "../steps/04_parameters.ts";
 import {
   createAdamState,
   defaultAdam,
   setup,
+  type StepReport,
   train,
   TrainingDivergedError,
 } from "../steps/07_training.ts";
-import { generate } from "../steps/08_generation.ts";
+import {
+  setupTensor,
+  type TensorModel,
+  toScalarModel,
+  toTensorModel,
+  trainTensor,
+} from "../steps/12_tensor_gpt.ts";
 import {
   checkOutputFile,
   CliError,
-  describeShape,
   formatNumber,
   formatSeconds,
   type Io,
@@ -44,7 +57,27 @@ import {
   readTextFile,
   run,
 } from "../lib/cli/common.ts";
-import { stepMemory } from "../app/step_memory.ts";
+import { stepMemory, tensorStepMemory } from "../app/step_memory.ts";
+import {
+  describeEngine,
+  type Engine,
+  engineHelp,
+  isTensorModel,
+  parseEngine,
+  sampler,
+} from "./engine.ts";
+
+/**
+ * The help lines of the model's config, one per flag of step 04's `configFields`, for example
+ * `  --n-embd N         embedding width (default 16)`.
+ */
+function configHelp(): string {
+  return configFields.filter((field) => field.flag !== undefined).map((field) => {
+    const usage = `--${field.flag} ${field.kind === "integer" ? "N" : "NAME"}`;
+    const fallback = defaultConfig[field.name as keyof typeof defaultConfig];
+    return `  ${usage.padEnd(19)}${field.help} (default ${fallback})`;
+  }).join("\n");
+}
 
 const help = `Train microgpt on a list of names and sample new ones.
 
@@ -56,10 +89,8 @@ Usage: deno task train [flags]
   --data PATH        a UTF-8 text file, one document per line (default: bundled names)
   --temperature X    sampling temperature for the main samples (default 0.5)
   --samples N        how many samples to print (default 20)
-  --n-embd N         embedding width (default 16)
-  --n-head N         attention heads; must divide --n-embd (default 4)
-  --n-layer N        transformer layers (default 1)
-  --block-size N     longest context in characters, BOS included (default 16)
+${configHelp()}
+${engineHelp(21)}
 
 Keeping what you trained:
   --out PATH         save the model at the end: a JSON checkpoint, or weights only
@@ -67,8 +98,8 @@ Keeping what you trained:
   --save-every N     also save to --out after every N steps
   --stop-at N        stop after step N of the schedule; continue later with --resume
   --resume PATH      continue the run saved in a JSON checkpoint, exactly as if it
-                     had never stopped; the schedule, seed, shape and learning rate are
-                     the checkpoint's, and --data must be the file it was trained on
+                     had never stopped; the schedule, seed, config and learning rate
+                     are the checkpoint's, and --data must be the file it was trained on
   --format F         json or safetensors (default: from the --out name)
   --dtype D          number type of safetensors: f32 (default) or f64 (exact)
   --max-bytes N      refuse --data and --resume files larger than N bytes
@@ -76,7 +107,8 @@ Keeping what you trained:
   -h, --help         show this help
 
 --out is checked before training starts: its folder must exist, it must be a
-regular file or absent, writable, and not the --data file.
+regular file or absent, writable, and not the --data file. Keep your models under
+out/ (mkdir -p out; --out out/model.json): git ignores that folder.
 
 Progress goes to stderr (a live line on a terminal, a line every 10% when piped);
 results go to stdout.`;
@@ -89,7 +121,8 @@ export interface TrainCommandOptions {
   dataPath?: string;
   temperature: number;
   samples: number;
-  shape: Omit<GPTConfig, "vocabSize">;
+  /** The model's config but its vocabulary: shape, norm and activation. */
+  shape: Omit<ModelConfig, "vocabSize">;
   /** Where to save the model (`--out`). */
   outPath?: string;
   /** What to save: a full checkpoint or the weights as safetensors. */
@@ -104,6 +137,8 @@ export interface TrainCommandOptions {
   resumePath?: string;
   /** The largest input file read (`--max-bytes`). */
   maxBytes: number;
+  /** Which engine trains (`--engine`): tensor (the default) or scalar. */
+  engine: Engine;
   /** The flags the user typed, to tell a value given from a default when resuming. */
   given: ReadonlySet<string>;
 }
@@ -122,10 +157,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     data: { type: "string" },
     temperature: { type: "string" },
     samples: { type: "string" },
-    "n-embd": { type: "string" },
-    "n-head": { type: "string" },
-    "n-layer": { type: "string" },
-    "block-size": { type: "string" },
+    ...Object.fromEntries(configFlags.map((field) => [field.flag, { type: "string" as const }])),
     out: { type: "string" },
     "save-every": { type: "string" },
     "stop-at": { type: "string" },
@@ -133,18 +165,14 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     format: { type: "string" },
     dtype: { type: "string" },
     "max-bytes": { type: "string" },
+    engine: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return "help";
   const number = (flag: string, fallback: number, spec: Parameters<typeof parseNumber>[2]) =>
     flags[flag] === undefined ? fallback : parseNumber(flag, flags[flag] as string, spec);
   const whole = (max: number) => ({ min: 1, max, integer: true });
-  const shape = {
-    nEmbd: number("n-embd", defaultConfig.nEmbd, whole(1024)),
-    nHead: number("n-head", defaultConfig.nHead, whole(1024)),
-    nLayer: number("n-layer", defaultConfig.nLayer, whole(16)),
-    blockSize: number("block-size", defaultConfig.blockSize, whole(1024)),
-  };
+  const shape = parseConfigFlags(flags);
   if (shape.nEmbd % shape.nHead !== 0) {
     throw new CliError(
       `--n-embd (${shape.nEmbd}) must be divisible by --n-head (${shape.nHead}); ` +
@@ -157,7 +185,7 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
   const outPath = flags.out as string | undefined;
   const format = parseFormat(flags.format as string | undefined, outPath);
   if (flags.dtype !== undefined && format !== "safetensors") {
-    throw new CliError("--dtype applies to safetensors only; add --out model.safetensors");
+    throw new CliError("--dtype applies to safetensors only; add --out out/model.safetensors");
   }
   const dtype = (flags.dtype ?? "f32") as string;
   if (dtype !== "f32" && dtype !== "f64") {
@@ -174,13 +202,13 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
   }
   if (outPath === undefined && stopAt !== undefined) {
     throw new CliError(
-      "--stop-at without --out would throw the training away; add --out model.json",
+      "--stop-at without --out would throw the training away; add --out out/model.json",
     );
   }
   if (stopAt !== undefined && format === "safetensors") {
     throw new CliError(
       `--stop-at saves a run to continue with --resume, but ${outPath} would hold only the ` +
-        `weights; use --out model.json, and export to safetensors once the run has finished`,
+        `weights; use --out out/model.json, and export to safetensors once the run has finished`,
     );
   }
   const steps = number("steps", 1000, whole(10_000_000));
@@ -201,8 +229,35 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     stopAt,
     resumePath: flags.resume as string | undefined,
     maxBytes: parseMaxBytes(flags["max-bytes"] as string | undefined),
+    engine: parseEngine(flags.engine as string | undefined),
     given: new Set(Object.keys(flags).filter((flag) => flags[flag] !== undefined)),
   };
+}
+
+/** The fields of the config that have a flag: all but the vocabulary, which the data gives. */
+const configFlags = configFields.filter((field) => field.flag !== undefined);
+
+/**
+ * The model's config from its flags, each checked against its limits or choices in step 04's
+ * table; a flag not given is the reference's value.
+ */
+function parseConfigFlags(
+  flags: Record<string, string | boolean | undefined>,
+): Omit<ModelConfig, "vocabSize"> {
+  const config: Record<string, number | string> = { ...defaultConfig };
+  for (const field of configFlags) {
+    const text = flags[field.flag!];
+    if (typeof text !== "string") continue;
+    if (field.kind === "integer") {
+      const { min, max } = field;
+      config[field.name] = parseNumber(field.flag!, text, { min, max, integer: true });
+    } else if ((field.choices as readonly string[]).includes(text)) {
+      config[field.name] = text;
+    } else {
+      throw new CliError(`--${field.flag} must be ${field.choices.join(" or ")}, got "${text}"`);
+    }
+  }
+  return config as Omit<ModelConfig, "vocabSize">;
 }
 
 /**
@@ -256,14 +311,14 @@ function checkStopAt(
  */
 function checkResumeFlags(options: TrainCommandOptions, checkpoint: Checkpoint, path: string) {
   const { config } = checkpoint.model;
-  const saved: [string, number, number][] = [
+  const saved: [string, number | string, number | string][] = [
     ["steps", options.steps, checkpoint.steps],
     ["lr", options.learningRate, checkpoint.adam.learningRate],
     ["seed", options.seed, checkpoint.seed],
-    ["n-embd", options.shape.nEmbd, config.nEmbd],
-    ["n-head", options.shape.nHead, config.nHead],
-    ["n-layer", options.shape.nLayer, config.nLayer],
-    ["block-size", options.shape.blockSize, config.blockSize],
+    ...configFlags.map((field): [string, number | string, number | string] => {
+      const name = field.name as keyof typeof options.shape;
+      return [field.flag!, options.shape[name], config[name]];
+    }),
   ];
   for (const [flag, asked, value] of saved) {
     if (!options.given.has(flag) || asked === value) continue;
@@ -324,13 +379,21 @@ export function main(args: string[], io: Io): void {
   // shuffled order), and then takes the checkpoint's weights, Adam state and generator.
   const seed = resumed?.seed ?? options.seed;
   const shape = resumed === undefined ? options.shape : shapeOf(resumed.model.config);
-  checkMemory(shape, text);
-  const fresh = setup(text, seed, shape);
+  const { engine } = options;
+  checkMemory(shape, text, engine, outPath !== undefined);
+  // Either engine prepares the run alike: the same documents in the same order, the same
+  // weights. A checkpoint (scalar `Model`) is converted for the tensor engine.
+  const fresh = engine === "tensor" ? setupTensor(text, seed, shape) : setup(text, seed, shape);
   const { docs } = fresh;
   if (resumed !== undefined) {
     checkSameData(resumed, fresh.tokenizer.chars, docs.length, source, resumePath!);
   }
-  const { tokenizer, model, rng } = resumed ?? fresh;
+  const { tokenizer, rng } = resumed ?? fresh;
+  const model: Model | TensorModel = resumed === undefined
+    ? fresh.model
+    : engine === "tensor"
+    ? toTensorModel(resumed.model)
+    : resumed.model;
   const steps = resumed?.steps ?? options.steps;
   const adam = resumed?.adam ?? { ...defaultAdam, learningRate: options.learningRate };
   const adamState = resumed?.adamState ?? createAdamState(model.params.length);
@@ -353,6 +416,7 @@ export function main(args: string[], io: Io): void {
     `${bold("training")}    ${formatNumber(steps)} steps, Adam lr ${adam.learningRate} ` +
       `(linear decay), betas ${adam.beta1}/${adam.beta2}, seed ${seed}`,
   );
+  io.out(`${bold("engine")}      ${describeEngine(engine)}`);
   if ((startStep > 0 || stopStep < steps) && startStep < stopStep) {
     const from = resumed ? `, resumed from ${resumePath}` : "";
     const then = stopStep < steps ? `; continue with --resume ${outPath}` : "";
@@ -373,7 +437,7 @@ export function main(args: string[], io: Io): void {
   let lastSaved: number | undefined;
   const save = (step: number) => {
     const checkpoint: Checkpoint = {
-      model,
+      model: isTensorModel(model) ? toScalarModel(model) : model,
       tokenizer,
       rng,
       adamState,
@@ -396,13 +460,13 @@ export function main(args: string[], io: Io): void {
   const trainStarted = performance.now();
   let losses: number[];
   try {
-    ({ losses } = train(model, tokenizer, docs, {
+    const trainOptions = {
       steps,
       adam,
       startStep,
       stopStep,
       adamState,
-      onStep: ({ step, loss, doc, learningRate }) => {
+      onStep: ({ step, loss, doc, learningRate }: StepReport) => {
         const done = step + 1;
         recent.push(loss);
         if (recent.length > 100) recent.shift();
@@ -413,7 +477,10 @@ export function main(args: string[], io: Io): void {
           io.err(`saved ${outPath} at step ${formatNumber(done)}`);
         }
       },
-    }));
+    };
+    ({ losses } = isTensorModel(model)
+      ? trainTensor(model, tokenizer, docs, trainOptions)
+      : train(model, tokenizer, docs, trainOptions));
   } catch (error) {
     if (!(error instanceof TrainingDivergedError)) throw error;
     if (io.statusTty) io.status("");
@@ -451,6 +518,9 @@ export function main(args: string[], io: Io): void {
     io.out(`\n${bold("saved")}       ${outPath} (${what})`);
   }
 
+  // The same draws from the same generator on either engine: the same names.
+  const sample = sampler(model, tokenizer, engine);
+  const generateOne = (temperature: number) => sample(rng, { temperature });
   if (options.samples > 0) {
     io.out(`\n${bold(`samples at temperature ${options.temperature}`)}`);
     // Drawn in batches, each looked up in the data in one pass over the documents: a set of
@@ -458,7 +528,7 @@ export function main(args: string[], io: Io): void {
     for (let first = 0; first < options.samples; first += sampleBatch) {
       const batch = Array.from(
         { length: Math.min(sampleBatch, options.samples - first) },
-        () => generate(model, tokenizer, rng, { temperature: options.temperature }),
+        () => generateOne(options.temperature),
       );
       const known = foundIn(docs, batch);
       for (const [i, sample] of batch.entries()) {
@@ -468,7 +538,7 @@ export function main(args: string[], io: Io): void {
     }
     io.out(`\n${bold("other temperatures")}`);
     for (const temperature of [0.1, 1.0, 1.5]) {
-      const few = Array.from({ length: 6 }, () => generate(model, tokenizer, rng, { temperature }));
+      const few = Array.from({ length: 6 }, () => generateOne(temperature));
       io.out(`  ${temperature.toFixed(1)}  ${few.join(", ")}`);
     }
   }
@@ -658,23 +728,31 @@ export function divergedMessage(
 
 /**
  * Refuses, before anything is built, a shape whose training step would not fit in memory:
- * `stepMemory` counts the autograd graph of one document, and V8 stops the process with an
- * out-of-memory crash (after minutes) when its heap limit is reached. The estimate takes the
+ * `stepMemory` counts the scalar engine's autograd graph of one document, `tensorStepMemory`
+ * the tensor engine's buffers, and V8 stops the process with an out-of-memory crash (after
+ * minutes) when its heap limit is reached. The estimate takes the
  * longest document the shape allows (`blockSize` positions) and counts the vocabulary as the
  * text's distinct UTF-16 code units: one pass over the text, so a large file is not split into
  * documents a second time before `setup` does it.
  */
-function checkMemory(shape: Omit<GPTConfig, "vocabSize">, text: string): void {
-  const { bytes } = stepMemory(
-    { ...shape, vocabSize: distinctCodeUnits(text) + 1 },
-    shape.blockSize,
-  );
+function checkMemory(
+  shape: Omit<ModelConfig, "vocabSize">,
+  text: string,
+  engine: Engine,
+  saving: boolean,
+): void {
+  const config = { ...shape, vocabSize: distinctCodeUnits(text) + 1 };
+  // The tensor engine's buffers are sized once; saving converts its weights to the scalar
+  // model that checkpoints are written from, which costs what the scalar parameters do.
+  const bytes = engine === "scalar"
+    ? stepMemory(config, shape.blockSize).bytes
+    : tensorStepMemory(config) + (saving ? stepMemory(config, 0).bytes : 0);
   const limit = getHeapStatistics().heap_size_limit;
   const inUse = Deno.memoryUsage().heapUsed;
   if (bytes + inUse <= limit) return;
   const gb = (n: number) => `${formatNumber(n / 1e9, 1)} GB`;
   throw new CliError(
-    `this shape needs about ${gb(bytes)} per training step (${describeShape(shape)}), more ` +
+    `this shape needs about ${gb(bytes)} on the ${engine} engine (${describeShape(shape)}), more ` +
       `than the ${gb(limit - inUse)} this process may use; choose a smaller --n-embd, --n-layer ` +
       `or --block-size, or raise the limit with deno run --v8-flags=--max-old-space-size=${
         Math.ceil((bytes + inUse) / 1e6 * 1.2)
@@ -712,13 +790,9 @@ function printingStopsWhenClosed(io: Io): Io {
 }
 
 /** A config without its vocabulary size: what `setup` takes, as the data decides the rest. */
-function shapeOf(config: GPTConfig): Omit<GPTConfig, "vocabSize"> {
-  return {
-    nLayer: config.nLayer,
-    nEmbd: config.nEmbd,
-    nHead: config.nHead,
-    blockSize: config.blockSize,
-  };
+function shapeOf(config: ModelConfig): Omit<ModelConfig, "vocabSize"> {
+  const { vocabSize: _, ...shape } = config;
+  return shape;
 }
 
 /**

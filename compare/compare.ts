@@ -12,7 +12,10 @@
  *   element-wise ratio would divide by gradients that are almost zero), the worst matrix;
  * - weight: the largest absolute difference after that step's Adam update.
  *
- * It exits 0 when every gap is below 1e-10, 1 otherwise, and 2 when no Python with torch is
+ * The tensor engine (steps 11-12) runs the same steps too, and its largest gaps to PyTorch are
+ * printed under the table.
+ *
+ * It exits 0 when every gap of both engines is below 1e-10, 1 otherwise, and 2 when no Python with torch is
  * found (with what to install). Then it times both on the same loop.
  *
  * @module
@@ -26,7 +29,6 @@ import {
 } from "../cli/checkpoint_io.ts";
 import {
   CliError,
-  describeShape,
   formatNumber,
   type Io,
   paint,
@@ -36,8 +38,14 @@ import {
 } from "../lib/cli/common.ts";
 import type { Value } from "../steps/01_autograd.ts";
 import { bundledNames, type Tokenizer } from "../steps/02_tokenizer.ts";
-import { defaultConfig, type GPTConfig, type Model } from "../steps/04_parameters.ts";
+import {
+  defaultConfig,
+  describeShape,
+  type GPTConfig,
+  type Model,
+} from "../steps/04_parameters.ts";
 import { createAdamState, defaultAdam, type Setup, setup, train } from "../steps/07_training.ts";
+import { type TensorModel, toTensorModel, trainTensor } from "../steps/12_tensor_gpt.ts";
 
 const help = `Check that our GPT and its PyTorch twin compute the same numbers.
 
@@ -159,6 +167,47 @@ export function runOurs(
     onStep: ({ loss }) => {
       run.losses.push(loss);
       run.weights.push(snapshot(model, (p) => p.data));
+    },
+  });
+  return run;
+}
+
+/** Every matrix of a tensor model, from one of its flat buffers (weights or gradients). */
+function tensorSnapshot(model: TensorModel, buffer: Float64Array): Matrices {
+  const matrices: Matrices = {};
+  for (const { name, offset, shape: [rows, cols] } of model.layout.entries) {
+    matrices[name] = Array.from(
+      { length: rows },
+      (_, r) => Array.from(buffer.subarray(offset + r * cols, offset + (r + 1) * cols)),
+    );
+  }
+  return matrices;
+}
+
+/**
+ * The same as `runOurs` on the tensor engine (steps 11-12): the first `docs.length` steps with
+ * `trainTensor`, recording each step's loss, gradients and updated weights.
+ *
+ * @param model the tensor model, updated in place
+ * @param tokenizer its vocabulary
+ * @param docs the documents, in training order
+ * @param steps the schedule's length
+ * @returns what each step computed
+ */
+export function runOursTensor(
+  model: TensorModel,
+  tokenizer: Tokenizer,
+  docs: readonly string[],
+  steps: number,
+): Run {
+  const run: Run = { losses: [], gradients: [], weights: [] };
+  trainTensor(model, tokenizer, docs, {
+    steps,
+    stopStep: docs.length,
+    beforeUpdate: (_, trained) => run.gradients.push(tensorSnapshot(trained, trained.grads)),
+    onStep: ({ loss }) => {
+      run.losses.push(loss);
+      run.weights.push(tensorSnapshot(model, model.params));
     },
   });
   return run;
@@ -389,11 +438,28 @@ async function compare(
     io.out(`PyTorch ${found.torch} (${found.python}${skipped}) reads our weights from a ${file}.`);
     io.out(`Both train the first ${docs.length} steps of the ${scheduleSteps}-step schedule:\n`);
     const theirs = await runTwin(found.python, modelPath, docsPath, scheduleSteps, timedSteps);
+    const tensor = runOursTensor(toTensorModel(model), tokenizer, docs, scheduleSteps);
     const ours = runOurs(model, tokenizer, docs, scheduleSteps);
     const largest = printComparison(io, docs, ours, theirs, compareRuns(ours, theirs));
+    // The tensor engine (steps 11-12) against the same PyTorch run.
+    const tensorGaps = compareRuns(tensor, theirs);
+    const tensorLargest = {
+      loss: Math.max(...tensorGaps.loss),
+      gradient: Math.max(...tensorGaps.gradient),
+      weight: Math.max(...tensorGaps.weight),
+    };
+    io.out(
+      `tensor engine (steps 11-12) against PyTorch: loss ${showGap(tensorLargest.loss)}, ` +
+        `gradient ${showGap(tensorLargest.gradient)}, weight ${showGap(tensorLargest.weight)}\n`,
+    );
 
     if (timedSteps > 0) {
       const ourSpeed = timeOurs(loadModel(modelPath).model, tokenizer, docs, timedSteps);
+      const tensorStarted = performance.now();
+      trainTensor(toTensorModel(loadModel(modelPath).model), tokenizer, docs, {
+        steps: timedSteps,
+      });
+      const tensorSpeed = timedSteps / ((performance.now() - tensorStarted) / 1000);
       const torchSpeed = theirs.stepsPerSecond ?? NaN;
       const [faster, ratio] = ourSpeed >= torchSpeed
         ? ["ours", ourSpeed / torchSpeed]
@@ -403,8 +469,13 @@ async function compare(
           `${formatNumber(ourSpeed)} steps/s, PyTorch ${formatNumber(torchSpeed)} steps/s ` +
           `(${faster} ${ratio.toFixed(1)} times as fast)`,
       );
+      io.out(
+        `the tensor engine: ${formatNumber(tensorSpeed)} steps/s ` +
+          `(${(tensorSpeed / torchSpeed).toFixed(1)} times PyTorch's speed)`,
+      );
     }
-    const agree = Object.values(largest).every((gap) => gap < tolerance);
+    const agree = [...Object.values(largest), ...Object.values(tensorLargest)]
+      .every((gap) => gap < tolerance);
     const verdict = agree
       ? `every gap is below ${tolerance}: the two compute the same numbers`
       : `a gap is ${tolerance} or more: the implementations disagree`;

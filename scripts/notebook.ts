@@ -14,9 +14,12 @@
  *    read: it is stored without outputs, and the task checks that it is byte-identical after;
  * 4. validates every SVG picture in the executed copy;
  * 5. exports the executed copy to HTML (`out/notebook/microgpt.html`), the way notebooks are
- *    shared, and fails unless every picture in it still has its shapes: nbconvert 6.5 strips
- *    the shapes out of inline SVG, so the notebook's `picture` helper also sends each SVG as an
- *    `<img>` with a data URL, which HTML export keeps. Then it prints a summary.
+ *    shared, with `scripts/notebook.html.j2`: JupyterLab's page without the MathJax and
+ *    require.js that Debian's nbconvert loads from `file:///usr/share/javascript`, which no
+ *    other machine has. It fails if the page would load anything from elsewhere, unless every
+ *    picture in it still has its shapes (nbconvert 6.5 strips the shapes out of inline SVG, so
+ *    the notebook's `picture` helper also sends each SVG as an `<img>` with a data URL, which
+ *    HTML export keeps), and unless every check cell's mark is there. Then it prints a summary.
  *
  * Needs Jupyter (Debian: `apt-get install jupyter-notebook jupyter-nbconvert python3-nbconvert`;
  * elsewhere: `pip install notebook nbconvert`) and Deno's kernel (`deno jupyter --install`). Set
@@ -35,6 +38,7 @@ const notebookPath = pathOf("notebooks/microgpt.ipynb");
 const outputDir = pathOf("out/notebook/");
 const executedPath = `${outputDir}microgpt.ipynb`;
 const htmlPath = `${outputDir}microgpt.html`;
+const templatePath = pathOf("scripts/notebook.html.j2");
 
 /** A failure the user can fix: printed as one line, exit status 1. */
 class TaskError extends Error {}
@@ -235,7 +239,7 @@ async function execute(jupyter: string): Promise<number> {
  * cells that show something (`table`, `picture`, `passed`, `show`) yet recorded no output.
  */
 function inspect(executed: Notebook) {
-  let codeCells = 0, svgs = 0, html = 0;
+  let codeCells = 0, svgs = 0, html = 0, checks = 0;
   const silent: number[] = [];
   for (const [index, cell] of executed.cells.entries()) {
     if (cell.cell_type !== "code") continue;
@@ -258,9 +262,10 @@ function inspect(executed: Notebook) {
         svgs++;
       }
       if (output.data?.["text/html"] !== undefined) html++;
+      if (text(output.data?.["text/html"] ?? "").includes("Checks passed:")) checks++;
     }
   }
-  return { codeCells, svgs, html, silent };
+  return { codeCells, svgs, html, checks, silent };
 }
 
 /** The elements that draw something; a picture with none of them is blank. */
@@ -305,12 +310,69 @@ export function htmlPictures(html: string): { pictures: number; blank: number[] 
   };
 }
 
-/** Exports the executed copy to HTML and checks that every picture kept its shapes. */
-async function exportHtml(jupyter: string, svgs: number): Promise<number> {
+/**
+ * What an exported page would load from elsewhere when opened: the `src` or `href` of every
+ * script, stylesheet link, image or frame that is not a data URL. A page to share must need
+ * none (a link the reader may follow, `<a href>`, is not loaded and not listed).
+ *
+ * @param html the exported notebook
+ * @returns `tag url` for each such resource
+ * @example
+ * ```ts
+ * import { externalResources } from "./notebook.ts";
+ * const html = '<script src="file:///usr/share/javascript/mathjax/MathJax.js"></script>' +
+ *   '<img src="data:image/svg+xml,..."><a href="https://deno.com">Deno</a>';
+ * console.log(externalResources(html)); // [ "script file:///usr/share/javascript/mathjax/MathJax.js" ]
+ * ```
+ */
+export function externalResources(html: string): string[] {
+  const resource = /<(script|link|img|iframe|source|video|audio)\b[^>]*?\s(?:src|href)="([^"]*)"/g;
+  return [...html.matchAll(resource)]
+    .filter(([, , url]) => !url.startsWith("data:"))
+    .map(([, tag, url]) => `${tag} ${url}`);
+}
+
+/**
+ * The check marks of an exported notebook, one per check cell (`passed`): each an `<img
+ * class="check">` holding an SVG data URL. Returns how many there are, and how many draw
+ * nothing.
+ *
+ * @param html the exported notebook
+ * @returns the marks, and the number of them with no shapes
+ * @example
+ * ```ts
+ * import { checkMarks } from "./notebook.ts";
+ * const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2" viewBox="0 0 2 2"><circle cx="1" cy="1" r="1"/></svg>';
+ * const html = `<p><img class="check" src="data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}"> passed</p>`;
+ * console.log(checkMarks(html)); // { marks: 1, blank: 0 }
+ * ```
+ */
+export function checkMarks(html: string): { marks: number; blank: number } {
+  const marks = [
+    ...html.matchAll(/<img class="check" src="data:image\/svg\+xml;charset=utf-8,([^"]*)"/g),
+  ];
+  const blank = marks.filter(([, data]) => {
+    try {
+      const counts = validateSvg(decodeURIComponent(data));
+      return !shapeTags.some((tag) => counts[tag] > 0);
+    } catch {
+      return true;
+    }
+  });
+  return { marks: marks.length, blank: blank.length };
+}
+
+/**
+ * Exports the executed copy to HTML and checks it: it loads nothing from elsewhere, every
+ * picture kept its shapes, and every check cell's mark is there and drawn.
+ */
+async function exportHtml(jupyter: string, svgs: number, checks: number): Promise<number> {
   const result = await run(jupyter, [
     "nbconvert",
     "--to",
     "html",
+    "--template-file",
+    templatePath,
     executedPath,
     "--output-dir",
     outputDir,
@@ -321,7 +383,22 @@ async function exportHtml(jupyter: string, svgs: number): Promise<number> {
     console.error(result.stderr.trim());
     throw new TaskError("jupyter nbconvert --to html failed on the executed notebook (above)");
   }
-  const { pictures, blank } = htmlPictures(await Deno.readTextFile(htmlPath));
+  const page = await Deno.readTextFile(htmlPath);
+  const external = externalResources(page);
+  if (external.length > 0) {
+    throw new TaskError(
+      `${htmlPath} would load ${external.join(", ")} when opened, which another machine may not ` +
+        "have; leave it out of scripts/notebook.html.j2",
+    );
+  }
+  const marks = checkMarks(page);
+  if (marks.marks !== checks || marks.blank > 0) {
+    throw new TaskError(
+      `${htmlPath} has ${marks.marks} check marks (${marks.blank} blank) for ${checks} check ` +
+        "cells; end each check cell with the notebook's passed() helper",
+    );
+  }
+  const { pictures, blank } = htmlPictures(page);
   if (blank.length > 0) {
     throw new TaskError(
       `${htmlPath}: picture(s) ${blank.join(", ")} of ${pictures} have no shapes left after ` +
@@ -347,15 +424,18 @@ async function main(): Promise<void> {
   if (await Deno.readTextFile(notebookPath) !== committed) {
     throw new TaskError(`${notebookPath} changed while it ran; it must only be read`);
   }
-  const { codeCells, svgs, html, silent } = inspect(
+  const { codeCells, svgs, html, checks, silent } = inspect(
     JSON.parse(await Deno.readTextFile(executedPath)),
   );
-  const exported = await exportHtml(jupyter, svgs);
+  const exported = await exportHtml(jupyter, svgs, checks);
   console.log(
     `notebook: ${codeCells} code cells ran without error in ${seconds.toFixed(1)} s ` +
       `(${svgs} SVG pictures, ${html} HTML outputs) -> ${executedPath}`,
   );
-  console.log(`html: ${exported} pictures, every one with its shapes -> ${htmlPath}`);
+  console.log(
+    `html: ${exported} pictures, every one with its shapes, ${checks} check marks, nothing ` +
+      `loaded from elsewhere -> ${htmlPath}`,
+  );
   if (silent.length > 0) {
     // Not an error: the kernel may deliver a cell's output after Jupyter stopped listening.
     console.log(

@@ -15,11 +15,10 @@
  * @module
  */
 
-import { createModel, type GPTConfig } from "../steps/04_parameters.ts";
+import { createModel, describeShape, type GPTConfig } from "../steps/04_parameters.ts";
 import { createAdamState, documentLoss } from "../steps/07_training.ts";
 import { Random } from "../lib/random.ts";
 import { stepMemory } from "../app/step_memory.ts";
-import { describeShape } from "../lib/cli/common.ts";
 
 const shapes: [nLayer: number, nEmbd: number, nHead: number, blockSize: number][] = [
   [1, 16, 4, 16],

@@ -104,10 +104,12 @@ export class Value {
     this.weights = weights;
   }
 
+  /** A node with one input and the local derivative with respect to it. */
   private static unary(data: number, input: Value, localGrad: number): Value {
     return new Value(data, UNARY, input, localGrad);
   }
 
+  /** A node with two inputs and the local derivative with respect to each. */
   private static binary(data: number, a: Value, da: number, b: Value, db: number): Value {
     return new Value(data, BINARY, a, da, b, db);
   }

@@ -8,6 +8,9 @@
  * - `rmsnorm`: rescale a vector to unit root-mean-square, so activations stay in a range where
  *   learning works however the weights drift.
  *
+ * Beside them, two alternatives a model's config can choose instead of `rmsnorm` and ReLU:
+ * `layerNorm`, which also centres the vector, and `gelu`, a smooth ReLU (step 10 compares them).
+ *
  * Run it: `deno run steps/03_components.ts`. Builds on: step 01 (`Value`).
  *
  * @module
@@ -84,6 +87,83 @@ export function rmsnorm(x: readonly Value[]): Vector {
   const scale = meanSquare.add(1e-5).pow(-0.5);
   return x.map((xi) => xi.mul(scale));
 }
+
+// -----------------------------------------------------------------------------------------
+// Two alternatives a model can choose instead: LayerNorm and GeLU.
+// -----------------------------------------------------------------------------------------
+
+// RMSNorm (above) only rescales. LayerNorm, the original transformer's normalisation, also
+// subtracts the mean first, so its output has mean 0 as well as variance 1. Like our rmsnorm
+// it has no learnable gain here, so the two differ only in the centring.
+
+/**
+ * Layer normalisation without a learnable gain: `(x - mean) / sqrt(variance + 1e-5)`.
+ *
+ * @param x input vector, `[n]`
+ * @returns the normalised vector: mean 0, variance close to 1
+ * @example
+ * ```ts
+ * import { Value } from "./01_autograd.ts";
+ * import { layerNorm } from "./03_components.ts";
+ * const y = layerNorm([new Value(1), new Value(3)]);
+ * console.log(y.map((v) => v.data.toFixed(3))); // [ "-1.000", "1.000" ]
+ * ```
+ */
+export function layerNorm(x: readonly Value[]): Vector {
+  const mean = Value.sum(x).mul(1 / x.length);
+  const centred = x.map((xi) => xi.sub(mean));
+  const variance = Value.dot(centred, centred).mul(1 / x.length);
+  const scale = variance.add(1e-5).pow(-0.5);
+  return centred.map((ci) => ci.mul(scale));
+}
+
+// ReLU (`Value.relu`, step 01, the default) is zero for every negative input, so a unit that goes negative for all
+// inputs gets no gradient and stops learning. GeLU, GPT-2's activation, is a smooth curve that
+// lets a little negative signal and gradient through. We build its tanh form out of the
+// operations `Value` already has, using tanh(z) = 1 - 2 / (exp(2z) + 1).
+
+/**
+ * The GeLU activation, in GPT-2's tanh approximation:
+ * `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
+ *
+ * @param x the input
+ * @returns GeLU(x), close to `x` for large positive x and to 0 for large negative x
+ * @example
+ * ```ts
+ * import { Value } from "./01_autograd.ts";
+ * import { gelu } from "./03_components.ts";
+ * console.log(gelu(new Value(1)).data.toFixed(4)); // 0.8412
+ * ```
+ */
+export function gelu(x: Value): Value {
+  const z = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+  // Beyond z = 20, tanh(z) is 1 to double precision and GeLU(x) = x; stopping here also keeps
+  // exp(2z) from overflowing to Infinity, whose derivative would turn gradients into NaN.
+  if (z.data > 20) return x;
+  const tanh = z.mul(2).exp().add(1).pow(-1).mul(-2).add(1);
+  return x.mul(tanh.add(1)).mul(0.5);
+}
+
+// A model's config names its normalisation and its activation (`norm` and `activation`, step
+// 04), and the forward pass (step 06) looks them up here, so a saved model always runs with the
+// functions it was trained with. The reference GPT uses `rmsnorm` and `relu`.
+
+/** The normalisations a config may name, by the name it uses. */
+export const normalisations = {
+  rmsnorm,
+  layernorm: layerNorm,
+} as const satisfies Record<string, (x: readonly Value[]) => Vector>;
+
+/** The activations a config may name, by the name it uses. */
+export const activations = {
+  relu: (x: Value): Value => x.relu(),
+  gelu,
+} as const satisfies Record<string, (x: Value) => Value>;
+
+/** The name of a normalisation: `"rmsnorm"` (the reference's) or `"layernorm"`. */
+export type Norm = keyof typeof normalisations;
+/** The name of an activation: `"relu"` (the reference's) or `"gelu"`. */
+export type Activation = keyof typeof activations;
 
 // -----------------------------------------------------------------------------------------
 // The checks any implementation must pass. The demonstration below runs them on this file's
@@ -271,6 +351,16 @@ export function demo(print: (line: string) => void = console.log): void {
   checkSoftmax(softmax);
   checkRmsnorm(rmsnorm);
   checkTogether({ linear, softmax, rmsnorm });
+  // The two alternatives a config may choose: LayerNorm centres (mean 0) as well as rescales,
+  // and GeLU is smooth; both must pass gradients that finite differences agree with.
+  const centred = layerNorm(values([1, 2, 3, 10])).map((v) => v.data);
+  assert.ok(Math.abs(centred.reduce((a, b) => a + b, 0)) < 1e-12, "layerNorm's output has mean 0");
+  const leaf = (x: number) => new Value(x);
+  checkGradients("layerNorm([a, b, 2])[0]", leaf, ([a, b]) => layerNorm([a, b, leaf(2)])[0], [
+    0.7,
+    -1.3,
+  ]);
+  for (const x of [-3, -0.5, 0.4, 2]) checkGradients(`gelu(${x})`, leaf, ([a]) => gelu(a), [x]);
   print("\nAll step 03 checks passed.");
   print("Practise: write the three blocks yourself and check them with `deno task exercise 03`.");
 }

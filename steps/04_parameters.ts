@@ -19,11 +19,22 @@
 
 import assert from "node:assert/strict";
 import { Value } from "./01_autograd.ts";
-import type { Matrix } from "./03_components.ts";
+import {
+  type Activation,
+  activations,
+  type Matrix,
+  type Norm,
+  normalisations,
+} from "./03_components.ts";
 import { assertClose } from "../lib/assert.ts";
 import { Random } from "../lib/random.ts";
 
-/** The shape of a GPT: everything needed to build its parameters. */
+/**
+ * The shape of a GPT and its choices: everything needed to build its parameters and to run it.
+ * `norm` and `activation` name functions of step 03; left out, they are the reference's
+ * (`rmsnorm` and ReLU). A model keeps its config complete (`ModelConfig`), so whatever runs it,
+ * and every file it is saved to, uses the same choices it was trained with.
+ */
 export interface GPTConfig {
   /** Number of token ids (characters + BOS). */
   vocabSize: number;
@@ -35,52 +46,175 @@ export interface GPTConfig {
   nHead: number;
   /** Longest context the model can see, and the number of learned positions. */
   blockSize: number;
+  /** The normalisation before each block and of the embedding; default `"rmsnorm"`. */
+  norm?: Norm;
+  /** The MLP's non-linearity; default `"relu"`. */
+  activation?: Activation;
 }
 
-/** The microgpt defaults: 1 layer, 16-wide, 4 heads, 16 positions. */
-export const defaultConfig: Omit<GPTConfig, "vocabSize"> = {
+/** A config with every field present: what a `Model` carries. */
+export type ModelConfig = Required<GPTConfig>;
+
+/** The microgpt defaults: 1 layer, 16-wide, 4 heads, 16 positions, RMSNorm, ReLU. */
+export const defaultConfig: Omit<ModelConfig, "vocabSize"> = {
   nLayer: 1,
   nEmbd: 16,
   nHead: 4,
   blockSize: 16,
+  norm: "rmsnorm",
+  activation: "relu",
 };
 
 /** The standard deviation of the initial weights, as in the reference. */
 export const initStd = 0.08;
+
+// Every field of the config, once: its limits or its choices, its command-line flag and what
+// it means. Validation below, the flags and help of `deno task train`, the reading of a
+// checkpoint and the check of `--resume` all read this one table, in this order (which is
+// also the order of the fields in a saved file).
+
+/** One field of the config, as the table below describes it. */
+export type ConfigField =
+  & {
+    /** What it means, for `--help`. */
+    help: string;
+    /** The command-line flag, without `--` (none for the vocabulary: it comes from the data). */
+    flag?: string;
+  }
+  & (
+    | {
+      name: "vocabSize" | "nLayer" | "nEmbd" | "nHead" | "blockSize";
+      kind: "integer";
+      min: number;
+      max: number;
+    }
+    | { name: "norm"; kind: "choice"; choices: readonly Norm[] }
+    | { name: "activation"; kind: "choice"; choices: readonly Activation[] }
+  );
+
+/** Every field of `GPTConfig`: limits, choices, flag and help text. */
+export const configFields: readonly ConfigField[] = [
+  {
+    name: "vocabSize",
+    kind: "integer",
+    min: 2,
+    max: 1_000_000,
+    help: "token ids: the characters and BOS",
+  },
+  { name: "nLayer", kind: "integer", min: 1, max: 64, flag: "n-layer", help: "transformer layers" },
+  { name: "nEmbd", kind: "integer", min: 1, max: 4096, flag: "n-embd", help: "embedding width" },
+  {
+    name: "nHead",
+    kind: "integer",
+    min: 1,
+    max: 4096,
+    flag: "n-head",
+    help: "attention heads; must divide --n-embd",
+  },
+  {
+    name: "blockSize",
+    kind: "integer",
+    min: 1,
+    max: 4096,
+    flag: "block-size",
+    help: "longest context in characters, BOS included",
+  },
+  {
+    name: "norm",
+    kind: "choice",
+    choices: Object.keys(normalisations) as Norm[],
+    flag: "norm",
+    help: "normalisation: rmsnorm or layernorm (which also centres)",
+  },
+  {
+    name: "activation",
+    kind: "choice",
+    choices: Object.keys(activations) as Activation[],
+    flag: "activation",
+    help: "MLP activation: relu or gelu (a smooth ReLU)",
+  },
+];
+
+/**
+ * What is wrong with one field's value, or `undefined` when it is fine: an integer outside
+ * its limits, or a name that is not one of the choices.
+ *
+ * @param field the field, from `configFields`
+ * @param value its value
+ * @returns the problem, as `must be ..., got ...`
+ * @example
+ * ```ts
+ * import { configFields, fieldProblem } from "./04_parameters.ts";
+ * console.log(fieldProblem(configFields[1], 0)); // must be an integer from 1 to 64, got 0
+ * ```
+ */
+export function fieldProblem(field: ConfigField, value: unknown): string | undefined {
+  if (field.kind === "integer") {
+    const fits = Number.isInteger(value) && (value as number) >= field.min &&
+      (value as number) <= field.max;
+    return fits
+      ? undefined
+      : `must be an integer from ${field.min} to ${field.max}, got ${shown(value)}`;
+  }
+  return (field.choices as readonly unknown[]).includes(value)
+    ? undefined
+    : `must be ${field.choices.join(" or ")}, got ${shown(value)}`;
+}
+
+/** A value as a message shows it: a number as it is, anything else as JSON (`"8"`, `null`). */
+const shown = (value: unknown) => typeof value === "number" ? String(value) : JSON.stringify(value);
 
 /**
  * Checks that a config describes a model that can be built; throws a one-line `RangeError`
  * naming the field and the fix otherwise.
  *
  * @param config the config to check
- * @returns the same config, for chaining
+ * @returns the config complete, the reference's choices filled in, its fields in table order
  * @example
  * ```ts
  * import { validateConfig } from "./04_parameters.ts";
- * validateConfig({ vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 });
+ * const config = validateConfig({ vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 });
+ * console.log(config.norm, config.activation); // rmsnorm relu
  * ```
  */
-export function validateConfig(config: GPTConfig): GPTConfig {
-  const limits: [keyof GPTConfig, number, number][] = [
-    ["vocabSize", 2, 1_000_000],
-    ["nLayer", 1, 64],
-    ["nEmbd", 1, 4096],
-    ["nHead", 1, 4096],
-    ["blockSize", 1, 4096],
-  ];
-  for (const [field, min, max] of limits) {
-    const value = config[field];
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new RangeError(`${field} must be an integer from ${min} to ${max}, got ${value}`);
-    }
+export function validateConfig(config: GPTConfig): ModelConfig {
+  const complete: Record<string, unknown> = {};
+  for (const field of configFields) {
+    const value = config[field.name] ?? defaultConfig[field.name as keyof typeof defaultConfig];
+    const problem = fieldProblem(field, value);
+    if (problem) throw new RangeError(`${field.name} ${problem}`);
+    complete[field.name] = value;
   }
-  if (config.nEmbd % config.nHead !== 0) {
+  const checked = complete as unknown as ModelConfig;
+  if (checked.nEmbd % checked.nHead !== 0) {
     throw new RangeError(
-      `nEmbd (${config.nEmbd}) must be divisible by nHead (${config.nHead}); ` +
+      `nEmbd (${checked.nEmbd}) must be divisible by nHead (${checked.nHead}); ` +
         `pick a head count that divides the width`,
     );
   }
-  return config;
+  return checked;
+}
+
+/**
+ * A model's config in the words the commands print it in: its shape, then any choice that is
+ * not the reference's.
+ *
+ * @param config the model's config (the vocabulary size is not shown)
+ * @returns for example `1 layer, n_embd 16, 4 heads, block size 16`
+ * @example
+ * ```ts
+ * import { describeShape } from "./04_parameters.ts";
+ * console.log(describeShape({ nLayer: 2, nEmbd: 32, nHead: 4, blockSize: 16, norm: "layernorm" }));
+ * // 2 layers, n_embd 32, 4 heads, block size 16, layernorm
+ * ```
+ */
+export function describeShape(config: Omit<GPTConfig, "vocabSize">): string {
+  const layers = `${config.nLayer} layer${config.nLayer > 1 ? "s" : ""}`;
+  const choices = (["norm", "activation"] as const)
+    .filter((name) => config[name] !== undefined && config[name] !== defaultConfig[name])
+    .map((name) => `, ${config[name]}`);
+  return `${layers}, n_embd ${config.nEmbd}, ${config.nHead} heads, block size ${config.blockSize}` +
+    choices.join("");
 }
 
 /** Named weight matrices, in the order the reference creates (and draws) them. */
@@ -136,7 +270,9 @@ export function parameterCount(config: GPTConfig): number {
 
 /** A model: its shape, its named matrices, and all parameters as one flat list. */
 export interface Model {
-  readonly config: GPTConfig;
+  /** The shape and choices, complete: what runs the model reads them from here. */
+  readonly config: ModelConfig;
+  /** The weight matrices by their GPT-2 names (`wte`, `layer0.attn_wq`, ...). */
   readonly stateDict: StateDict;
   /** Every parameter, matrix by matrix, row by row: the order the optimizer and files use. */
   readonly params: Value[];
@@ -178,7 +314,7 @@ export function createModel(config: GPTConfig, rng: Random, std = initStd): Mode
  * ```
  */
 export function modelFromWeights(config: GPTConfig, next: () => number): Model {
-  validateConfig(config);
+  const complete = validateConfig(config);
   const stateDict: StateDict = {};
   const params: Value[] = [];
   for (const [name, rows, cols] of matrixShapes(config)) {
@@ -191,7 +327,7 @@ export function modelFromWeights(config: GPTConfig, next: () => number): Model {
     }
     stateDict[name] = matrix;
   }
-  return { config: { ...config }, stateDict, params };
+  return { config: complete, stateDict, params };
 }
 
 // -----------------------------------------------------------------------------------------

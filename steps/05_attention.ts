@@ -34,7 +34,9 @@ import { Random } from "../lib/random.ts";
  * `[nEmbd]` vector. A fresh cache starts each document or sample.
  */
 export interface KVCache {
+  /** `keys[layer][position]`: the key vector each earlier position left, `[nEmbd]`. */
   keys: Vector[][];
+  /** `values[layer][position]`: the value vector each earlier position left, `[nEmbd]`. */
   values: Vector[][];
 }
 

@@ -40,27 +40,17 @@ import assert from "node:assert/strict";
 import type { Value } from "./01_autograd.ts";
 import { assertAllClose, assertClose } from "../lib/assert.ts";
 import { bundledNames, createTokenizer, encode, loadDocuments } from "./02_tokenizer.ts";
-import { linear, rmsnorm, softmax, type Vector } from "./03_components.ts";
+import { activations, linear, normalisations, softmax, type Vector } from "./03_components.ts";
 import {
   createModel,
   defaultConfig,
   type GPTConfig,
   matrixShapes,
   type Model,
+  validateConfig,
 } from "./04_parameters.ts";
 import { causalSelfAttention, createKVCache, type KVCache } from "./05_attention.ts";
 import { Random } from "../lib/random.ts";
-
-/**
- * Swappable parts of the architecture, for experiments (step 10 tries LayerNorm and GeLU).
- * Leave them out for the reference GPT.
- */
-export interface Variant {
-  /** The normalisation; default `rmsnorm`. */
-  norm?: (x: Vector) => Vector;
-  /** The MLP's non-linearity; default ReLU. */
-  activation?: (x: Value) => Value;
-}
 
 /** What `gpt` can also report, for looking inside the model (step 09). */
 export interface Trace {
@@ -77,7 +67,6 @@ export interface Trace {
  * @param tokenId the current token
  * @param posId its position (0 for the first token, BOS)
  * @param cache the KV cache of this sequence, updated in place
- * @param variant optional replacements for the normalisation and the activation
  * @param trace optional object that receives the attention weights
  * @returns `[vocabSize]` logits
  * @example
@@ -95,7 +84,6 @@ export function gpt(
   tokenId: number,
   posId: number,
   cache: KVCache,
-  variant: Variant = {},
   trace?: Trace,
 ): Vector {
   const { nLayer, blockSize, vocabSize } = model.config;
@@ -105,8 +93,10 @@ export function gpt(
   if (!(tokenId >= 0 && tokenId < vocabSize)) {
     throw new RangeError(`token ${tokenId} is outside the vocabulary 0..${vocabSize - 1}`);
   }
-  const norm = variant.norm ?? rmsnorm;
-  const activation = variant.activation ?? ((v: Value) => v.relu());
+  // The model's own choices (step 04's config names them, step 03 defines them): rmsnorm and
+  // ReLU in the reference, layerNorm or gelu if it was built with those.
+  const norm = normalisations[model.config.norm];
+  const activation = activations[model.config.activation];
   const w = model.stateDict;
 
   const tokenEmbedding = w.wte[tokenId];
@@ -144,7 +134,8 @@ export function gpt(
  * ```
  */
 export function architectureDiagram(config: GPTConfig): string[] {
-  const { vocabSize, nLayer, nEmbd, nHead, blockSize } = config;
+  const { vocabSize, nLayer, nEmbd, nHead, blockSize, norm, activation } = validateConfig(config);
+  const activationName = { relu: "ReLU", gelu: "GeLU" }[activation];
   const headDim = nEmbd / nHead;
   const hidden = 4 * nEmbd;
   // Each row: the step, the vector it makes (name and shape), and a note (usually the matrix).
@@ -158,12 +149,12 @@ export function architectureDiagram(config: GPTConfig): string[] {
       `x [${nEmbd}]`,
       `wte [${vocabSize}][${nEmbd}], wpe [${blockSize}][${nEmbd}]`,
     ),
-    row("├─ rmsnorm", `x [${nEmbd}]`),
+    row(`├─ ${norm}`, `x [${nEmbd}]`),
   ];
   for (let layer = 0; layer < nLayer; layer++) {
     lines.push(
       `│  layer ${layer} (of ${nLayer})`,
-      row("├─┬ rmsnorm", `[${nEmbd}]`),
+      row(`├─┬ ${norm}`, `[${nEmbd}]`),
       row("│ │ q, k, v = attn_wq/wk/wv · x", `[${nEmbd}]`, "each; k and v join the KV cache"),
       row(
         `│ │ ${nHead} heads of ${headDim}: softmax(q·k/√${headDim})`,
@@ -172,8 +163,8 @@ export function architectureDiagram(config: GPTConfig): string[] {
       ),
       row("│ │ attn_wo · heads", `[${nEmbd}]`, `attn_wq/wk/wv/wo [${nEmbd}][${nEmbd}]`),
       row("├─┴ x = x + attention", `x [${nEmbd}]`, "(the residual stream)"),
-      row("├─┬ rmsnorm", `[${nEmbd}]`),
-      row("│ │ ReLU(mlp_fc1 · x)", `[${hidden}]`, `mlp_fc1 [${hidden}][${nEmbd}]`),
+      row(`├─┬ ${norm}`, `[${nEmbd}]`),
+      row(`│ │ ${activationName}(mlp_fc1 · x)`, `[${hidden}]`, `mlp_fc1 [${hidden}][${nEmbd}]`),
       row("│ │ mlp_fc2 · hidden", `[${nEmbd}]`, `mlp_fc2 [${nEmbd}][${hidden}]`),
       row("├─┴ x = x + mlp", `x [${nEmbd}]`),
     );

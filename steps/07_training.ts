@@ -30,7 +30,7 @@ import {
 import { softmax } from "./03_components.ts";
 import { createModel, defaultConfig, type GPTConfig, type Model } from "./04_parameters.ts";
 import { createKVCache } from "./05_attention.ts";
-import { gpt, type Variant } from "./06_gpt.ts";
+import { gpt } from "./06_gpt.ts";
 import { assertAllClose, assertClose, describe } from "../lib/assert.ts";
 import { Random } from "../lib/random.ts";
 import { checkTrainArguments } from "../lib/train_arguments.ts";
@@ -42,7 +42,6 @@ import { checkTrainArguments } from "../lib/train_arguments.ts";
  *
  * @param model the model
  * @param tokens the document with BOS on both sides (at least two tokens)
- * @param variant optional architecture variant (step 10)
  * @returns the loss, a `Value` ready for `backward()`
  * @example
  * ```ts
@@ -53,7 +52,7 @@ import { checkTrainArguments } from "../lib/train_arguments.ts";
  * console.log(documentLoss(model, [26, 4, 12, 12, 0, 26]).data.toFixed(2)); // close to log(27) = 3.30
  * ```
  */
-export function documentLoss(model: Model, tokens: readonly number[], variant?: Variant): Value {
+export function documentLoss(model: Model, tokens: readonly number[]): Value {
   const n = Math.min(model.config.blockSize, tokens.length - 1);
   if (n < 1) throw new RangeError("a document needs at least two tokens (BOS, BOS)");
   // Every token scored must be one the model has a probability for; `gpt` checks the inputs.
@@ -68,7 +67,7 @@ export function documentLoss(model: Model, tokens: readonly number[], variant?: 
   const cache = createKVCache(model.config.nLayer);
   const losses: Value[] = [];
   for (let position = 0; position < n; position++) {
-    const logits = gpt(model, tokens[position], position, cache, variant);
+    const logits = gpt(model, tokens[position], position, cache);
     const probabilities = softmax(logits);
     losses.push(probabilities[tokens[position + 1]].log().neg());
   }
@@ -78,9 +77,13 @@ export function documentLoss(model: Model, tokens: readonly number[], variant?: 
 
 /** Adam's hyperparameters. */
 export interface AdamOptions {
+  /** The initial learning rate; `train` decays it linearly to 0 over the schedule. */
   learningRate: number;
+  /** How much of the running mean of gradients `m` each step keeps (the reference: 0.85). */
   beta1: number;
+  /** How much of the running mean of squared gradients `v` each step keeps (0.99). */
   beta2: number;
+  /** Added to `sqrt(v)` before dividing, so a parameter with no gradient yet moves by 0. */
   eps: number;
 }
 
@@ -92,7 +95,9 @@ export const defaultAdam: AdamOptions = { learningRate: 0.01, beta1: 0.85, beta2
  * Typed arrays: one flat block of doubles each, no boxed numbers for V8 to chase.
  */
 export interface AdamState {
+  /** The running mean of each parameter's gradient, in `params` order. */
   m: Float64Array;
+  /** The running mean of each parameter's squared gradient, in `params` order. */
   v: Float64Array;
 }
 
@@ -172,8 +177,11 @@ export function learningRateAt(base: number, step: number, steps: number): numbe
 
 /** The pieces of the training loop, replaceable: exercise 07 plugs in a learner's. */
 export interface TrainingParts {
-  documentLoss: (model: Model, tokens: readonly number[], variant?: Variant) => Value;
+  /** The loss of one document (`documentLoss`). */
+  documentLoss: (model: Model, tokens: readonly number[]) => Value;
+  /** One update of every parameter (`adamStep`). */
   adamStep: typeof adamStep;
+  /** The learning rate of a step (`learningRateAt`). */
   learningRateAt: typeof learningRateAt;
 }
 
@@ -203,8 +211,6 @@ export interface TrainOptions {
   stopStep?: number;
   /** Optimizer state to continue from (to resume); default fresh. */
   adamState?: AdamState;
-  /** Architecture variant (step 10). */
-  variant?: Variant;
   /** Called after `backward()` and before the update, while `grad` holds this step's gradients. */
   beforeUpdate?: (step: number, model: Model) => void;
   /** Called after each step, for progress and curves. */
@@ -237,8 +243,11 @@ export interface TrainResult {
  * ```
  */
 export class TrainingDivergedError extends RangeError {
+  /** Shown before the message in a stack trace. */
   override name = "TrainingDivergedError";
   /**
+   * The error for the step at which training stopped.
+   *
    * @param step the 0-based step whose loss was not finite (the message counts from 1)
    * @param loss that loss: Infinity or NaN
    * @param losses the finite losses of the steps before it, in this call of `train`
@@ -277,7 +286,7 @@ export function train(
   docs: readonly string[],
   options: TrainOptions,
 ): TrainResult {
-  const { steps, startStep = 0, stopStep = steps, variant, beforeUpdate, onStep } = options;
+  const { steps, startStep = 0, stopStep = steps, beforeUpdate, onStep } = options;
   const adam = options.adam ?? defaultAdam;
   const adamState = options.adamState ?? createAdamState(model.params.length);
   checkTrainArguments(model, docs, { ...options, startStep, stopStep, adam, adamState });
@@ -285,7 +294,7 @@ export function train(
   const losses: number[] = [];
   for (let step = startStep; step < stopStep; step++) {
     const doc = docs[step % docs.length];
-    const loss = parts.documentLoss(model, withBos(tokenizer, doc), variant);
+    const loss = parts.documentLoss(model, withBos(tokenizer, doc));
     // A loss of Infinity or NaN means the weights have blown up, usually because the learning
     // rate is too large. Every later step would train on NaN, so stop here, before the update:
     // the model and Adam's state are still those the last finite step left.
@@ -304,7 +313,9 @@ export function train(
 export interface Setup {
   /** The documents, shuffled. */
   docs: string[];
+  /** The vocabulary of the documents. */
   tokenizer: Tokenizer;
+  /** The model, with fresh weights drawn from the seed. */
   model: Model;
   /** The generator, after shuffling and initialising: sampling continues from here. */
   rng: Random;
@@ -317,7 +328,8 @@ export interface Setup {
  *
  * @param text the dataset, one document per line
  * @param seed the random seed
- * @param shape the model shape without the vocabulary size; defaults to microgpt's
+ * @param shape the config without the vocabulary size (shape, norm, activation); defaults to
+ *   microgpt's
  * @returns the shuffled documents, the tokenizer, the model and the generator
  * @example
  * ```ts
@@ -350,8 +362,9 @@ export function setup(
 
 /** Everything that happens in one training step, as `anatomyOfStep` measures it. */
 export interface StepAnatomy {
-  /** The name trained on, and its tokens with BOS on both sides. */
+  /** The name trained on. */
   doc: string;
+  /** Its tokens, with BOS on both sides. */
   tokens: number[];
   /** The loss at each position: `-log P(the token that really came next)`. */
   positionLosses: number[];

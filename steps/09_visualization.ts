@@ -24,12 +24,12 @@
  */
 
 import assert from "node:assert/strict";
-import type { Value } from "./01_autograd.ts";
+import { Value } from "./01_autograd.ts";
 import { bundledNames, type Tokenizer, withBos } from "./02_tokenizer.ts";
-import { linear, rmsnorm, softmax, type Vector } from "./03_components.ts";
+import { activations, linear, normalisations, softmax, type Vector } from "./03_components.ts";
 import type { Model } from "./04_parameters.ts";
 import { causalSelfAttention, createKVCache } from "./05_attention.ts";
-import { gpt, type Variant } from "./06_gpt.ts";
+import { gpt } from "./06_gpt.ts";
 import { documentLoss, setup } from "./07_training.ts";
 import {
   attentionShares,
@@ -90,7 +90,7 @@ export function splitDocuments(
  * @param model the model
  * @param tokenizer its vocabulary
  * @param docs the documents to score
- * @param variant the architecture variant the model was trained with, if any
+ * @param loss the loss of one document: step 07's `documentLoss` unless given
  * @returns the mean per-document cross-entropy, in nats per character
  * @example
  * ```ts
@@ -104,10 +104,10 @@ export function averageLoss(
   model: Model,
   tokenizer: Tokenizer,
   docs: readonly string[],
-  variant?: Variant,
+  loss: (model: Model, tokens: readonly number[]) => Value = documentLoss,
 ): number {
   let total = 0;
-  for (const doc of docs) total += documentLoss(model, withBos(tokenizer, doc), variant).data;
+  for (const doc of docs) total += loss(model, withBos(tokenizer, doc)).data;
   return total / docs.length;
 }
 
@@ -189,7 +189,8 @@ export interface StreamStage {
  *
  * @param model the model
  * @param tokens the sequence (starting with BOS), at most `blockSize` long
- * @param variant optional architecture variant
+ * @param norm the normalisation to apply: the model's own (its config's `norm`) unless given;
+ *   section 3c measures what happens with none at all
  * @returns for each position, the stages in order (the last one's logits are the output)
  * @example
  * ```ts
@@ -203,11 +204,10 @@ export interface StreamStage {
 export function probeResidualStream(
   model: Model,
   tokens: readonly number[],
-  variant: Variant = {},
+  norm: (x: Vector) => Vector = normalisations[model.config.norm],
 ): StreamStage[][] {
   const { nLayer } = model.config;
-  const norm = variant.norm ?? rmsnorm;
-  const activation = variant.activation ?? ((v: Value) => v.relu());
+  const activation = activations[model.config.activation];
   const w = model.stateDict;
   const cache = createKVCache(nLayer);
   const rms = (x: Vector) => Math.sqrt(x.reduce((sum, v) => sum + v.data * v.data, 0) / x.length);
@@ -243,7 +243,7 @@ export function probeResidualStream(
  * @param model the trained model
  * @param tokenizer its vocabulary
  * @param docs documents to average over
- * @param variant the architecture variant the model was trained with, if any
+ * @param norm the normalisation to apply: the model's own unless given
  * @returns one row per stage: name, mean RMS, mean loss per document
  * @example
  * ```ts
@@ -257,7 +257,7 @@ export function residualStreamSummary(
   model: Model,
   tokenizer: Tokenizer,
   docs: readonly string[],
-  variant?: Variant,
+  norm?: (x: Vector) => Vector,
 ): StreamSummary[] {
   // RMS is averaged over every position; the loss per document first, then over documents,
   // exactly as `averageLoss` does, so the last stage reproduces the model's validation loss.
@@ -266,7 +266,7 @@ export function residualStreamSummary(
   for (const doc of docs) {
     const tokens = withBos(tokenizer, doc);
     const n = Math.min(model.config.blockSize, tokens.length - 1);
-    const probed = probeResidualStream(model, tokens.slice(0, n), variant);
+    const probed = probeResidualStream(model, tokens.slice(0, n), norm);
     const documentLosses: number[] = [];
     probed.forEach((stages, position) => {
       positions++;
@@ -284,6 +284,38 @@ export function residualStreamSummary(
     rms: row.rms / positions,
     loss: row.loss / docs.length,
   }));
+}
+
+// What is normalisation worth? Take it out and train again. A config can only name real
+// normalisations, so the model without one is run here, by the probe above with every `norm`
+// the identity, and trained with this loss in place of step 07's `documentLoss`.
+
+/** The identity: what "no normalisation" does to a vector. */
+const withoutNorm = (x: Vector): Vector => x;
+
+/**
+ * `documentLoss` (step 07) of a model run without any normalisation: the same forward pass and
+ * the same cross-entropy, with every `norm` left out. Section 3c trains a model with it.
+ *
+ * @param model the model
+ * @param tokens the document with BOS on both sides
+ * @returns the mean cross-entropy, a `Value` ready for `backward()`
+ * @example
+ * ```ts
+ * import { unnormalisedLoss } from "./09_visualization.ts";
+ * import { setup } from "./07_training.ts";
+ * const { model, tokenizer } = setup("ann\nbob", 42);
+ * console.log(unnormalisedLoss(model, [tokenizer.bos, 0, tokenizer.bos]).data > 0); // true
+ * ```
+ */
+export function unnormalisedLoss(model: Model, tokens: readonly number[]): Value {
+  const n = Math.min(model.config.blockSize, tokens.length - 1);
+  const probed = probeResidualStream(model, tokens.slice(0, n), withoutNorm);
+  const losses = probed.map((stages, p) =>
+    softmax(stages.at(-1)!.logits)[tokens[p + 1]].log().neg()
+  );
+  // (1/n) * sum, in `documentLoss`'s order of operations.
+  return Value.sum(losses).mul(1 / n);
 }
 
 // -----------------------------------------------------------------------------------------
@@ -372,12 +404,11 @@ export function demo(
   );
 
   // c and d: normalisation and Adam, each against a model trained without it.
-  report.showNormalisation(
-    c,
-    stream,
-    (other, variant) => residualStreamSummary(other, tokenizer, scored, variant),
-    (other, variant) => averageLoss(other, tokenizer, scored, variant),
-  );
+  report.showNormalisation(c, stream, {
+    documentLoss: unnormalisedLoss,
+    summarise: (other) => residualStreamSummary(other, tokenizer, scored, withoutNorm),
+    lossOf: (other) => averageLoss(other, tokenizer, scored, unnormalisedLoss),
+  });
   report.showAdamAgainstSgd(c, (other) => averageLoss(other, tokenizer, scored));
 
   // 4 to 7: pictures of the trained model.
@@ -391,6 +422,6 @@ export function demo(
   return c.pictures;
 }
 
-// Run directly: `lib/chapter_cli.ts` reads the flags, checks `--out` before any training,
+// Run directly: `09_visualization/command_line.ts` reads the flags, checks `--out` before any training,
 // runs the demonstration and saves its pictures.
 if (import.meta.main) await visualizationMain(demo);

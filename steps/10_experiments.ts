@@ -12,8 +12,9 @@
  * which names it finds hardest and easiest, how it scores real names against random strings,
  * and which names of your own list it finds most and least likely.
  *
- * Two architecture variants that the original tutorial suggests trying are defined here,
- * LayerNorm and GeLU, and passed to `train` as a `Variant` (step 06): no earlier step changes.
+ * The two architecture variants that the original tutorial suggests trying, LayerNorm and GeLU,
+ * are defined in step 03 beside RMSNorm and ReLU; a model's config names the ones it uses
+ * (`norm`, `activation`, step 04), so an experiment changes them like any other field.
  *
  * Run it: `deno run steps/10_experiments.ts` (quick mode, a few seconds). Flags: `--full` for
  * the whole sweep (longer runs, three seeds, a few minutes), `--data PATH` to add your own
@@ -26,7 +27,7 @@
 import assert from "node:assert/strict";
 import { numericalDerivative, Value } from "./01_autograd.ts";
 import { bundledNames, loadDocuments, type Tokenizer } from "./02_tokenizer.ts";
-import type { Vector } from "./03_components.ts";
+import { gelu, layerNorm } from "./03_components.ts";
 import { defaultConfig, type Model } from "./04_parameters.ts";
 import { defaultAdam, setup, train, TrainingDivergedError } from "./07_training.ts";
 import { averageLoss, splitDocuments } from "./09_visualization.ts";
@@ -47,62 +48,6 @@ import {
 } from "./10_experiments/sweep.ts";
 import * as report from "./10_experiments/report.ts";
 import { experimentsMain } from "./10_experiments/command_line.ts";
-
-// -----------------------------------------------------------------------------------------
-// Two variants of the architecture: LayerNorm and GeLU.
-// -----------------------------------------------------------------------------------------
-
-// RMSNorm (step 03) only rescales. LayerNorm, the original transformer's normalisation, also
-// subtracts the mean first, so its output has mean 0 as well as variance 1. Like our rmsnorm
-// it has no learnable gain here, so the two differ only in the centring.
-
-/**
- * Layer normalisation without a learnable gain: `(x - mean) / sqrt(variance + 1e-5)`.
- *
- * @param x input vector, `[n]`
- * @returns the normalised vector: mean 0, variance close to 1
- * @example
- * ```ts
- * import { Value } from "./01_autograd.ts";
- * import { layerNorm } from "./10_experiments.ts";
- * const y = layerNorm([new Value(1), new Value(3)]);
- * console.log(y.map((v) => v.data.toFixed(3))); // [ "-1.000", "1.000" ]
- * ```
- */
-export function layerNorm(x: Vector): Vector {
-  const mean = Value.sum(x).mul(1 / x.length);
-  const centred = x.map((xi) => xi.sub(mean));
-  const variance = Value.dot(centred, centred).mul(1 / x.length);
-  const scale = variance.add(1e-5).pow(-0.5);
-  return centred.map((ci) => ci.mul(scale));
-}
-
-// ReLU (the default) is zero for every negative input, so a unit that goes negative for all
-// inputs gets no gradient and stops learning. GeLU, GPT-2's activation, is a smooth curve that
-// lets a little negative signal and gradient through. We build its tanh form out of the
-// operations `Value` already has, using tanh(z) = 1 - 2 / (exp(2z) + 1).
-
-/**
- * The GeLU activation, in GPT-2's tanh approximation:
- * `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
- *
- * @param x the input
- * @returns GeLU(x), close to `x` for large positive x and to 0 for large negative x
- * @example
- * ```ts
- * import { Value } from "./01_autograd.ts";
- * import { gelu } from "./10_experiments.ts";
- * console.log(gelu(new Value(1)).data.toFixed(4)); // 0.8412
- * ```
- */
-export function gelu(x: Value): Value {
-  const z = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-  // Beyond z = 20, tanh(z) is 1 to double precision and GeLU(x) = x; stopping here also keeps
-  // exp(2z) from overflowing to Infinity, whose derivative would turn gradients into NaN.
-  if (z.data > 20) return x;
-  const tanh = z.mul(2).exp().add(1).pow(-1).mul(-2).add(1);
-  return x.mul(tanh.add(1)).mul(0.5);
-}
 
 // -----------------------------------------------------------------------------------------
 // An experiment: one change, the same seed, scored on held-out names. Its types (`Dataset`,
@@ -168,10 +113,9 @@ export function runExperiment(
       ({ losses } = train(run.model, run.tokenizer, training, {
         steps,
         adam,
-        variant: config.variant,
         onStep: onStep ? ({ step, loss }) => onStep(seedIndex, step, loss) : undefined,
       }));
-      validationLosses.push(averageLoss(run.model, run.tokenizer, scored, config.variant));
+      validationLosses.push(averageLoss(run.model, run.tokenizer, scored));
     } catch (error) {
       // `train` stops at the first loss that is not finite: this seed diverged.
       if (!(error instanceof TrainingDivergedError)) throw error;
@@ -247,8 +191,7 @@ export function demo(
     loadDocuments(bundledNames).map((name) => [...name].reverse().join("")).join("\n"),
   );
   const custom = options.data ? prepareDataset(options.data.name, options.data.text) : undefined;
-  const variants = { norm: { norm: layerNorm }, activation: { activation: gelu } };
-  const settings = sweepSettings(full, names, reversed, variants, custom);
+  const settings = sweepSettings(full, names, reversed, custom);
   const results = runSweep(settings, { steps, seeds, validationCount }, runExperiment, progress);
   const reference = results.get(settings.find((s) => s.baseline)!)!;
 

@@ -26,12 +26,21 @@
 
 import assert from "node:assert/strict";
 import { Value } from "./01_autograd.ts";
-import { bundledNames, encode, type Tokenizer, withBos } from "./02_tokenizer.ts";
 import {
+  bundledNames,
+  createTokenizer,
+  encode,
+  loadDocuments,
+  type Tokenizer,
+  withBos,
+} from "./02_tokenizer.ts";
+import {
+  defaultConfig,
   type GPTConfig,
   initStd,
   matrixShapes,
   type Model,
+  type ModelConfig,
   modelFromWeights,
   validateConfig,
 } from "./04_parameters.ts";
@@ -73,16 +82,33 @@ import {
 } from "./11_tensors.ts";
 import { Random } from "../lib/random.ts";
 import { checkTrainArguments } from "../lib/train_arguments.ts";
+import {
+  createTensorKVCache,
+  createWorkspace,
+  type LayerActivations,
+  loadBatch,
+  type TensorConfig,
+  type TensorKVCache,
+  type Workspace,
+  workspaceBytes,
+} from "./12_tensor_gpt/workspace.ts";
 
-/** A config with the optional architecture choices (step 10's LayerNorm and GeLU). */
-export type TensorConfig = GPTConfig & {
-  norm?: "rmsnorm" | "layernorm";
-  activation?: "relu" | "gelu";
+export {
+  createTensorKVCache,
+  createWorkspace,
+  type LayerActivations,
+  loadBatch,
+  type TensorConfig,
+  type TensorKVCache,
+  type Workspace,
+  workspaceBytes,
 };
 
 /** A GPT on flat buffers: parameters and their gradients, with a named view into each. */
 export interface TensorModel {
-  readonly config: TensorConfig;
+  /** Complete, like a scalar `Model`'s: the choices are the ones it was built with. */
+  readonly config: ModelConfig;
+  /** Where each matrix lies in `params` (and in `grads`). */
   readonly layout: TensorLayout;
   /** Every parameter, in step 04's order: the same order as the scalar `Model.params`. */
   readonly params: Float64Array;
@@ -90,9 +116,11 @@ export interface TensorModel {
   readonly grads: Float64Array;
   /** `weights["layer0.attn_wq"]` is that matrix, a view into `params`. */
   readonly weights: Record<string, Float64Array>;
+  /** The same views into `grads`. */
   readonly gradients: Record<string, Float64Array>;
   /** The same views per layer, `layers[l].attn_wq` for `weights["layer{l}.attn_wq"]`. */
   readonly layers: readonly LayerTensors[];
+  /** The same per layer, into `grads`. */
   readonly layerGradients: readonly LayerTensors[];
 }
 
@@ -130,15 +158,15 @@ function perLayer(views: Record<string, Float64Array>, nLayer: number): LayerTen
  * console.log(tensorModelFromWeights(config, () => 0.5).params.length); // 48
  * ```
  */
-export function tensorModelFromWeights(config: TensorConfig, next: () => number): TensorModel {
-  validateConfig(config);
+export function tensorModelFromWeights(given: TensorConfig, next: () => number): TensorModel {
+  const config = validateConfig(given);
   const layout = tensorLayout(matrixShapes(config));
   const params = new Float64Array(layout.size);
   for (let i = 0; i < params.length; i++) params[i] = next();
   const grads = new Float64Array(layout.size);
   const weights = tensorViews(params, layout), gradients = tensorViews(grads, layout);
   return {
-    config: { ...config },
+    config,
     layout,
     params,
     grads,
@@ -165,6 +193,31 @@ export function createTensorModel(config: TensorConfig, rng: Random, std = initS
   return tensorModelFromWeights(validateConfig(config), () => rng.gauss(0, std));
 }
 
+/**
+ * Step 07's `setup` for the tensor engine: the same generator, shuffle and draws, so the same
+ * documents in the same order and the same weights, without building the scalar model.
+ *
+ * @example
+ * ```ts
+ * import { setupTensor } from "./12_tensor_gpt.ts";
+ * const { docs, model } = setupTensor("emma\nava\nmia", 42);
+ * console.log(docs.length, model.config.vocabSize); // 3 7
+ * ```
+ */
+export function setupTensor(
+  text: string,
+  seed = 42,
+  shape: Omit<TensorConfig, "vocabSize"> = defaultConfig,
+): { docs: string[]; tokenizer: Tokenizer; model: TensorModel; rng: Random } {
+  const rng = new Random(seed);
+  const docs = loadDocuments(text);
+  if (docs.length === 0) throw new RangeError("the dataset has no documents (no non-empty lines)");
+  const tokenizer = createTokenizer(docs);
+  rng.shuffle(docs);
+  const model = createTensorModel({ vocabSize: tokenizer.vocabSize, ...shape }, rng);
+  return { docs, tokenizer, model, rng };
+}
+
 /** The scalar engine's `Model` with this model's weights (for checkpoints, steps 01-10). */
 export function toScalarModel(model: TensorModel): Model {
   let i = 0;
@@ -178,165 +231,11 @@ export function toTensorModel(model: Model): TensorModel {
 }
 
 // -----------------------------------------------------------------------------------------
-// The workspace: every activation of a step, and every gradient of one, sized once. A batch
-// of B documents is B * blockSize rows at most; `starts[r]` is the first row of row r's
-// document, which is all the causal mask needs to know.
+// The workspace (`12_tensor_gpt/workspace.ts`): every activation of a step, and every gradient
+// of one, in buffers sized once from the shape and the batch, reused by every step. A batch of
+// B documents is B * blockSize rows at most; `starts[r]` is the first row of row r's document,
+// which is all the causal mask needs to know.
 // -----------------------------------------------------------------------------------------
-
-/** One layer's activations, `(rows, C)` unless noted. */
-interface LayerActivations {
-  input: Float64Array; // the residual stream entering the layer
-  norm1: Float64Array;
-  scale1: Float64Array; // (rows)
-  q: Float64Array;
-  k: Float64Array;
-  v: Float64Array;
-  att: Float64Array; // (rows, nHead, blockSize): attention weights
-  mixed: Float64Array; // heads side by side, before attn_wo
-  middle: Float64Array; // input + attention
-  norm2: Float64Array;
-  scale2: Float64Array; // (rows)
-  hidden: Float64Array; // (rows, 4C): mlp_fc1's output
-  activated: Float64Array; // (rows, 4C): after ReLU or GeLU
-}
-
-/** The buffers of a step for up to `batchSize` documents; `rows` of them in use. */
-export interface Workspace {
-  readonly batchSize: number;
-  rows: number;
-  readonly tokens: Int32Array;
-  readonly positions: Int32Array;
-  readonly targets: Int32Array;
-  readonly starts: Int32Array;
-  readonly embedded: Float64Array;
-  readonly scale0: Float64Array;
-  readonly layers: readonly LayerActivations[];
-  /** The residual stream after the last layer, `lm_head`'s input. */
-  readonly output: Float64Array;
-  readonly logits: Float64Array;
-  readonly probs: Float64Array;
-  readonly losses: Float64Array;
-  // Gradients of activations, reused layer after layer.
-  readonly dLogits: Float64Array;
-  readonly dStream: Float64Array;
-  readonly dNorm: Float64Array;
-  readonly dMixed: Float64Array;
-  readonly dq: Float64Array;
-  readonly dk: Float64Array;
-  readonly dv: Float64Array;
-  readonly dHidden: Float64Array;
-  readonly dActivated: Float64Array;
-  readonly scratch: Float64Array;
-}
-
-/**
- * Allocates every buffer a step needs, for batches of up to `batchSize` documents.
- *
- * @example
- * ```ts
- * import { createWorkspace } from "./12_tensor_gpt.ts";
- * const config = { vocabSize: 27, nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 };
- * console.log(createWorkspace(config).logits.length); // 432: 16 rows of 27 logits
- * ```
- */
-export function createWorkspace(config: TensorConfig, batchSize = 1): Workspace {
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
-    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  }
-  const { nLayer, nEmbd: C, nHead, blockSize, vocabSize: V } = config;
-  const rows = batchSize * blockSize;
-  const f = (n: number) => new Float64Array(n);
-  const layer = (): LayerActivations => ({
-    input: f(rows * C),
-    norm1: f(rows * C),
-    scale1: f(rows),
-    q: f(rows * C),
-    k: f(rows * C),
-    v: f(rows * C),
-    att: f(rows * nHead * blockSize),
-    mixed: f(rows * C),
-    middle: f(rows * C),
-    norm2: f(rows * C),
-    scale2: f(rows),
-    hidden: f(rows * 4 * C),
-    activated: f(rows * 4 * C),
-  });
-  return {
-    batchSize,
-    rows: 0,
-    tokens: new Int32Array(rows),
-    positions: new Int32Array(rows),
-    targets: new Int32Array(rows),
-    starts: new Int32Array(rows),
-    embedded: f(rows * C),
-    scale0: f(rows),
-    layers: Array.from({ length: nLayer }, layer),
-    output: f(rows * C),
-    logits: f(rows * V),
-    probs: f(rows * V),
-    losses: f(rows),
-    dLogits: f(rows * V),
-    dStream: f(rows * C),
-    dNorm: f(rows * C),
-    dMixed: f(rows * C),
-    dq: f(rows * C),
-    dk: f(rows * C),
-    dv: f(rows * C),
-    dHidden: f(rows * 4 * C),
-    dActivated: f(rows * 4 * C),
-    scratch: f(blockSize),
-  };
-}
-
-/** Bytes of all the workspace's buffers: what a step holds besides the parameters. */
-export function workspaceBytes(workspace: Workspace): number {
-  let bytes = 0;
-  const add = (value: unknown) => {
-    if (ArrayBuffer.isView(value)) bytes += value.byteLength;
-  };
-  for (const value of Object.values(workspace)) add(value);
-  for (const layer of workspace.layers) for (const value of Object.values(layer)) add(value);
-  return bytes;
-}
-
-/**
- * Puts a batch of tokenised documents (`[BOS, ...chars, BOS]`) into the workspace: like
- * `documentLoss`, each contributes its first `blockSize` predictions.
- *
- * @throws {RangeError} for too many documents, one shorter than two tokens, or a bad token
- */
-export function loadBatch(
-  model: TensorModel,
-  workspace: Workspace,
-  documents: readonly (readonly number[])[],
-): void {
-  const { blockSize, vocabSize } = model.config;
-  if (documents.length < 1 || documents.length > workspace.batchSize) {
-    throw new RangeError(
-      `a batch holds 1 to ${workspace.batchSize} documents, got ${documents.length}`,
-    );
-  }
-  let row = 0;
-  for (const tokens of documents) {
-    const n = Math.min(blockSize, tokens.length - 1);
-    if (n < 1) throw new RangeError("a document needs at least two tokens (BOS, BOS)");
-    for (let p = 0; p <= n; p++) {
-      if (!(Number.isInteger(tokens[p]) && tokens[p] >= 0 && tokens[p] < vocabSize)) {
-        throw new RangeError(
-          `tokens[${p}] is ${tokens[p]}, outside the vocabulary 0..${vocabSize - 1}`,
-        );
-      }
-    }
-    const start = row;
-    for (let p = 0; p < n; p++, row++) {
-      workspace.tokens[row] = tokens[p];
-      workspace.targets[row] = tokens[p + 1];
-      workspace.positions[row] = p;
-      workspace.starts[row] = start;
-    }
-  }
-  workspace.rows = row;
-}
 
 // -----------------------------------------------------------------------------------------
 // Forward: step 06 for every row at once. With a KV cache (sampling, one row) the keys and
@@ -344,33 +243,20 @@ export function loadBatch(
 // row attends over the rows of its own document up to itself.
 // -----------------------------------------------------------------------------------------
 
-/** The keys and values of the positions so far, per layer, `(blockSize, C)` each. */
-export interface TensorKVCache {
-  readonly keys: Float64Array[];
-  readonly values: Float64Array[];
-}
-
-/** An empty cache (its contents are overwritten position by position). */
-export function createTensorKVCache(config: GPTConfig): TensorKVCache {
-  const size = config.blockSize * config.nEmbd;
-  const make = () => Array.from({ length: config.nLayer }, () => new Float64Array(size));
-  return { keys: make(), values: make() };
-}
-
 function normForward(
-  config: TensorConfig,
+  config: ModelConfig,
   out: Float64Array,
   scale: Float64Array,
   inp: Float64Array,
   N: number,
 ) {
-  if ((config.norm ?? "rmsnorm") === "layernorm") {
+  if (config.norm === "layernorm") {
     layernormForward(out, scale, inp, null, null, N, config.nEmbd);
   } else rmsnormForward(out, scale, inp, N, config.nEmbd);
 }
 
 function normBackward(
-  config: TensorConfig,
+  config: ModelConfig,
   dinp: Float64Array,
   dout: Float64Array,
   inp: Float64Array,
@@ -378,7 +264,7 @@ function normBackward(
   scale: Float64Array,
   N: number,
 ) {
-  if ((config.norm ?? "rmsnorm") === "layernorm") {
+  if (config.norm === "layernorm") {
     layernormBackward(dinp, dout, out, scale, N, config.nEmbd);
   } else rmsnormBackward(dinp, dout, inp, scale, N, config.nEmbd);
 }
@@ -464,46 +350,16 @@ export function gptBackward(model: TensorModel, ws: Workspace): void {
     const a = ws.layers[l], W = model.layers[l], G = model.layerGradients[l];
     // The MLP block, whose output was added to the stream.
     ws.dActivated.fill(0, 0, NH);
-    linearBackward(
-      ws.dActivated,
-      G.mlp_fc2,
-      null,
-      ws.dStream,
-      a.activated,
-      W.mlp_fc2,
-      N,
-      4 * C,
-      C,
-    );
+    linearBackward(ws.dActivated, G.mlp_fc2, null, ws.dStream, a.activated, W.mlp_fc2, N, 4 * C, C);
     ws.dHidden.fill(0, 0, NH);
     if (config.activation === "gelu") geluBackward(ws.dHidden, ws.dActivated, a.hidden, NH);
     else reluBackward(ws.dHidden, ws.dActivated, a.hidden, NH);
     ws.dNorm.fill(0, 0, NC);
-    linearBackward(
-      ws.dNorm,
-      G.mlp_fc1,
-      null,
-      ws.dHidden,
-      a.norm2,
-      W.mlp_fc1,
-      N,
-      C,
-      4 * C,
-    );
+    linearBackward(ws.dNorm, G.mlp_fc1, null, ws.dHidden, a.norm2, W.mlp_fc1, N, C, 4 * C);
     normBackward(config, ws.dStream, ws.dNorm, a.middle, a.norm2, a.scale2, N);
     // The attention block.
     ws.dMixed.fill(0, 0, NC);
-    linearBackward(
-      ws.dMixed,
-      G.attn_wo,
-      null,
-      ws.dStream,
-      a.mixed,
-      W.attn_wo,
-      N,
-      C,
-      C,
-    );
+    linearBackward(ws.dMixed, G.attn_wo, null, ws.dStream, a.mixed, W.attn_wo, N, C, C);
     ws.dq.fill(0, 0, NC);
     ws.dk.fill(0, 0, NC);
     ws.dv.fill(0, 0, NC);
@@ -526,39 +382,9 @@ export function gptBackward(model: TensorModel, ws: Workspace): void {
       );
     }
     ws.dNorm.fill(0, 0, NC);
-    linearBackward(
-      ws.dNorm,
-      G.attn_wq,
-      null,
-      ws.dq,
-      a.norm1,
-      W.attn_wq,
-      N,
-      C,
-      C,
-    );
-    linearBackward(
-      ws.dNorm,
-      G.attn_wk,
-      null,
-      ws.dk,
-      a.norm1,
-      W.attn_wk,
-      N,
-      C,
-      C,
-    );
-    linearBackward(
-      ws.dNorm,
-      G.attn_wv,
-      null,
-      ws.dv,
-      a.norm1,
-      W.attn_wv,
-      N,
-      C,
-      C,
-    );
+    linearBackward(ws.dNorm, G.attn_wq, null, ws.dq, a.norm1, W.attn_wq, N, C, C);
+    linearBackward(ws.dNorm, G.attn_wk, null, ws.dk, a.norm1, W.attn_wk, N, C, C);
+    linearBackward(ws.dNorm, G.attn_wv, null, ws.dv, a.norm1, W.attn_wv, N, C, C);
     normBackward(config, ws.dStream, ws.dNorm, a.input, a.norm1, a.scale1, N);
   }
   // Through the first normalisation to the embeddings (dNorm is free again: reuse it).
@@ -613,12 +439,17 @@ export function adamUpdate(
   const { params, grads } = model;
   const correction1 = 1 - beta1 ** (step + 1);
   const correction2 = 1 - beta2 ** (step + 1);
+  // Step 07's expressions, with 1 - beta and the new m and v held in locals, which is faster
+  // and changes no bit.
+  const keep1 = 1 - beta1, keep2 = 1 - beta2;
   for (let i = 0; i < params.length; i++) {
     const g = grads[i];
-    m[i] = beta1 * m[i] + (1 - beta1) * g;
-    v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-    const mHat = m[i] / correction1;
-    const vHat = v[i] / correction2;
+    const mi = beta1 * m[i] + keep1 * g;
+    const vi = beta2 * v[i] + keep2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    const mHat = mi / correction1;
+    const vHat = vi / correction2;
     params[i] -= learningRate * mHat / (Math.sqrt(vHat) + eps);
     grads[i] = 0;
   }
@@ -626,15 +457,21 @@ export function adamUpdate(
 
 /** Options of `trainTensor`: step 07's, plus the batch size. */
 export interface TensorTrainOptions {
+  /** Length of the schedule: the learning rate decays linearly to zero over it. */
   steps: number;
+  /** Adam's settings; defaults to the reference's. */
   adam?: AdamOptions;
+  /** Where to start in the schedule (to resume); default 0. */
   startStep?: number;
+  /** Where to stop (exclusive); default `steps`. */
   stopStep?: number;
+  /** Optimizer state to continue from (to resume); default fresh. Step 07's, so either engine's. */
   adamState?: AdamState;
   /** Documents per step (default 1, the reference); step s trains on `docs[s*B .. s*B+B)`. */
   batchSize?: number;
   /** Called after the backward pass, while `model.grads` holds this step's gradients. */
   beforeUpdate?: (step: number, model: TensorModel) => void;
+  /** Called after each step, for progress and curves. */
   onStep?: (report: StepReport) => void;
 }
 
@@ -717,7 +554,7 @@ export function generateTensor(
   tokenizer: Tokenizer,
   rng: Random,
   options: GenerateOptions = {},
-  ws: Workspace = createWorkspace(model.config),
+  ws: Workspace = createWorkspace(model.config, 1, 1),
 ): string {
   const { temperature = 1, topK = 0, prefix = "", onDraw } = options;
   const { blockSize, vocabSize } = model.config;
@@ -848,7 +685,6 @@ export function demo(print: (line: string) => void = console.log): void {
     Array.from(tensor.params),
     "conversion to the scalar model keeps every bit",
   );
-  assert.ok(tensorSeconds < scalarSeconds, "the tensor engine is the faster");
   print("\nAll step 12 checks passed.");
 }
 

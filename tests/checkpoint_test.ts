@@ -22,13 +22,16 @@ import {
   saveSafetensors,
 } from "../cli/checkpoint_io.ts";
 import { bundledNames, withBos } from "../steps/02_tokenizer.ts";
-import { matrixShapes, type Model } from "../steps/04_parameters.ts";
+import { matrixShapes, type Model, validateConfig } from "../steps/04_parameters.ts";
 import { createKVCache } from "../steps/05_attention.ts";
 import { gpt } from "../steps/06_gpt.ts";
 import { defaultAdam, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
 import { Random } from "../lib/random.ts";
 import { filesAllowed, inTempDir } from "./cli_helpers.ts";
+// A checkpoint saved by version 1 (before the config had `norm` and `activation`), made by
+// tests/fixtures/make_checkpoint_v1.ts at the commit it names; read as text, so no permission.
+import checkpointV1 from "./fixtures/checkpoint-v1.json" with { type: "text" };
 
 const names = "emma\nolivia\nava\nisabella\nsophia\nmia\ncharlotte\namelia";
 const smallShape = { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8 };
@@ -194,8 +197,16 @@ Deno.test("every kind of damaged checkpoint is a one-line error that starts with
     ["NaN written as text", () => text.replace(/\[(-?\d)/, "[NaN"), /not valid JSON/],
     ["not an object", () => "[1, 2, 3]", /not a microgpt checkpoint \(not a JSON object\)/],
     ["other JSON", () => '{"name": "x"}', /not a microgpt checkpoint \(format undefined\)/],
-    ["newer version", edit((f) => f.version = 2), /version 2 is newer than this program reads/],
-    ["unknown version", edit((f) => f.version = 0), /version 0 is not one this program reads/],
+    [
+      "newer version",
+      edit((f) => f.version = 3),
+      /version 3 is newer than this program reads \(2\)/,
+    ],
+    [
+      "unknown version",
+      edit((f) => f.version = 0),
+      /version 0 is not one this program reads \(1 or 2\)/,
+    ],
     ["missing field", edit((f) => delete f.seed), /the "seed" field is missing/],
     ["missing weights", edit((f) => delete f.weights.lm_head), /weights.lm_head is missing/],
     [
@@ -203,7 +214,21 @@ Deno.test("every kind of damaged checkpoint is a one-line error that starts with
       edit((f) => f.config.nHead = 3),
       /config: nEmbd \(8\) must be divisible by nHead/,
     ],
-    ["bad config type", edit((f) => f.config.nEmbd = "8"), /config.nEmbd must be a whole number/],
+    [
+      "bad config type",
+      edit((f) => f.config.nEmbd = "8"),
+      /config.nEmbd must be an integer from 1 to 4096, got "8"/,
+    ],
+    [
+      "unknown norm",
+      edit((f) => f.config.norm = "batchnorm"),
+      /config.norm must be rmsnorm or layernorm, got "batchnorm"/,
+    ],
+    [
+      "unknown config field",
+      edit((f) => f.config.dropout = 0.1),
+      /config has a field "dropout" that no microgpt config has/,
+    ],
     [
       "shape: columns",
       edit((f) => f.weights.wte[4].pop()),
@@ -255,10 +280,10 @@ Deno.test("every kind of damaged checkpoint is a one-line error that starts with
     );
   }
   assert.throws(
-    () => checkpointFromJson('{"format": "microgpt-checkpoint", "version": 2}', "model.json"),
+    () => checkpointFromJson('{"format": "microgpt-checkpoint", "version": 3}', "model.json"),
     {
       message:
-        "model.json: checkpoint version 2 is newer than this program reads (1); update microgpt",
+        "model.json: checkpoint version 3 is newer than this program reads (2); update microgpt",
     },
   );
 });
@@ -330,7 +355,7 @@ Deno.test("safetensors exports pass a byte-level reader of the format, as F32 an
     const bytes = toSafetensors({ model, tokenizer }, { dtype, metadata: { step: "20" } });
     const { headerLength, metadata, tensors } = readSafetensors(bytes);
     assert.equal(headerLength % 8, 0, "the header is padded to a multiple of 8 bytes");
-    assert.deepEqual(JSON.parse(metadata.config), model.config);
+    assert.deepEqual(validateConfig(JSON.parse(metadata.config)), model.config);
     assert.deepEqual(JSON.parse(metadata.vocabulary), tokenizer.chars);
     assert.equal(metadata.step, "20");
     assert.deepEqual([...tensors.keys()], matrixShapes(model.config).map(([name]) => name));
@@ -689,4 +714,80 @@ Deno.test("safetensors: checksum, no-checksum note, overlapping tensors and huge
       ),
     /tensor wte holds 1e\+308, not a trained weight/,
   );
+});
+
+// Versions. A version 1 file (no `norm`, no `activation`) still loads, as the reference's
+// RMSNorm and ReLU; a model that uses the reference's choices saves the same bytes as version 1
+// did but for the version and the checksum; a LayerNorm/GeLU model records its choices and
+// loads as it was trained.
+
+/** The run tests/fixtures/make_checkpoint_v1.ts saved, repeated with today's code. */
+function fixtureRun(): Checkpoint & { docs: string[] } {
+  const run = setup("emma\nava\nmia\nzoe", 42, { nLayer: 1, nEmbd: 4, nHead: 2, blockSize: 6 });
+  const { adamState } = train(run.model, run.tokenizer, run.docs, { steps: 20, stopStep: 10 });
+  return {
+    ...run,
+    adamState,
+    adam: defaultAdam,
+    seed: 42,
+    step: 10,
+    steps: 20,
+    documentCount: run.docs.length,
+  };
+}
+
+Deno.test("a version 1 checkpoint still loads, as RMSNorm and ReLU, and resumes", () => {
+  const loaded = checkpointFromJson(checkpointV1, "checkpoint-v1.json");
+  assert.equal(loaded.model.config.norm, "rmsnorm");
+  assert.equal(loaded.model.config.activation, "relu");
+  const again = fixtureRun();
+  assert.deepEqual(weightsOf(loaded.model), weightsOf(again.model), "the weights it saved");
+  const tokens = withBos(again.tokenizer, "emma");
+  assert.deepEqual(logitsOf(loaded.model, tokens), logitsOf(again.model, tokens));
+  // Resuming it goes on exactly as the run that saved it would have.
+  const options = { steps: 20, startStep: 10 };
+  train(loaded.model, loaded.tokenizer, again.docs, { ...options, adamState: loaded.adamState });
+  train(again.model, again.tokenizer, again.docs, { ...options, adamState: again.adamState });
+  assert.deepEqual(weightsOf(loaded.model), weightsOf(again.model), "after resuming");
+});
+
+Deno.test("a reference model's checkpoint is the version 1 file but for version and checksum", () => {
+  const saved = checkpointToJson(fixtureRun()).split("\n");
+  const old = checkpointV1.split("\n");
+  assert.equal(saved.length, old.length);
+  const differing = saved.flatMap((line, i) => line === old[i] ? [] : [`${old[i]} -> ${line}`]);
+  assert.equal(differing.length, 2, differing.join("\n"));
+  assert.match(differing[0], /^ {2}"version": 1, -> {3}"version": 2,$/);
+  assert.match(differing[1], /^ {2}"checksum": "crc32:[0-9a-f]{8}" -> {3}"checksum": "crc32:/);
+});
+
+Deno.test("a version 1 file may not name a norm: it is refused as edited", () => {
+  const file = JSON.parse(checkpointV1);
+  file.config.norm = "layernorm";
+  assert.throws(
+    () => checkpointFromJson(JSON.stringify(file), "old.json"),
+    (error) =>
+      error instanceof CheckpointError &&
+      /^old.json: config.norm is not part of a version 1 checkpoint; the file was edited$/
+        .test(error.message),
+  );
+});
+
+Deno.test("a LayerNorm/GeLU model's choices are saved, and it loads and runs as trained", () => {
+  const choices = { ...smallShape, norm: "layernorm", activation: "gelu" } as const;
+  const run = setup(names, 3, choices);
+  const { adamState } = train(run.model, run.tokenizer, run.docs, { steps: 30 });
+  const checkpoint = { ...run, adamState, adam: defaultAdam, seed: 3, step: 30, steps: 30 };
+  const text = checkpointToJson({ ...checkpoint, documentCount: run.docs.length });
+  assert.match(text, /"blockSize": 8,\n {4}"norm": "layernorm",\n {4}"activation": "gelu"\n/);
+  const loaded = checkpointFromJson(text);
+  assert.deepEqual(loaded.model.config, run.model.config);
+  const tokens = withBos(run.tokenizer, "emma");
+  assert.deepEqual(logitsOf(loaded.model, tokens), logitsOf(run.model, tokens));
+  // The same weights run as RMSNorm and ReLU give other numbers: the choice matters.
+  const asReference = { ...loaded.model, config: { ...loaded.model.config, norm: "rmsnorm" } };
+  assert.notDeepEqual(logitsOf(asReference as Model, tokens), logitsOf(run.model, tokens));
+  // safetensors keeps them too.
+  const exported = fromSafetensors(toSafetensors(run, { dtype: "F64" }));
+  assert.deepEqual(exported.model.config, run.model.config);
 });

@@ -327,11 +327,11 @@ Deno.test({
       runCommand(trainMain, ["--steps", "5", "--samples", "0", "--out", good]);
       const text = Deno.readTextFileSync(good);
       Deno.writeTextFileSync(`${dir}/cut.json`, text.slice(0, 1000));
-      Deno.writeTextFileSync(`${dir}/v2.json`, text.replace('"version": 1', '"version": 2'));
+      Deno.writeTextFileSync(`${dir}/v3.json`, text.replace('"version": 2', '"version": 3'));
       const cases: [string, RegExp][] = [
         [`${dir}/none.json`, /none.json: no such file/],
         [`${dir}/cut.json`, /cut.json: not valid JSON .*truncated or damaged/],
-        [`${dir}/v2.json`, /v2.json: checkpoint version 2 is newer than this program reads \(1\)/],
+        [`${dir}/v3.json`, /v3.json: checkpoint version 3 is newer than this program reads \(2\)/],
       ];
       for (const [path, error] of cases) {
         rejects(sampleMain, ["--model", path], error);

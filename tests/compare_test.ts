@@ -12,11 +12,13 @@ import {
   main,
   type Run,
   runOurs,
+  runOursTensor,
   runTwin,
   saveFreshModel,
   tolerance,
 } from "../compare/compare.ts";
 import { setup } from "../steps/07_training.ts";
+import { toTensorModel } from "../steps/12_tensor_gpt.ts";
 import { capture, filesAllowed } from "./cli_helpers.ts";
 
 const canRun = filesAllowed("tests/compare_test.ts", "the comparisons with PyTorch") &&
@@ -58,7 +60,8 @@ async function bothRuns(file: "model.json" | "model.safetensors", perturb = 0) {
     Deno.writeTextFileSync(`${dir}/docs.txt`, docs.join("\n"));
     model.stateDict["layer0.attn_wq"][2][3].data += perturb; // after saving: only ours changes
     const theirs = await runTwin(torch!.python, modelPath, `${dir}/docs.txt`, 1000);
-    return { ours: runOurs(model, tokenizer, docs, 1000), theirs };
+    const tensor = runOursTensor(toTensorModel(model), tokenizer, docs, 1000);
+    return { ours: runOurs(model, tokenizer, docs, 1000), theirs, tensor };
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
@@ -71,11 +74,13 @@ for (const file of ["model.safetensors", "model.json"] as const) {
     name: `the PyTorch twin reads our ${file} and computes the same losses, gradients, updates`,
     ignore: !torch,
     fn: async () => {
-      const { ours, theirs } = await bothRuns(file);
+      const { ours, theirs, tensor } = await bothRuns(file);
       assert.equal(theirs.losses.length, 4, "one loss per name, one name per step");
-      const gaps = compareRuns(ours, theirs);
-      for (const [measure, values] of Object.entries(gaps)) {
-        assert.ok(worst(values) < tolerance, `${measure} gaps ${values} must stay below 1e-10`);
+      for (const [engine, run] of [["scalar", ours], ["tensor", tensor]] as const) {
+        const gaps = compareRuns(run, theirs);
+        for (const [measure, values] of Object.entries(gaps)) {
+          assert.ok(worst(values) < tolerance, `${engine}: ${measure} gaps ${values} above 1e-10`);
+        }
       }
       // The steps really trained: the weights after the last step are not the ones before.
       assert.ok(largestGap(ours.weights[0], ours.weights[3], false) > 1e-3, "Adam moved them");
@@ -87,10 +92,8 @@ Deno.test({
   name: "a weight that differs by 1e-7 shows as gaps far above the tolerance",
   ignore: !torch,
   fn: async () => {
-    const gaps = compareRuns(...Object.values(await bothRuns("model.safetensors", 1e-7)) as [
-      Run,
-      Run,
-    ]);
+    const { ours, theirs } = await bothRuns("model.safetensors", 1e-7);
+    const gaps = compareRuns(ours, theirs);
     assert.ok(worst(gaps.gradient) > 1e-9, `gradient gap ${worst(gaps.gradient)} is caught`);
     assert.ok(worst(gaps.weight) > 1e-8, `weight gap ${worst(gaps.weight)} is caught`);
   },
@@ -112,6 +115,8 @@ Deno.test({
       /largest gaps: loss +\S+ \(relative\)\n +gradient \S+ .*\n +weight +\S+ /,
     );
     assert.match(stdout, /ours [\d,]+ steps\/s, PyTorch [\d,]+ steps\/s/);
+    assert.match(stdout, /tensor engine \(steps 11-12\) against PyTorch: loss \S+, gradient/);
+    assert.match(stdout, /the tensor engine: [\d,]+ steps\/s/);
     assert.match(stdout, /every gap is below 1e-10/);
   },
 });

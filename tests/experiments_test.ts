@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { numericalDerivative, Value } from "../steps/01_autograd.ts";
 import { bundledNames, loadDocuments, withBos } from "../steps/02_tokenizer.ts";
-import { rmsnorm, softmax } from "../steps/03_components.ts";
+import { gelu, layerNorm, rmsnorm, softmax } from "../steps/03_components.ts";
 import { createKVCache } from "../steps/05_attention.ts";
-import { gpt, type Variant } from "../steps/06_gpt.ts";
+import { gpt } from "../steps/06_gpt.ts";
 import { documentLoss, setup, train } from "../steps/07_training.ts";
-import { demo, gelu, layerNorm, prepareDataset, runExperiment } from "../steps/10_experiments.ts";
+import { demo, prepareDataset, runExperiment } from "../steps/10_experiments.ts";
 import {
   randomStrings,
   scoreNames,
@@ -70,11 +70,15 @@ Deno.test("gelu matches known values and finite differences, including the far t
   }
 });
 
-Deno.test("a variant's gradient through the whole model matches finite differences", () => {
-  const { model, tokenizer } = setup(smallText, 3, { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8 });
-  const variant: Variant = { norm: layerNorm, activation: gelu };
+Deno.test("a LayerNorm/GeLU model's gradient matches finite differences", () => {
+  const shape = { nLayer: 1, nEmbd: 8, nHead: 2, blockSize: 8 };
+  const { model, tokenizer } = setup(smallText, 3, {
+    ...shape,
+    norm: "layernorm",
+    activation: "gelu",
+  });
   const tokens = withBos(tokenizer, loadDocuments(smallText)[0]);
-  const loss = documentLoss(model, tokens, variant);
+  const loss = documentLoss(model, tokens);
   loss.backward();
   for (const name of ["layer0.mlp_fc1", "layer0.attn_wq", "wte"]) {
     const p = model.stateDict[name][1][2];
@@ -82,7 +86,7 @@ Deno.test("a variant's gradient through the whole model matches finite differenc
     const original = p.data;
     const numeric = numericalDerivative((t) => {
       p.data = t;
-      return documentLoss(model, tokens, variant).data;
+      return documentLoss(model, tokens).data;
     }, original);
     p.data = original;
     close(analytic, numeric, 1e-6, `d loss / d ${name}[1][2]`);

@@ -1,4 +1,4 @@
-// The committed notebook: stored without outputs, ten sections that each end in a check, and
+// The committed notebook: stored without outputs, eleven sections that each end in a check, and
 // imports that all point at modules of this repository with the names they export. Running its
 // cells needs Jupyter and is `deno task notebook`'s job; these checks need nothing, not even a
 // permission.
@@ -17,9 +17,12 @@ import * as training from "../steps/07_training.ts";
 import * as generation from "../steps/08_generation.ts";
 import * as visualization from "../steps/09_visualization.ts";
 import * as experiments from "../steps/10_experiments.ts";
+import * as tensors from "../steps/11_tensors.ts";
+import * as tensorGpt from "../steps/12_tensor_gpt.ts";
 import * as statistics from "../lib/statistics.ts";
 import * as modelProbes from "../steps/09_visualization/probes.ts";
 import * as temperatureAndScores from "../steps/10_experiments/temperature_and_scores.ts";
+import * as experiment from "../steps/10_experiments/experiment.ts";
 import * as computationGraph from "../lib/draw/computation_graph.ts";
 import * as svg from "../lib/draw/svg.ts";
 import * as terminal from "../lib/draw/terminal.ts";
@@ -43,9 +46,12 @@ const modules: Record<string, Record<string, unknown>> = {
   "../steps/08_generation.ts": generation,
   "../steps/09_visualization.ts": visualization,
   "../steps/10_experiments.ts": experiments,
+  "../steps/11_tensors.ts": tensors,
+  "../steps/12_tensor_gpt.ts": tensorGpt,
   "../lib/statistics.ts": statistics,
   "../steps/09_visualization/probes.ts": modelProbes,
   "../steps/10_experiments/temperature_and_scores.ts": temperatureAndScores,
+  "../steps/10_experiments/experiment.ts": experiment,
   "../lib/draw/computation_graph.ts": computationGraph,
   "../lib/draw/svg.ts": svg,
   "../lib/draw/terminal.ts": terminal,
@@ -68,7 +74,7 @@ Deno.test("the notebook runs on Deno's kernel", () => {
   assert.equal(notebook.metadata.language_info?.name, "typescript");
 });
 
-Deno.test("the notebook has ten sections, 1 to 10, each ending in a check", () => {
+Deno.test("the notebook has eleven sections, 1 to 11, each ending in a check", () => {
   const headings: number[] = [];
   const checked = new Set<number>();
   for (const cell of notebook.cells) {
@@ -79,7 +85,11 @@ Deno.test("the notebook has ten sections, 1 to 10, each ending in a check", () =
       checked.add(headings.at(-1) ?? 0);
     }
   }
-  assert.deepEqual(headings, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "sections '## N. Title' in order");
+  assert.deepEqual(
+    headings,
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    "sections '## N. Title' in order",
+  );
   for (const section of headings) {
     assert.ok(checked.has(section), `section ${section} needs a check cell (assertions, passed())`);
   }

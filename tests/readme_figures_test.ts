@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { type Page, pages } from "./pages.ts";
 import { bundledNames, loadDocuments, withBos } from "../steps/02_tokenizer.ts";
 import { defaultConfig, parameterCount } from "../steps/04_parameters.ts";
-import { architectureDiagram, type Variant } from "../steps/06_gpt.ts";
+import type { Vector } from "../steps/03_components.ts";
+import { architectureDiagram } from "../steps/06_gpt.ts";
 import { documentLoss, setup, train } from "../steps/07_training.ts";
 import { generate } from "../steps/08_generation.ts";
 import { Random } from "../lib/random.ts";
@@ -20,6 +21,7 @@ import {
   averageLoss,
   residualStreamSummary,
   splitDocuments,
+  unnormalisedLoss,
   windowedLoss,
 } from "../steps/09_visualization.ts";
 import {
@@ -148,15 +150,18 @@ Deno.test("docs: the figures of 'See inside the model' are what step 09 computes
       `attention, ${stream[2].loss.toFixed(3)} after the MLP`,
   );
   // The raw embedding's size: the first stage of the stream when nothing normalises it.
-  const identity: Variant = { norm: (x) => x };
+  const identity = (x: Vector) => x;
   const embeddingRms = residualStreamSummary(model, tokenizer, scored.slice(0, 200), identity)[0]
     .rms;
   const unnormalised = setup(bundledNames, 42);
-  train(unnormalised.model, tokenizer, training, { steps, variant: identity });
-  const unnormalisedLoss = averageLoss(unnormalised.model, tokenizer, scored, identity);
+  train(unnormalised.model, tokenizer, training, {
+    steps,
+    parts: { documentLoss: unnormalisedLoss },
+  });
+  const heldOutUnnormalised = averageLoss(unnormalised.model, tokenizer, scored, unnormalisedLoss);
   quoted(
     `while the raw embedding has RMS ${embeddingRms.toFixed(2)}. The same 1,000 steps without ` +
-      `normalisation end at ${unnormalisedLoss.toFixed(3)} instead of ${heldOut.toFixed(3)}`,
+      `normalisation end at ${heldOutUnnormalised.toFixed(3)} instead of ${heldOut.toFixed(3)}`,
   );
   const averages = Object.values(record.gradientNorms).map(meanOf);
   const spread = Math.max(...averages) / Math.min(...averages);

@@ -1,5 +1,7 @@
 // Every step's own demonstration and assertions, run silently: what a learner sees passing
-// with `deno run steps/NN_name.ts` is proved here too, in CI.
+// with `deno run steps/NN_name.ts` is proved here too, in CI. Chapters 01 to 06 train nothing,
+// so they are part of `deno task quick`, and so does 11 (its kernels on small arrays); 07, 08 and
+// 12 train, and are in steps_training_test.ts.
 
 import { demo as autograd } from "../steps/01_autograd.ts";
 import { demo as tokenizer } from "../steps/02_tokenizer.ts";
@@ -7,8 +9,7 @@ import { demo as components } from "../steps/03_components.ts";
 import { demo as parameters } from "../steps/04_parameters.ts";
 import { demo as attention } from "../steps/05_attention.ts";
 import { demo as gpt } from "../steps/06_gpt.ts";
-import { demo as training } from "../steps/07_training.ts";
-import { demo as generation } from "../steps/08_generation.ts";
+import { demo as tensors } from "../steps/11_tensors.ts";
 
 const silent = () => {};
 const steps: [string, (print: (line: string) => void) => void][] = [
@@ -18,8 +19,7 @@ const steps: [string, (print: (line: string) => void) => void][] = [
   ["04_parameters", parameters],
   ["05_attention", attention],
   ["06_gpt", gpt],
-  ["07_training", training],
-  ["08_generation", generation],
+  ["11_tensors", tensors],
 ];
 
 for (const [name, demo] of steps) {

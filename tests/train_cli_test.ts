@@ -57,7 +57,14 @@ Deno.test("the defaults are the reference run's", () => {
   assert.equal(options.seed, 42);
   assert.equal(options.temperature, 0.5);
   assert.equal(options.samples, 20);
-  assert.deepEqual(options.shape, { nLayer: 1, nEmbd: 16, nHead: 4, blockSize: 16 });
+  assert.deepEqual(options.shape, {
+    nLayer: 1,
+    nEmbd: 16,
+    nHead: 4,
+    blockSize: 16,
+    norm: "rmsnorm",
+    activation: "relu",
+  });
 });
 
 Deno.test("a short run prints dataset, model, loss table, samples and time", () => {
@@ -164,8 +171,13 @@ Deno.test("the loss table draws Infinity and NaN without crashing", () => {
 });
 
 Deno.test("a shape whose training step cannot fit in memory is refused before anything is built", () => {
-  rejects(
-    ["--n-layer", "16", "--n-embd", "1024"],
-    /^this shape needs about [\d.]+ GB per training step \(16 layers, n_embd 1024, 4 heads, block size 16\), more than the [\d.]+ GB this process may use; .*--max-old-space-size=\d+$/,
-  );
+  for (const engine of ["tensor", "scalar"]) {
+    rejects(
+      ["--n-layer", "16", "--n-embd", "1024", "--engine", engine],
+      new RegExp(
+        `^this shape needs about [\\d.]+ GB on the ${engine} engine \\(16 layers, n_embd 1024, 4 heads, ` +
+          `block size 16\\), more than the [\\d.]+ GB this process may use; .*--max-old-space-size=\\d+$`,
+      ),
+    );
+  }
 });

@@ -12,7 +12,7 @@
  *
  * @module
  */
-// deno-lint-ignore-file no-unused-vars -- the parameters are used once you write the bodies
+// deno-lint-ignore-file no-unused-vars verbatim-module-syntax -- the parameters and imports are used once you write the bodies
 
 import { Value } from "microgpt/steps/01_autograd.ts";
 import { linear, rmsnorm } from "microgpt/steps/03_components.ts";

@@ -271,22 +271,3 @@ export class Progress {
     }
   }
 }
-
-/**
- * A model's shape in the words the commands print it in.
- *
- * @param config the model's config
- * @returns for example `1 layer, n_embd 16, 4 heads, block size 16`
- * @example
- * ```ts
- * import { describeShape } from "./common.ts";
- * console.log(describeShape({ nLayer: 2, nEmbd: 32, nHead: 4, blockSize: 16 }));
- * // 2 layers, n_embd 32, 4 heads, block size 16
- * ```
- */
-export function describeShape(
-  config: { nLayer: number; nEmbd: number; nHead: number; blockSize: number },
-): string {
-  const layers = `${config.nLayer} layer${config.nLayer > 1 ? "s" : ""}`;
-  return `${layers}, n_embd ${config.nEmbd}, ${config.nHead} heads, block size ${config.blockSize}`;
-}

@@ -11,7 +11,7 @@ import type { Matrix, Vector } from "../03_components.ts";
 import { encode, type Tokenizer, withBos } from "../02_tokenizer.ts";
 import type { Model } from "../04_parameters.ts";
 import { createKVCache } from "../05_attention.ts";
-import { gpt, type Trace, type Variant } from "../06_gpt.ts";
+import { gpt, type Trace } from "../06_gpt.ts";
 import { documentLoss, learningRateAt, train } from "../07_training.ts";
 import { probabilitiesAt } from "../08_generation.ts";
 
@@ -63,7 +63,6 @@ export interface TrainingRecord {
  * @param docs the training documents
  * @param steps how many steps
  * @param every sample the gradient norms every this many steps
- * @param variant optional architecture variant
  * @returns the losses and the gradient norms
  * @example
  * ```ts
@@ -79,14 +78,12 @@ export function trainAndRecord(
   docs: readonly string[],
   steps: number,
   every = 10,
-  variant?: Variant,
 ): TrainingRecord {
   const names = Object.keys(model.stateDict);
   const gradientNorms: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const gradientSteps: number[] = [];
   const { losses } = train(model, tokenizer, docs, {
     steps,
-    variant,
     beforeUpdate: (step, trained) => {
       if (step % every !== 0) return;
       gradientSteps.push(step);
@@ -143,7 +140,7 @@ export function attentionMap(model: Model, tokenizer: Tokenizer, name: string): 
   );
   for (const [position, token] of tokens.entries()) {
     const trace: Trace = { attention: [] };
-    gpt(model, token, position, cache, {}, trace);
+    gpt(model, token, position, cache, trace);
     trace.attention.forEach((heads, layer) => {
       heads.forEach((row, head) => {
         const full = Array.from(

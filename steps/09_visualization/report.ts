@@ -11,7 +11,6 @@ import { styleText } from "node:util";
 import { Value } from "../01_autograd.ts";
 import { bundledNames, type Tokenizer, withBos } from "../02_tokenizer.ts";
 import type { Model } from "../04_parameters.ts";
-import type { Variant } from "../06_gpt.ts";
 import { documentLoss, setup, train } from "../07_training.ts";
 import { entropy, exponentialSmoothing, pca } from "../../lib/statistics.ts";
 import {
@@ -280,14 +279,17 @@ export function printLogitLens(c: Context, stream: readonly StreamSummary[]): vo
  *
  * @param c the shared context
  * @param stream the trained model's stream, from `residualStreamSummary`
- * @param summarise `residualStreamSummary`, to measure the unnormalised model the same way
- * @param lossOf `averageLoss`, the held-out loss
+ * @param withoutNorm the chapter's model without normalisation: its loss of one document (to
+ *   train it), its stream and its held-out loss, measured as for the trained model
  */
 export function showNormalisation(
   c: Context,
   stream: readonly StreamSummary[],
-  summarise: (model: Model, variant: Variant) => StreamSummary[],
-  lossOf: (model: Model, variant: Variant) => number,
+  withoutNorm: {
+    documentLoss: (model: Model, tokens: readonly number[]) => Value;
+    summarise: (model: Model) => StreamSummary[];
+    lossOf: (model: Model) => number;
+  },
 ): void {
   const { model, tokenizer, training, scored, validationLoss, steps } = c;
   c.print(
@@ -301,11 +303,13 @@ export function showNormalisation(
       )
     ),
   );
-  const identity: Variant = { norm: (x) => x };
   const unnormalised = setup(bundledNames, 42);
-  train(unnormalised.model, tokenizer, training, { steps, variant: identity });
-  const unnormalisedLoss = lossOf(unnormalised.model, identity);
-  const unnormalisedStream = summarise(unnormalised.model, identity);
+  train(unnormalised.model, tokenizer, training, {
+    steps,
+    parts: { documentLoss: withoutNorm.documentLoss },
+  });
+  const unnormalisedLoss = withoutNorm.lossOf(unnormalised.model);
+  const unnormalisedStream = withoutNorm.summarise(unnormalised.model);
   const path = (rows: readonly { rms: number }[]) => rows.map((s) => s.rms.toFixed(2)).join(" -> ");
   c.print(
     `     token + position embedding: RMS ${embeddingRms.toFixed(2)}; rmsnorm makes it 1.00, ` +

@@ -9,7 +9,6 @@
 
 import type { Tokenizer } from "../02_tokenizer.ts";
 import type { GPTConfig, Model } from "../04_parameters.ts";
-import type { Variant } from "../06_gpt.ts";
 
 /** A dataset prepared for experiments: shuffled once with seed 42 and split 90/10. */
 export interface Dataset {
@@ -27,10 +26,11 @@ export interface Dataset {
 export interface ExperimentConfig {
   /** Adam's initial learning rate; default 0.01. */
   learningRate?: number;
-  /** Model shape changes; the rest stays microgpt's (1 layer, 16 wide, 4 heads, block 16). */
+  /**
+   * Changes to the model's config (shape, `norm`, `activation`); the rest stays microgpt's
+   * (1 layer, 16 wide, 4 heads, block 16, RMSNorm, ReLU).
+   */
   shape?: Partial<Omit<GPTConfig, "vocabSize">>;
-  /** Normalisation and activation; default RMSNorm and ReLU. */
-  variant?: Variant;
 }
 
 /** How long and how carefully to run an experiment. */

@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { Variant } from "../06_gpt.ts";
 import type { Dataset, ExperimentConfig, ExperimentResult, RunOptions } from "./experiment.ts";
 
 /** One row of the results table: a group, a setting and what to change. */
@@ -54,23 +53,20 @@ export interface ProgressReport {
  * @param full the whole sweep (more values per group) or the quick one
  * @param names the bundled names
  * @param reversed the same names read backwards
- * @param variants the normalisation and activation to try instead of RMSNorm and ReLU
  * @param custom the learner's own dataset (`--data`), if any
  * @returns the settings, group by group
  * @example
  * ```ts
  * import { sweepSettings } from "./sweep.ts";
- * import { gelu, layerNorm, prepareDataset } from "../10_experiments.ts";
+ * import { prepareDataset } from "../10_experiments.ts";
  * const names = prepareDataset("tiny", "a\nb\nc\nd\ne\nf\ng\nh\ni\nj");
- * const variants = { norm: { norm: layerNorm }, activation: { activation: gelu } };
- * console.log(sweepSettings(false, names, names, variants).length); // 16
+ * console.log(sweepSettings(false, names, names).length); // 16
  * ```
  */
 export function sweepSettings(
   full: boolean,
   names: Dataset,
   reversed: Dataset,
-  variants: { norm: Variant; activation: Variant },
   custom?: Dataset,
 ): Setting[] {
   const settings: Setting[] = [];
@@ -96,9 +92,9 @@ export function sweepSettings(
     else add("heads (nHead)", String(nHead), { shape: { nHead } });
   }
   baseline("normalisation", "RMSNorm");
-  add("normalisation", "LayerNorm", { variant: variants.norm });
+  add("normalisation", "LayerNorm", { shape: { norm: "layernorm" } });
   baseline("activation", "ReLU");
-  add("activation", "GeLU", { variant: variants.activation });
+  add("activation", "GeLU", { shape: { activation: "gelu" } });
   baseline("dataset", "names");
   add("dataset", "names, reversed", {}, reversed);
   if (custom) add("dataset", custom.name, {}, custom);

@@ -95,6 +95,7 @@ export function temperatureSweep(
 
 /** How the model scores one name. */
 export interface NameScore {
+  /** The name, as given. */
   name: string;
   /** Mean loss per prediction (nats per character, the end counted as one): how surprising. */
   loss: number;
