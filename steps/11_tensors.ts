@@ -15,10 +15,13 @@
  *   `backward()` adds into `grad`: a value used twice receives both contributions.
  * - Every kernel does its arithmetic in the same order as the scalar `Value` operations, so
  *   the forward pass gives the same bits; gradients differ only in the last bit.
+ * - Why it is faster: no object per number to allocate, link, sort and collect; inner loops
+ *   over consecutive memory; and for the linear layers, nearly all of the arithmetic, the same
+ *   loops blocked so that the CPU works on eight sums at once (`11_tensors/linear.ts`).
  *
  * Step 12 builds the GPT on these kernels. Run it: `deno run steps/11_tensors.ts`. Builds on:
- * step 03 (`linear`, `rmsnorm`, `softmax`), 04 (the parameter order), 05 (attention) and 10
- * (LayerNorm and GeLU). The kernels use no Deno API, so the playground's worker runs them too.
+ * step 03 (`linear`, `rmsnorm`, `softmax`, LayerNorm and GeLU), 04 (the parameter order) and
+ * 05 (attention). The kernels use no Deno API, so the playground's worker runs them too.
  *
  * @module
  */

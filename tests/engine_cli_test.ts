@@ -37,6 +37,18 @@ Deno.test("train prints which engine runs, and both engines print the same run",
   const scalar = runCommand(trainMain, [...args, "--engine", "scalar"]).lines;
   assert.ok(scalar.some((line) => line.startsWith("engine      scalar")));
   assert.deepEqual(trainOutput(args), trainOutput([...args, "--engine", "scalar"]));
+  // LayerNorm and GeLU, which the config carries to both engines.
+  const variant = [
+    "--steps",
+    "30",
+    "--samples",
+    "3",
+    "--norm",
+    "layernorm",
+    "--activation",
+    "gelu",
+  ];
+  assert.deepEqual(trainOutput(variant), trainOutput([...variant, "--engine", "scalar"]));
 });
 
 Deno.test({

@@ -22,6 +22,11 @@ export { checkOutputFile, checkOutputFolder, writeFileAtomic } from "./files.ts"
 export interface Io {
   /** Normal output, one line per call. */
   out: (line: string) => void;
+  /**
+   * Normal output as it comes, with no line break added (a text streamed one character at a
+   * time). Absent in an `Io` that only collects lines: callers then print whole lines.
+   */
+  write?: (text: string) => void;
   /** Progress and notes, one line per call. */
   err: (line: string) => void;
   /** Rewrites the current progress line in place (TTY only). */
@@ -63,7 +68,12 @@ export class OutputClosed extends Error {
  * `OutputClosed` or a one-line `CliError`.
  */
 function writeLine(line: string): void {
-  const bytes = encoder.encode(line + "\n");
+  writeText(line + "\n");
+}
+
+/** Writes text to stdout as it is, with `writeLine`'s handling of a closed or full output. */
+function writeText(text: string): void {
+  const bytes = encoder.encode(text);
   try {
     let written = 0;
     while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
@@ -77,6 +87,7 @@ function writeLine(line: string): void {
 export function consoleIo(): Io {
   return {
     out: writeLine,
+    write: writeText,
     err: (line) => console.error(line),
     status: (line) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${fitLine(line)}`)),
     tty: Deno.stdout.isTerminal(),
