@@ -16,6 +16,9 @@ import { anatomyOfStep, documentLoss, setup, train } from "../steps/07_training.
 import { locate } from "../web/sources.ts";
 import { defaultSettings, readSettings, readView, shareQuery } from "../web/settings.ts";
 import { findChromium, openPlayground } from "../web/chromium.ts";
+import { heldOutLoss, setupText, tensorEngine, trainOnText } from "../app/text_mode.ts";
+import { mobyDick } from "../lib/moby_dick.ts";
+import { toTensorModel } from "../steps/12_tensor_gpt.ts";
 import { stops } from "../web/tour.ts";
 import { capture } from "./cli_helpers.ts";
 
@@ -192,6 +195,36 @@ Deno.test({
         assert.deepEqual(await names(scalar), await names(page));
         assert.equal((await names(page)).length, 20);
         await scalar.close();
+      });
+
+      await t.step("Moby-Dick: a book run, its held-out loss app/text_mode.ts's", async () => {
+        const book = await open("?dataset=moby&steps=30&autostart=1");
+        assert.equal(await value(book, "#n-embd"), "32", "the card's settings");
+        assert.equal(await value(book, "#temperature"), "0.8");
+        await done(book, 120_000);
+        // The same run in Deno: the card's shape, 8 windows a step, the tensor engine.
+        const shape = { nLayer: 2, nEmbd: 32, nHead: 4, blockSize: 64 };
+        const { corpus, model, rng } = setupText(mobyDick, 42, shape);
+        const engine = tensorEngine(toTensorModel(model), 8);
+        trainOnText(engine, corpus, { steps: 30, batchSize: 8, rng, evalWindows: 1 });
+        const expected = heldOutLoss(engine, corpus, 100);
+        assert.equal(await text(book, "#held-out-loss"), `${expected.toFixed(4)} at step 30`);
+        const labels = await book.$$eval(
+          "#loss-chart svg text",
+          (list) => list.map((e) => e.textContent ?? ""),
+        );
+        assert.ok(labels.some((l) => /^letter pairs \d\.\d\d$/.test(l)), "the bigram baseline");
+        assert.ok(labels.includes("held-out text"));
+        const passage = await book.$$eval(
+          "#samples li",
+          (list) => list.map((li) => li.textContent),
+        );
+        assert.equal(passage.length, 1);
+        assert.equal([...passage[0]!].length, 300, "one passage of 300 characters");
+        await book.click("#draw-next");
+        await book.waitForFunction(() => document.querySelector("#draw-error")?.textContent);
+        assert.match(await text(book, "#draw-error"), /letter by letter draws names/);
+        await book.close();
       });
 
       await t.step(

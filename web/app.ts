@@ -210,6 +210,8 @@ function choosePreset(preset: Preset, loadSettings = true): void {
       setControl(f.param, saved?.[f.param] ?? String(preset.settings[f.key]));
     }
     engineSelect.value = saved?.engine ?? preset.engine;
+    temperature.value = String(preset.temperature ?? 0.5);
+    $("temperature-value").textContent = temperature.value;
   }
   settingsChanged();
 }
@@ -260,9 +262,9 @@ async function openFile(file: File): Promise<void> {
   $("dataset-error").textContent = "";
 }
 
-/** The dataset's text ("" stands for the bundled names), or undefined after showing why not. */
+/** The dataset's text ("" stands for a bundled one), or undefined after showing why not. */
 function datasetText(): string | undefined {
-  if (dataset === "names") return "";
+  if (dataset !== "text") return "";
   const text = openedFile?.text ?? customText.value;
   if (loadDocuments(text).length === 0) {
     $("dataset-error").textContent =
@@ -299,7 +301,14 @@ function startTraining(settings: Settings | undefined): void {
   pauseButton.textContent = "Pause";
   $<HTMLButtonElement>("keep").disabled = true;
   status(`training: step 0 of ${settings.steps}`);
-  send({ kind: "train", settings, engine: engine(), text });
+  send({
+    kind: "train",
+    settings,
+    engine: engine(),
+    dataset,
+    text,
+    batchSize: card?.batchSize ?? 1,
+  });
   showComparison();
 }
 
@@ -316,7 +325,7 @@ pauseButton.addEventListener("click", () => {
     running = true;
     pauseButton.textContent = "Pause";
     status("training: continuing");
-    send({ kind: "resume", engine: engine(), text });
+    send({ kind: "resume", engine: engine(), dataset, text });
   }
 });
 $("reset").addEventListener("click", () => {
@@ -402,7 +411,7 @@ function askMicroscope(): void {
   const settings = lastSettings ?? formSettings();
   const text = datasetText();
   if (settings === undefined || text === undefined) return;
-  send({ kind: "microscope", name: stepName.value.trim(), settings, text });
+  send({ kind: "microscope", name: stepName.value.trim(), settings, dataset, text });
   stepAsked = true;
 }
 stepName.addEventListener("input", updateShareLink);
@@ -622,6 +631,8 @@ worker.addEventListener("error", (event) => {
 });
 
 let lastKnown: boolean[] = [];
+/** Whether the model was trained on a book (its samples are one passage, at 0.8). */
+let bookRun = false;
 /** Whether the worker holds a model (trained or opened), so that a resize may redraw it. */
 let haveModel = false;
 
@@ -663,7 +674,9 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       if (reply.finalLoss !== undefined) $("final-loss").textContent = reply.finalLoss;
       lastKnown = reply.known;
       list("samples", reply.samples, reply.known);
-      if (temperature.value !== "0.5" || topK.value !== "0") askSamples();
+      bookRun = reply.book;
+      $("samples").classList.toggle("passage", bookRun);
+      if (temperature.value !== (bookRun ? "0.8" : "0.5") || topK.value !== "0") askSamples();
       $("embeddings").innerHTML = reply.embeddingSvg;
       $("model-info").textContent = reply.description;
       refreshViews();
@@ -673,14 +686,15 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
       $("step-where").textContent = "";
       status(
         reply.finished
-          ? `done: ${reply.steps} steps, 20 samples at temperature 0.5`
+          ? `done: ${reply.steps} steps, ${reply.book ? "a passage" : "20 samples"} at ` +
+            `temperature ${temperature.value}`
           : `opened at step ${reply.step} of ${reply.steps}: press Continue to finish training`,
       );
       return;
     case "samples":
       $("samples-error").textContent = "";
       if (Number(temperature.value) === reply.temperature && Number(topK.value) === reply.topK) {
-        const atDefault = reply.temperature === 0.5 && reply.topK === 0;
+        const atDefault = reply.temperature === (bookRun ? 0.8 : 0.5) && reply.topK === 0;
         list("samples", reply.samples, atDefault ? lastKnown : []);
       }
       return;
@@ -820,18 +834,22 @@ function updateShareLink(): void {
 
 const params = new URLSearchParams(location.search);
 const view = readView(params);
-const fromAddress = checkedSettings((param) => params.get(param), false);
+// The card: the first of the dataset's cards that agrees with every setting the address gives;
+// a setting the address leaves out is the card's.
+const given = fields.filter((f) => params.has(f.param));
 const matching = presets.find((p) =>
-  p.dataset === view.dataset && fromAddress !== undefined &&
-  fields.every((f) => p.settings[f.key] === fromAddress[f.key])
+  p.dataset === view.dataset &&
+  given.every((f) => params.get(f.param) === String(p.settings[f.key]))
 ) ?? presets.find((p) => p.dataset === view.dataset)!;
 choosePreset(matching, false);
-engineSelect.value = view.engine;
+engineSelect.value = params.has("engine") ? view.engine : matching.engine;
 for (const f of fields) {
   setControl(f.param, params.get(f.param) ?? String(matching.settings[f.key]));
 }
-checkedSettings((param) => params.get(param), false); // the address's own messages, if any
-temperature.value = String(view.temperature);
+const fromAddress = formSettings(); // the address's own messages, beside its fields, if any
+temperature.value = String(
+  params.has("temperature") ? view.temperature : matching.temperature ?? view.temperature,
+);
 $("temperature-value").textContent = temperature.value;
 if (![...topK.options].some((o) => o.value === String(view.topK))) {
   topK.append(element("option", { value: String(view.topK), textContent: String(view.topK) }));

@@ -24,12 +24,23 @@ import {
   trainTensor,
 } from "../steps/12_tensor_gpt.ts";
 import { type Checkpoint, checkpointFromJson, checkpointToJson } from "../app/checkpoint.ts";
+import {
+  generateText,
+  heldOutLoss as textHeldOutLoss,
+  scalarEngine,
+  setupText,
+  tensorEngine,
+  type TextEngine,
+  trainOnText,
+} from "../app/text_mode.ts";
+import { bigramLoss, heldOutWindowStarts, type TextCorpus } from "../lib/text_corpus.ts";
+import { mobyDick } from "../lib/moby_dick.ts";
 import { exponentialSmoothing } from "../lib/statistics.ts";
 import { heatmapSvg, lineChartSvg, type LineSeries, scatterSvg } from "../lib/draw/svg.ts";
 import { Random } from "../lib/random.ts";
 import { attentionPanels, embeddingPoints, nextLetterProbabilities } from "./inspect.ts";
 import { microscopeStep, type StepView } from "./microscope.ts";
-import { type Engine, fields, type Settings } from "./settings.ts";
+import { type DatasetId, type Engine, fields, type Settings } from "./settings.ts";
 
 /** How wide the page draws each chart, in CSS pixels, so that its text stays readable. */
 export interface ChartWidths {
@@ -44,17 +55,20 @@ export type Request =
     kind: "train";
     settings: Settings;
     engine: Engine;
-    /** "" for the bundled names */
+    dataset: DatasetId;
+    /** The learner's text, for the dataset "text" ("" otherwise). */
     text: string;
+    /** A book's windows per step. */
+    batchSize: number;
   }
   | { kind: "pause" }
-  | { kind: "resume"; engine: Engine; /** "" for the bundled names */ text: string }
+  | { kind: "resume"; engine: Engine; dataset: DatasetId; text: string }
   | { kind: "reset" }
   | { kind: "samples"; temperature: number; topK: number }
   | { kind: "probabilities"; prefix: string }
   | { kind: "attention"; name: string }
   | { kind: "draw"; seed: number; temperature: number; topK: number; restart: boolean }
-  | { kind: "microscope"; name: string; settings: Settings; text: string }
+  | { kind: "microscope"; name: string; settings: Settings; dataset: DatasetId; text: string }
   | { kind: "keep" }
   | { kind: "layout"; widths: ChartWidths }
   | { kind: "save" }
@@ -99,6 +113,8 @@ export type Reply =
   | { kind: "paused"; step: number; steps: number }
   | {
     kind: "done";
+    /** Whether the run is on a book: its sample is one passage, not 20 names. */
+    book: boolean;
     /** Whether the schedule is complete (an opened checkpoint may stop part-way). */
     finished: boolean;
     step: number;
@@ -144,7 +160,22 @@ interface Run extends Checkpoint {
    * equal to it after every slice, so every view and a saved checkpoint see the same numbers.
    */
   tensor?: TensorModel;
+  /** A run on a book: one continuous text, trained on batches of windows (`app/text_mode.ts`). */
+  book?: BookRun;
 }
+
+/** What a run on a book adds: its text, split in two, and the engine it trains with. */
+interface BookRun {
+  corpus: TextCorpus;
+  engine: TextEngine;
+  batchSize: number;
+  /** The loss of letter pairs on the same held-out windows: what a model with no context gets. */
+  bigram: number;
+}
+
+/** How many held-out windows of a book its held-out loss averages over, and its sample's length. */
+const bookHeldOutWindows = 100;
+const passageLength = 300;
 
 /** Trains on the engine chosen: step 12's tensors, or the chapters' `Value` graph (step 07). */
 function useEngine(r: Run, engine: Engine): void {
@@ -210,10 +241,13 @@ const heldOutPoints = 10;
 
 /** The steps at which the held-out loss is measured: the start, then every tenth of the run. */
 function measuresAt(r: Run, step: number): boolean {
-  if (r.heldOut.length === 0) return false;
+  if (!isMeasured(r)) return false;
   const every = Math.max(1, Math.round(r.steps / heldOutPoints));
   return step % every === 0 || step === r.steps;
 }
+
+/** Whether the run has a held-out part: a book always has; names only when some are left. */
+const isMeasured = (r: Run) => r.book !== undefined || r.heldOut.length > 0;
 
 /** The next step at or after `step` where the held-out loss is measured. */
 function nextMeasure(r: Run, step: number): number {
@@ -223,6 +257,7 @@ function nextMeasure(r: Run, step: number): number {
 
 /** The held-out names' mean loss, as chapter 07's demonstration measures it. */
 function heldOutLoss(r: Run): number {
+  if (r.book) return textHeldOutLoss(r.book.engine, r.book.corpus, bookHeldOutWindows);
   const { tensor } = r;
   const ws = tensor && createWorkspace(tensor.config);
   const total = r.heldOut.reduce((sum, doc) => {
@@ -251,12 +286,13 @@ function measure(r: Run): void {
 
 /** Trains slices until the run finishes or is paused, posting progress a few times a second. */
 function trainSlices(current: number, chunk = 1, lastPost = 0): void {
-  if (current !== generation || paused || run === undefined || run.docs === undefined) return;
+  if (current !== generation || paused || run === undefined) return;
+  if (run.docs === undefined && run.book === undefined) return;
   const r = run;
   measure(r);
   const started = performance.now();
   // A slice stops where the held-out loss is measured next, so it is measured at that step.
-  const limit = r.heldOut.length > 0 ? nextMeasure(r, r.step + 1) : r.steps;
+  const limit = isMeasured(r) ? nextMeasure(r, r.step + 1) : r.steps;
   const stopStep = Math.min(r.steps, r.step + chunk, limit);
   const options = {
     steps: r.steps,
@@ -265,7 +301,16 @@ function trainSlices(current: number, chunk = 1, lastPost = 0): void {
     stopStep,
     adamState: r.adamState,
   };
-  const { losses } = r.tensor
+  // A book's loop measures the held-out loss itself at the end of every call; asked for one
+  // window it costs next to nothing, and this worker measures on its own schedule (`measure`).
+  const { losses } = r.book
+    ? trainOnText(r.book.engine, r.book.corpus, {
+      ...options,
+      batchSize: r.book.batchSize,
+      rng: r.rng,
+      evalWindows: 1,
+    })
+    : r.tensor
     ? trainTensor(r.tensor, r.tokenizer, r.docs!, options)
     : train(r.model, r.tokenizer, r.docs!, options);
   const spent = performance.now() - started;
@@ -300,11 +345,13 @@ function postProgress(r: Run): void {
     loss: r.losses[r.losses.length - 1] ?? NaN,
     lossSvg: lossChart(r),
     embeddingSvg: embeddingChart(r),
-    liveSamples: Array.from({ length: 5 }, () => sample(r, live, { temperature: 0.5 })),
+    liveSamples: r.book
+      ? [passage(r, live, 0.8, 0, r.model.config.blockSize)]
+      : Array.from({ length: 5 }, () => sample(r, live, { temperature: 0.5 })),
     stepsPerSecond: r.losses.length / Math.max(r.trainingMs / 1000, 1e-9),
     engine: r.tensor ? "tensor" : "scalar",
     heldOut: r.heldOutLosses.at(-1),
-    heldOutCount: r.heldOut.length,
+    heldOutCount: r.book ? bookHeldOutWindows : r.heldOut.length,
   });
 }
 
@@ -334,7 +381,7 @@ function lossChart(r: Run): string {
   ];
   if (r.heldOutLosses.length > 0) {
     series.push({
-      name: "held-out names",
+      name: r.book ? "held-out text" : "held-out names",
       values: r.heldOutLosses.map((h) => h.loss),
       x: r.heldOutLosses.map((h) => Math.max(1, h.step)),
       color: "#009e73",
@@ -354,10 +401,10 @@ function lossChart(r: Run): string {
   return lineChartSvg({
     title: "training loss",
     series,
-    referenceLines: [{
-      y: uniform,
-      label: `uniform guess ln ${r.tokenizer.vocabSize} = ${uniform.toFixed(2)}`,
-    }],
+    referenceLines: [
+      { y: uniform, label: `uniform guess ln ${r.tokenizer.vocabSize} = ${uniform.toFixed(2)}` },
+      ...(r.book ? [{ y: r.book.bigram, label: `letter pairs ${r.book.bigram.toFixed(2)}` }] : []),
+    ],
     xLabel: "step",
     yLabel: "loss",
     width: widths.loss,
@@ -369,10 +416,11 @@ function lossChart(r: Run): string {
 /** The run is trained (or opened): the CLI's 20 samples at temperature 0.5, and the views. */
 function finish(r: Run): void {
   drawRng = new Random(42);
-  const samples = drawSamples(r, 0.5, 0);
+  const samples = drawSamples(r, r.book ? 0.8 : 0.5, 0);
   const known = new Set(r.docs ?? []);
   post({
     kind: "done",
+    book: r.book !== undefined,
     finished: r.step === r.steps,
     step: r.step,
     steps: r.steps,
@@ -388,7 +436,8 @@ function describe(r: Run): string {
   const { nEmbd, nHead, nLayer, blockSize } = r.model.config;
   return `${r.model.params.length.toLocaleString("en-US")} parameters: n-embd ${nEmbd}, ` +
     `n-head ${nHead}, n-layer ${nLayer}, block-size ${blockSize}; seed ${r.seed}, ` +
-    `step ${r.step} of ${r.steps}, lr ${r.adam.learningRate}`;
+    `step ${r.step} of ${r.steps}, lr ${r.adam.learningRate}` +
+    (r.book ? `, ${r.book.batchSize} windows of ${blockSize + 1} characters a step` : "");
 }
 
 /** The letter embeddings; the page draws their legend, so that it can never cover a point. */
@@ -407,18 +456,73 @@ function embeddingChart(r: Run): string {
 function drawSamples(r: Run, temperature: number, topK: number): string[] {
   const rng = new Random();
   rng.setState(r.rng.getState());
+  if (r.book) return [passage(r, rng, temperature, topK, passageLength)];
   return Array.from({ length: 20 }, () => sample(r, rng, { temperature, topK }));
 }
 
-/** The page sends "" for the bundled names, which the worker has in its own bundle. */
-const datasetOf = (text: string) => (text === "" ? bundledNames : text);
+/** A book model writing: `length` characters after a newline, as a paragraph would begin. */
+function passage(r: Run, rng: Random, temperature: number, topK: number, length: number): string {
+  return generateText(r.book!.engine, r.tokenizer, rng, { length, temperature, topK });
+}
 
-function startRun(settings: Settings, engine: Engine, text: string): void {
+/** The text of a dataset: the bundled names or book (the worker has both), or the learner's. */
+function datasetOf(dataset: DatasetId | "", text: string): string {
+  return dataset === "moby" ? mobyDick : dataset === "text" ? text : bundledNames;
+}
+
+/**
+ * A run on a book, prepared as `app/text_mode.ts` prepares it (the CLI's
+ * `deno task train --dataset moby-dick`): the text split 90/10, the vocabulary, the weights from
+ * the seed; the same generator then places the training windows.
+ */
+function startBook(settings: Settings, engine: Engine, batchSize: number): void {
+  const { seed, steps, learningRate, ...shape } = settings;
+  const prepared = setupText(mobyDick, seed, shape);
+  const tensor = engine === "tensor" ? toTensorModel(prepared.model) : undefined;
+  run = {
+    model: prepared.model,
+    tokenizer: prepared.tokenizer,
+    rng: prepared.rng,
+    seed,
+    steps,
+    step: 0,
+    documentCount: 1,
+    adam: { ...defaultAdam, learningRate },
+    adamState: createAdamState(prepared.model.params.length),
+    losses: [],
+    trainingMs: 0,
+    heldOut: [],
+    heldOutLosses: [],
+    tensor,
+    book: {
+      corpus: prepared.corpus,
+      engine: tensor ? tensorEngine(tensor, batchSize) : scalarEngine(prepared.model),
+      batchSize,
+      bigram: bigramLoss(
+        prepared.corpus,
+        heldOutWindowStarts(prepared.corpus, shape.blockSize + 1, bookHeldOutWindows),
+        shape.blockSize + 1,
+      ),
+    },
+  };
+  paused = false;
+  const current = generation;
+  afterMessages(() => trainSlices(current));
+}
+
+function startRun(
+  settings: Settings,
+  engine: Engine,
+  dataset: DatasetId,
+  text: string,
+  batchSize: number,
+): void {
   generation++;
+  if (dataset === "moby") return startBook(settings, engine, batchSize);
   const { seed, steps, learningRate, ...shape } = settings;
   let prepared;
   try {
-    prepared = setup(datasetOf(text), seed, shape);
+    prepared = setup(datasetOf(dataset, text), seed, shape);
   } catch (error) {
     run = undefined;
     return fail("dataset", error);
@@ -446,11 +550,11 @@ function startRun(settings: Settings, engine: Engine, text: string): void {
  * Continue a paused run, or a checkpoint opened part-way. A checkpoint continues on the page's
  * dataset, which must be the one it was trained on (the CLI's `--resume` checks the same).
  */
-function resume(text: string, engine: Engine): void {
+function resume(dataset: DatasetId, text: string, engine: Engine): void {
   if (run === undefined || run.step === run.steps) return;
-  if (run.docs === undefined) {
+  if (run.docs === undefined && run.book === undefined) {
     const { nEmbd, nHead, nLayer, blockSize } = run.model.config;
-    const fresh = setup(datasetOf(text), run.seed, { nEmbd, nHead, nLayer, blockSize });
+    const fresh = setup(datasetOf(dataset, text), run.seed, { nEmbd, nHead, nLayer, blockSize });
     const chars = fresh.tokenizer.chars.join("");
     const saved = run.tokenizer.chars.join("");
     if (chars !== saved || fresh.docs.length !== run.documentCount) {
@@ -464,7 +568,8 @@ function resume(text: string, engine: Engine): void {
     run.docs = fresh.docs;
     run.heldOut = heldOutNames(fresh.docs, run.steps);
   }
-  if ((run.tensor !== undefined) !== (engine === "tensor")) useEngine(run, engine);
+  // A book keeps the engine it started on (its loop holds it); names may change engines.
+  if (!run.book && (run.tensor !== undefined) !== (engine === "tensor")) useEngine(run, engine);
   paused = false;
   const current = generation;
   afterMessages(() => trainSlices(current));
@@ -526,7 +631,14 @@ function drawName(r: Run, temperature: number, topK: number): Reply {
  * or on the fresh model of the settings when nothing is trained yet: then it is step 1 of the
  * run that Train would start, the step chapter 07 takes apart.
  */
-function microscope(name: string, settings: Settings, text: string): Reply {
+function microscope(name: string, settings: Settings, dataset: DatasetId, text: string): Reply {
+  if (run?.book || (run === undefined && dataset === "moby")) {
+    throw new FieldError(
+      "microscope",
+      "the microscope takes apart a step on one name; a book trains on batches of windows " +
+        "(choose the names to look)",
+    );
+  }
   if (run !== undefined) {
     const copy = checkpointFromJson(checkpointToJson(run));
     const doc = name === "" ? (run.docs?.[run.step % run.docs.length] ?? "emma") : name;
@@ -544,7 +656,7 @@ function microscope(name: string, settings: Settings, text: string): Reply {
   }
   // The step changes the model it is taken on, so each look starts from a fresh one.
   const { seed, steps, learningRate, ...shape } = settings;
-  const { docs, tokenizer, model } = setup(datasetOf(text), seed, shape);
+  const { docs, tokenizer, model } = setup(datasetOf(dataset, text), seed, shape);
   const doc = name === "" ? docs[0] : name;
   const view = microscopeStep(model, tokenizer, doc, 0, steps, { ...defaultAdam, learningRate });
   return { kind: "microscope", view, onCopy: false };
@@ -553,13 +665,19 @@ function microscope(name: string, settings: Settings, text: string): Reply {
 function handle(request: Request): void {
   switch (request.kind) {
     case "train":
-      return startRun(request.settings, request.engine, request.text);
+      return startRun(
+        request.settings,
+        request.engine,
+        request.dataset,
+        request.text,
+        request.batchSize,
+      );
     case "pause":
       paused = true;
       if (run) post({ kind: "paused", step: run.step, steps: run.steps });
       return;
     case "resume":
-      return resume(request.text, request.engine);
+      return resume(request.dataset, request.text, request.engine);
     case "reset":
       generation++;
       run = undefined;
@@ -599,12 +717,18 @@ function handle(request: Request): void {
     }
     case "draw": {
       const r = trained("draw");
+      if (r.book) {
+        throw new FieldError(
+          "draw",
+          "letter by letter draws names; a book's passage is under Samples (choose the names here)",
+        );
+      }
       if (request.restart) drawRng = new Random(request.seed);
       return post(drawName(r, request.temperature, request.topK));
     }
     case "microscope":
       try {
-        return post(microscope(request.name, request.settings, request.text));
+        return post(microscope(request.name, request.settings, request.dataset, request.text));
       } catch (error) {
         return fail("microscope", error);
       }
@@ -627,6 +751,13 @@ function handle(request: Request): void {
       return;
     case "save": {
       const r = trained("checkpoint");
+      if (r.book) {
+        throw new FieldError(
+          "checkpoint",
+          "the playground saves runs on names; train the book with " +
+            "deno task train --dataset moby-dick --out book.json",
+        );
+      }
       const text = checkpointToJson(r); // a run holds all that a checkpoint does, and more
       return post({ kind: "saved", text, fileName: `microgpt-seed${r.seed}-step${r.step}.json` });
     }
