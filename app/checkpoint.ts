@@ -53,6 +53,7 @@ import {
   train,
 } from "../steps/07_training.ts";
 import { Random, type RandomState } from "../lib/random.ts";
+import { expectObject, expectString } from "../lib/arguments.ts";
 
 /** The `format` field of every checkpoint, so that any other JSON file is recognised as such. */
 export const checkpointFormat = "microgpt-checkpoint";
@@ -171,6 +172,7 @@ export interface Checkpoint extends TrainedModel {
  * ```
  */
 export function checkpointToJson(checkpoint: Checkpoint): string {
+  expectTrained("checkpointToJson", "checkpoint", checkpoint);
   const { model, adamState } = checkpoint;
   checkTrainedModel(checkpoint, "cannot save the checkpoint");
   // What loading would refuse is refused here, so that a saved file always loads again.
@@ -299,6 +301,15 @@ function weightMatrices(model: Model): Record<string, number[][]> {
   return weights;
 }
 
+/** Throws a `TypeError` unless `value` holds a model and a tokenizer to write down. */
+function expectTrained(where: string, name: string, value: TrainedModel): void {
+  const what = "an object with model and tokenizer";
+  expectObject(where, name, value, what);
+  if (typeof value.model?.config !== "object" || typeof value.tokenizer?.vocabSize !== "number") {
+    throw new TypeError(`${where}: ${name} must be ${what}`);
+  }
+}
+
 /**
  * Checks that a model can be written down: its vocabulary fits its config and every weight
  * is a finite number.
@@ -382,6 +393,46 @@ type Fail = (problem: string) => never;
 /** A JSON object, as opposed to an array, a string or null. */
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * What to say about a number too large for a float (`1e999`), or `undefined` when the parsed
+ * JSON holds none. `JSON.parse` reads such a number as `Infinity`, which any later message
+ * would print as `null` (all `JSON.stringify` makes of it): so the value is found twice, by
+ * its field in the parsed value (`weights.wte[1][0]`) and by its line and column in the text,
+ * where it is spelled as it was written.
+ */
+function overflowProblem(parsed: unknown, text: string, where = ""): string | undefined {
+  const found = nonFiniteField(parsed, "");
+  if (found === undefined) return undefined;
+  const field = `${where}${found === "" ? "a value" : found}`;
+  const why = "a number too large for a 64-bit float; the file is damaged or was edited by hand";
+  // Strings are matched too, only to be skipped: a number inside one is no number.
+  const token = /"(?:[^"\\]|\\.)*"|-?[0-9][0-9.]*(?:[eE][-+]?[0-9]+)?/g;
+  for (const match of text.matchAll(token)) {
+    if (match[0].startsWith('"') || Number.isFinite(Number(match[0]))) continue;
+    const line = text.slice(0, match.index).split("\n").length;
+    const column = match.index - text.lastIndexOf("\n", match.index - 1);
+    return `${field} is ${match[0]} (line ${line}, column ${column}), ${why}`;
+  }
+  return `${field} is ${why}`;
+}
+
+/** The name of the first number in `value` that is not finite, such as `weights.wte[1][0]`. */
+function nonFiniteField(value: unknown, path: string): string | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nonFiniteField(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = nonFiniteField(item, path === "" ? key : `${path}.${key}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 /** The value of a field that must be present. */
@@ -574,6 +625,7 @@ export function checkpointFromJson(
   source = "checkpoint",
   onNote?: (note: string) => void,
 ): Checkpoint {
+  expectString("checkpointFromJson", "text", text);
   const fail: Fail = (problem) => {
     throw new CheckpointError(`${source}: ${problem}`);
   };
@@ -585,6 +637,8 @@ export function checkpointFromJson(
     const reason = (error as Error).message.split("\n")[0];
     fail(`not valid JSON (${reason}); the file is truncated or damaged, save it again`);
   }
+  const overflow = overflowProblem(file, text);
+  if (overflow !== undefined) fail(overflow);
   if (!isRecord(file) || file.format !== checkpointFormat) {
     const found = isRecord(file) ? `format ${JSON.stringify(file.format)}` : "not a JSON object";
     fail(`not a microgpt checkpoint (${found}); give a file saved with --out`);
@@ -717,9 +771,14 @@ const bytesPerNumber: Record<SafetensorsDtype, number> = { F32: 4, F64: 8 };
  * ```
  */
 export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions = {}): Uint8Array {
+  expectTrained("toSafetensors", "trained", trained);
   const { model, tokenizer } = trained;
   const dtype = options.dtype ?? "F32";
-  if (!(dtype in bytesPerNumber)) throw new RangeError(`dtype must be F32 or F64, got ${dtype}`);
+  if (dtype !== "F32" && dtype !== "F64") {
+    throw new RangeError(
+      `toSafetensors: dtype must be F32 or F64, got ${JSON.stringify(dtype)}`,
+    );
+  }
   checkTrainedModel(trained, "cannot export safetensors");
   const size = bytesPerNumber[dtype];
   // The tensors first, so that the header can carry their checksum.
@@ -778,6 +837,9 @@ export function fromSafetensors(
   source = "safetensors",
   onNote?: (note: string) => void,
 ): TrainedModel {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError("fromSafetensors: bytes must be a Uint8Array (the file's contents)");
+  }
   const fail: Fail = (problem) => {
     throw new CheckpointError(`${source}: ${problem}`);
   };
@@ -792,13 +854,15 @@ export function fromSafetensors(
   }
   const dataStart = 8 + Number(headerLength);
   let header: unknown;
+  let headerText = "";
   try {
-    header = JSON.parse(
-      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)),
-    );
+    headerText = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart));
+    header = JSON.parse(headerText);
   } catch (error) {
     fail(`the header is not valid JSON (${(error as Error).message.split("\n")[0]})`);
   }
+  const overflow = overflowProblem(header, headerText, "the header: ");
+  if (overflow !== undefined) fail(overflow);
   if (!isRecord(header)) fail("the header is not a JSON object");
   const entries = header as Record<string, unknown>;
   const metadata = entries.__metadata__;
@@ -806,11 +870,15 @@ export function fromSafetensors(
     fail("it has no microgpt metadata (config and vocabulary); export it with microgpt");
   }
   const parseText = (name: string) => {
+    const text = String((metadata as Record<string, unknown>)[name]);
+    let value: unknown;
     try {
-      return JSON.parse(String((metadata as Record<string, unknown>)[name]));
+      value = JSON.parse(text);
     } catch {
       return fail(`metadata ${name} is not valid JSON`);
     }
+    const overflow = overflowProblem(value, text, `metadata ${name}: `);
+    return overflow === undefined ? value : fail(overflow);
   };
   // The metadata has no version: its config is read as the newest file's.
   const config = readConfig(parseText("config"), checkpointVersion, fail);

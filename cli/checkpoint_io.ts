@@ -22,6 +22,7 @@ import {
   type TrainedModel,
 } from "../app/checkpoint.ts";
 import { readInputFile, writeFileAtomic } from "../lib/cli/files.ts";
+import { expectString } from "../lib/arguments.ts";
 
 /** A file that cannot be read or saved is reported like any other unusable checkpoint. */
 const toCheckpointError = (message: string) => new CheckpointError(message);
@@ -47,6 +48,7 @@ const toCheckpointError = (message: string) => new CheckpointError(message);
  * ```
  */
 export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
+  expectString("saveCheckpoint", "path", path);
   writeFileAtomic(path, checkpointToJson(checkpoint), toCheckpointError);
 }
 
@@ -78,6 +80,7 @@ export function loadCheckpoint(
   maxBytes?: number,
   onNote?: (note: string) => void,
 ): Checkpoint {
+  expectString("loadCheckpoint", "path", path);
   if (isSafetensorsPath(path)) {
     throw new CheckpointError(
       `${path}: a safetensors file holds only the weights, not the training state; ` +
@@ -108,6 +111,7 @@ export function saveSafetensors(
   trained: TrainedModel,
   options: SafetensorsOptions = {},
 ): void {
+  expectString("saveSafetensors", "path", path);
   writeFileAtomic(path, toSafetensors(trained, options), toCheckpointError);
 }
 
@@ -156,6 +160,7 @@ export function loadModel(
   maxBytes?: number,
   onNote?: (note: string) => void,
 ): TrainedModel | Checkpoint {
+  expectString("loadModel", "path", path);
   const bytes = readBytes(path, maxBytes);
   if (isSafetensorsPath(path)) return fromSafetensors(bytes, path, onNote);
   return checkpointFromJson(decodeText(bytes, path), path, onNote);

@@ -11,7 +11,7 @@
 
 import { isSafetensorsPath, loadCheckpoint, saveRun } from "./checkpoint_io.ts";
 import type { Checkpoint } from "../app/checkpoint.ts";
-import type { NamedPath } from "../lib/cli/files.ts";
+import { lockOutputFile, type NamedPath } from "../lib/cli/files.ts";
 import { getHeapStatistics } from "node:v8";
 import { bundledNames } from "../steps/02_tokenizer.ts";
 import {
@@ -437,14 +437,24 @@ export function main(args: string[], io: Io): void {
     return;
   }
   const started = performance.now();
-  const { resumePath, outPath } = options;
-  if (outPath !== undefined) {
-    // Before anything runs: a save that cannot happen, or would replace the data, is refused.
-    checkOutputFile(outPath, "--out", { inputs: trainingInputs(options.dataPath) });
+  const { outPath } = options;
+  if (outPath === undefined) return trainCommand(options, io, started);
+  // Before anything runs: a save that cannot happen, or would replace the data, is refused;
+  // and so is a file that another run is writing (it is held until this run ends).
+  checkOutputFile(outPath, "--out", { inputs: trainingInputs(options.dataPath) });
+  const lock = lockOutputFile(outPath, "--out");
+  try {
     // The file is what the run is for: a reader that closes stdout (`| head`) ends the
     // printing, not the training.
-    io = printingStopsWhenClosed(io);
+    trainCommand(options, printingStopsWhenClosed(io), started);
+  } finally {
+    lock.release();
   }
+}
+
+/** The run itself, once its output (if any) is checked and held. */
+function trainCommand(options: TrainCommandOptions, io: Io, started: number): void {
+  const { resumePath, outPath } = options;
   const resumed = resumePath === undefined
     ? undefined
     : loadCheckpoint(resumePath, options.maxBytes, (note) => io.err(`note: ${note}`));

@@ -24,6 +24,7 @@
  */
 
 import type { Random } from "./random.ts";
+import { documentTextProblem } from "./text.ts";
 
 /** The most distinct characters a text may have: beyond it, it is not a text to learn. */
 export const maxTextVocabulary = 1000;
@@ -114,6 +115,9 @@ export function prepareText(
   blockSize: number,
   vocabulary?: readonly string[],
 ): TextCorpus {
+  // A NUL or an escape in a book is a binary file or a wrong encoding, as in a list of names.
+  const problem = documentTextProblem(text);
+  if (problem !== undefined) throw new TextCorpusError(problem);
   const chars = vocabulary ?? textVocabulary(text);
   if (chars.length > maxTextVocabulary) {
     throw new TextCorpusError(

