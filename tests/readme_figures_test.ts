@@ -5,7 +5,7 @@
 // timed tests): the pages quote them with the machine and the command that measured them.
 
 import assert from "node:assert/strict";
-import { type Page, pages } from "./pages.ts";
+import { type Page, pages, section } from "./pages.ts";
 import { bundledNames, loadDocuments, withBos } from "../steps/02_tokenizer.ts";
 import { defaultConfig, parameterCount } from "../steps/04_parameters.ts";
 import type { Vector } from "../steps/03_components.ts";
@@ -35,6 +35,13 @@ import {
   trainWithSgd,
 } from "../steps/09_visualization/probes.ts";
 import { graphCounts } from "../lib/draw/computation_graph.ts";
+import { mobyDick } from "../lib/moby_dick.ts";
+import {
+  bigramLoss as textBigramLoss,
+  heldOutWindowStarts,
+  prepareText,
+} from "../lib/text_corpus.ts";
+import { presets } from "../cli/presets.ts";
 
 /**
  * Collects what `page` should say; `check()` then fails once, listing every fragment that is
@@ -270,5 +277,64 @@ Deno.test("docs: the reference figures table is what scripts/reference_figures.t
       `${losses.filter((l) => l < 1.95).length} steps score under 1.95`,
   );
   quoted(`${meanOf(losses.slice(-100)).toFixed(2)} over the last 100 steps on the tutorial's file`);
+  check();
+});
+
+Deno.test("README and docs/book.md: the book's held-out part and baselines are what eval computes", () => {
+  const source = "deno task eval --model out/moby.json";
+  const { blockSize, nEmbd, nLayer, nHead } = presets["moby-dick"].shape;
+  const corpus = prepareText(mobyDick, blockSize);
+  const windowLength = blockSize + 1;
+  const starts = heldOutWindowStarts(corpus, windowLength);
+  const count = (n: number) => n.toLocaleString("en-US");
+  const heldOut = count(corpus.ids.length - corpus.heldOutStart);
+  const size = corpus.chars.length;
+  const uniform = Math.log(size).toFixed(4);
+  const bigram = textBigramLoss(corpus, starts, windowLength).toFixed(4);
+  // A text model's tokenizer keeps BOS one past the last character, as the names' does.
+  const parameters = count(
+    parameterCount({ ...defaultConfig, vocabSize: size + 1, blockSize, nEmbd, nLayer, nHead }),
+  );
+  const readme = pageQuotes("README.md", source);
+  readme.quoted(`with a ${parameters}-parameter model`);
+  readme.quoted(`On the last ${heldOut} characters, which it never trained on`);
+  readme.quoted(
+    `a uniform guess over the book's ${size} characters scores ln ${size} = ${uniform} and a ` +
+      `character-bigram model ${bigram}`,
+  );
+  readme.check();
+  const book = pageQuotes("docs/book.md", source);
+  book.quoted(`held out     the last ${heldOut} characters of Moby-Dick`);
+  book.quoted(`in ${count(starts.length)} windows of ${windowLength}`);
+  book.quoted(`uniform      ${uniform} = ln ${size}`);
+  book.quoted(`bigram       ${bigram}: a character-bigram model`);
+  book.check();
+});
+
+Deno.test("README: the measured runs it quotes are the ones docs/tensors.md and docs/book.md report", () => {
+  // Timings are not recomputed (no timed tests); the README's copy must match its page's.
+  const beyond = section("README.md", "Beyond the names");
+  const rows = beyond.split("\n").filter((line) => /^\| \d/.test(line));
+  assert.equal(rows.length, 4, "the README's table has the four shapes");
+  const tensorRows = pages["docs/tensors.md"].split("\n").filter((line) => /^\| \d/.test(line));
+  const cells = (line: string) => line.split("|").slice(1, -1).map((cell) => cell.trim());
+  for (const row of rows) {
+    const [shape, ...figures] = cells(row);
+    const page = tensorRows.find((line) => cells(line)[0] === shape);
+    assert.ok(page, `docs/tensors.md has the shape ${shape}`);
+    for (const figure of figures) {
+      assert.ok(cells(page).includes(figure), `docs/tensors.md, ${shape}: ${figure}`);
+    }
+  }
+  const { quoted, check } = pageQuotes("docs/book.md", "the README's book run");
+  const run = beyond.replace(/\s+/g, " ");
+  for (const figure of [/(\d+ min \d+ s)/, /([\d,]+) tokens\/s/, /scores ([\d.]+) nats per/]) {
+    const found = run.match(figure);
+    assert.ok(found, `the README's book run quotes ${figure}`);
+    quoted(found[1]);
+  }
+  const sample = beyond.match(/```text\n([\s\S]*?)\n```/);
+  assert.ok(sample, "the README shows the book's sample");
+  quoted(sample[1]);
   check();
 });
