@@ -15,6 +15,7 @@ import { generate } from "../steps/08_generation.ts";
 import { Random } from "../lib/random.ts";
 import { lossTable } from "../cli/train.ts";
 import { evaluate } from "../cli/eval.ts";
+import { defaultEngine, describeEngine } from "../cli/engine.ts";
 import { referenceFigures, referenceTable } from "../scripts/reference_figures.ts";
 // Step 09 and 10's analysis functions (the chapters may move; keep these imports together).
 import {
@@ -104,6 +105,9 @@ Deno.test("README: the figures of train, sample and eval are what those commands
     model.config.blockSize,
   );
   const count = (n: number) => n.toLocaleString("en-US");
+  readBack.quoted(
+    `engine ${describeEngine(defaultEngine)}\nmean loss ${scores.meanLoss.toFixed(4)}`,
+  );
   readBack.quoted(
     `mean loss ${scores.meanLoss.toFixed(4)} nats per predicted character ` +
       `(${count(scores.predictions)} predictions)`,
