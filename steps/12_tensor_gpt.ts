@@ -29,7 +29,6 @@ import { Value } from "./01_autograd.ts";
 import {
   bundledNames,
   createTokenizer,
-  encode,
   loadDocuments,
   type Tokenizer,
   withBos,
@@ -56,7 +55,13 @@ import {
   train,
   TrainingDivergedError,
 } from "./07_training.ts";
-import { generate, type GenerateOptions, keepTopK, probabilitiesAt } from "./08_generation.ts";
+import {
+  generate,
+  type GenerateOptions,
+  keepTopK,
+  prefixTokens,
+  probabilitiesAt,
+} from "./08_generation.ts";
 import {
   attentionRowBackward,
   attentionRowForward,
@@ -556,17 +561,9 @@ export function generateTensor(
   options: GenerateOptions = {},
   ws: Workspace = createWorkspace(model.config, 1, 1),
 ): string {
-  const { temperature = 1, topK = 0, prefix = "", onDraw } = options;
+  const { temperature = 1, topK = 0, onDraw } = options;
   const { blockSize, vocabSize } = model.config;
-  if (!(Number.isInteger(topK) && topK >= 0)) {
-    throw new RangeError(`topK must be a non-negative integer, got ${topK}`);
-  }
-  const prefixIds = encode(tokenizer, prefix, "the prefix");
-  if (prefixIds.length >= blockSize) {
-    throw new RangeError(
-      `the prefix has ${prefixIds.length} characters; it must be shorter than the block size ${blockSize}`,
-    );
-  }
+  const prefixIds = prefixTokens(tokenizer, options, blockSize);
   const cache = createTensorKVCache(model.config);
   const out = [...prefixIds];
   let tokenId = tokenizer.bos;
