@@ -2,7 +2,7 @@
  * # Step 11: tensors, the same mathematics as a few loops over flat arrays
  *
  * What you will learn: why the scalar engine of steps 01-10 is slow, and how every fast
- * framework avoids it. A training step there builds a graph of about 9,500 `Value` objects, each
+ * framework avoids it. A training step there builds a graph of about 7,300 `Value` objects, each
  * holding one number, and `backward()` walks them one by one. Yet the graph always has the same
  * shape: a linear layer is the same dot product repeated, attention the same softmax per head.
  * So we can write each operation once as a loop over a whole array of numbers (a kernel), and

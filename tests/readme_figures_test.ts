@@ -231,6 +231,18 @@ Deno.test("docs: the figures of 'See inside the model' are what step 09 computes
   check();
 });
 
+Deno.test("docs: the scalar graph's size per name, in tensors.md, is what step 01 builds", () => {
+  const { quoted, check } = pageQuotes("docs/tensors.md", "graphCounts of documentLoss");
+  const { docs, tokenizer, model } = setup(bundledNames, 42);
+  const nodes = docs.slice(0, 1000)
+    .map((doc) => graphCounts(documentLoss(model, withBos(tokenizer, doc))).nodes);
+  const hundreds = (Math.round(meanOf(nodes) / 100) * 100).toLocaleString("en-US");
+  quoted(
+    `about ${hundreds} nodes for one name at the reference shape (the mean over the reference run's 1,000 names)`,
+  );
+  check();
+});
+
 Deno.test("docs: the parameter counts of step 10's table follow from the shapes", () => {
   const source = "deno run steps/10_experiments.ts --full";
   const { quoted, check } = pageQuotes("docs/experiments.md", source);
