@@ -25,8 +25,9 @@ export interface StepMemory {
  * Bytes per graph node and per parameter, as measured by `scripts/step_memory.ts` with Deno
  * 2.9.6 (the V8 heap after a full garbage collection, before and after building a model and
  * one step's graph, for 9 shapes up to 4 layers, n_embd 512, 512 heads or block size 256):
- * 150 to 185 bytes per node (more with longer blocks, whose attention keeps arrays of past
- * values) and 138 to 155 per parameter, Adam's state included. The estimate rounds both up.
+ * 150 to 200 bytes per node (more with longer blocks, whose attention keeps arrays of past
+ * values; a node keeps its lists of children and local derivatives) and 116 to 155 per
+ * parameter, Adam's state included. The estimate rounds both up.
  */
 const bytesPerNode = 200;
 

@@ -31,7 +31,7 @@ import { chainDot, chainSum, Value } from "../steps/01_autograd.ts";
  * const w = [new Value(2), new Value(3)];
  * const x = [new Value(5), new Value(7)];
  * const y = withChainForms(() => Value.dot(w, x));
- * console.log(y.data, y.op); // 31 binary
+ * console.log(y.data, y.op); // 31 +
  * ```
  */
 export function withChainForms<T>(build: () => T): T {

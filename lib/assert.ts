@@ -59,13 +59,21 @@ export function assertAllClose(
       expected,
     });
   }
-  got.forEach((value, i) => assertClose(value, expected[i], tolerance, `${what}, element ${i}`));
+  // Element by element with a loop of our own: `got` may be anything a learner's code returns,
+  // even an array whose own `forEach` does nothing.
+  for (let i = 0; i < expected.length; i++) {
+    assertClose(got[i], expected[i], tolerance, `${what}, element ${i}`);
+  }
 }
 
 /** A value as a message shows it: numbers as they are, arrays by length, anything else named. */
 export function describe(value: unknown): string {
-  if (typeof value === "number") return String(value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null || typeof value !== "object") return String(value);
-  return `an object (${value.constructor?.name ?? "no class"})`;
+  try {
+    if (typeof value === "number") return String(value);
+    if (Array.isArray(value)) return `an array of ${value.length}`;
+    if (value === null || typeof value !== "object") return String(value);
+    return `an object (${value.constructor?.name ?? "no class"})`;
+  } catch {
+    return "a value that cannot be described (reading it threw)";
+  }
 }

@@ -2,22 +2,19 @@
  * # Step 01: autograd, a number that remembers how it was made
  *
  * What you will learn: how a single scalar can carry its own derivative, how every operation
- * records the local derivative of its output with respect to its inputs, and how one backward
- * pass applies the chain rule to all of them at once. This is the whole of backpropagation;
- * every later step is built from the `Value` below.
+ * records the local derivative of its output with respect to each of its inputs, and how one
+ * backward pass applies the chain rule to all of them at once. This is the whole of
+ * backpropagation; every later step is built from the `Value` below.
  *
  * Run it: `deno run steps/01_autograd.ts`. Builds on: nothing.
  *
- * The engine keeps the spirit of micrograd (one class, each operator a few lines, the chain
- * rule applied in exactly one place) and adds a few ideas that make it fast enough to train a
- * GPT in under a second. Each is explained where it lives:
- *
- * - an edge list of fixed fields instead of tiny arrays (`in0`/`d0`, `in1`/`d1`), and a
- *   `data` field that V8 can keep as a plain double;
- * - n-ary nodes for sums and dot products, which are the same mathematics as a chain of binary
- *   additions (see `Value.sum` and `Value.dot`, and the check at the bottom of this file);
- * - a backward pass that sorts only the nodes that pass a gradient on: leaves are left out,
- *   and a linear layer's row of weights (all parameters) is skipped without being read.
+ * A `Value` holds four things, as in micrograd: its number (`data`), the derivative of the
+ * final result with respect to it (`grad`), the inputs of the operation that made it
+ * (`children`) and the local derivative with respect to each (`localGrads`). `backward()` sorts
+ * the graph so that every node comes after its inputs and walks it once from the end, applying
+ * the chain rule edge by edge. One addition: a sum and a dot product are single nodes
+ * (`Value.sum`, `Value.dot`), the same mathematics as a chain of additions, with a tenth of
+ * the nodes; the demonstration checks that both give the same numbers.
  *
  * @module
  */
@@ -25,17 +22,21 @@
 import assert from "node:assert/strict";
 import { assertClose, describe } from "../lib/assert.ts";
 
-// How a node combines its inputs. Plain numbers (not an enum) so the backward loop's `switch`
-// compares small integers.
-const LEAF = 0;
-const UNARY = 1;
-const BINARY = 2;
-const SUM = 3;
-const DOT = 4;
-// A dot product whose weights are all leaves: one output of a linear layer, a row of
-// parameters times an input. Same mathematics as DOT; see `Value.dot` for why it has a name.
-const LINEAR = 5;
-const KIND_NAMES = ["leaf", "unary", "binary", "sum", "dot", "dot"]; // LINEAR is a dot too
+// Lists that many nodes share are frozen, so that no code can change one node's inputs or
+// derivatives through another's.
+
+/** A leaf has no inputs: every leaf shares these two empty lists. */
+const NO_CHILDREN: readonly Value[] = Object.freeze([]);
+const NO_LOCAL_GRADS: readonly number[] = Object.freeze([]);
+
+/** `[1, 1, ..., 1]` of length `n`: the local derivatives of a sum, one list per length. */
+const onesOfLength: (readonly number[])[] = [];
+function ones(n: number): readonly number[] {
+  return onesOfLength[n] ??= Object.freeze(new Array<number>(n).fill(1));
+}
+
+/** How many topological sorts have run: each marks the nodes it meets with numbers of its own. */
+let sorts = 0;
 
 /**
  * A scalar that remembers the operation that produced it, so that `backward()` can send the
@@ -51,117 +52,88 @@ const KIND_NAMES = ["leaf", "unary", "binary", "sum", "dot", "dot"]; // LINEAR i
  * ```
  */
 export class Value {
-  // Why `declare`: `data` is the number every hot loop reads, and Adam rewrites it each step.
-  // A plain `data: number;` compiles to a JavaScript class field that starts as `undefined`,
-  // so V8 types the slot "any value": every read checks what it got and every write boxes a
-  // new number. Declared, the field is first created by the constructor, already holding a
-  // number: V8 types it "double" and updates it in place (Adam's update ran twice as fast).
-  // `grad = 0` gets the same from its initial 0.
-
+  // `declare`: the constructor creates these two fields, with their first numbers; TypeScript
+  // needs only their types here.
   /** The number this node holds, computed on the forward pass. */
   declare data: number;
   /** d(root)/d(this node), filled in by `backward()` on the root. */
-  grad = 0;
-
-  // Why fixed fields: almost every node has one or two inputs. Storing them as `in0`/`in1`
-  // with their local derivatives `d0`/`d1` avoids allocating two small arrays per node, and
-  // V8 keeps every `Value` the same shape, so property access stays a single load.
-  private readonly kind: number;
-  private readonly in0: Value | null;
-  private readonly d0: number;
-  private readonly in1: Value | null;
-  private readonly d1: number;
-  // n-ary nodes: a sum of `terms`, or the dot product of `terms` with `weights`.
-  private readonly terms: readonly Value[] | null;
-  private readonly weights: readonly Value[] | null;
-  // Visit stamp for the topological sort: cheaper than a `Set` of visited nodes.
-  private mark = 0;
+  declare grad: number;
+  /** Which sort last met this node (see `topologicalOrder`). */
+  private visit = 0;
 
   /**
-   * `new Value(x)` makes a leaf: a parameter or an input. The operations below pass the other
-   * arguments to record how an inner node was made; every node has the same fields, so V8
-   * keeps one hidden class for all of them and property reads stay fast.
+   * `new Value(x)` makes a leaf: a parameter or an input. The operations below make the inner
+   * nodes, passing the inputs and the local derivative of the result with respect to each.
    *
-   * @param data the number this node holds
+   * @param data the number this node holds, computed on the forward pass
+   * @param children the inputs of the operation that made this node (none for a leaf)
+   * @param localGrads d(this)/d(children[i]) for each input, computed on the forward pass
+   * @param op the operation's name, for drawings of the graph
+   * @param factors only for a dot product: its right factors, `children` being its left ones
+   *   (see `Value.dot`)
    */
   constructor(
     data: number,
-    kind = LEAF,
-    in0: Value | null = null,
-    d0 = 0,
-    in1: Value | null = null,
-    d1 = 0,
-    terms: readonly Value[] | null = null,
-    weights: readonly Value[] | null = null,
+    readonly children: readonly Value[] = NO_CHILDREN,
+    readonly localGrads: readonly number[] = NO_LOCAL_GRADS,
+    readonly op: string = "leaf",
+    readonly factors: readonly Value[] | null = null,
   ) {
     this.data = data;
-    this.kind = kind;
-    this.in0 = in0;
-    this.d0 = d0;
-    this.in1 = in1;
-    this.d1 = d1;
-    this.terms = terms;
-    this.weights = weights;
-  }
-
-  /** A node with one input and the local derivative with respect to it. */
-  private static unary(data: number, input: Value, localGrad: number): Value {
-    return new Value(data, UNARY, input, localGrad);
-  }
-
-  /** A node with two inputs and the local derivative with respect to each. */
-  private static binary(data: number, a: Value, da: number, b: Value, db: number): Value {
-    return new Value(data, BINARY, a, da, b, db);
+    this.grad = 0;
   }
 
   // ---------------------------------------------------------------------------------------
-  // The operations. Each line is the forward value and the local derivative(s) side by side:
+  // The operations. Each is one line: the forward value, then the inputs and the local
+  // derivatives of the result with respect to them, side by side:
   // d(a+b)/da = 1, d(a*b)/da = b, d(a^n)/da = n a^(n-1), d(log a)/da = 1/a, d(e^a)/da = e^a.
-  // A plain number operand is a constant: it needs no node of its own, only its value.
+  // A plain number operand is a constant: it needs no node of its own and no gradient, so it
+  // is not an input; only its value enters the local derivative.
   // ---------------------------------------------------------------------------------------
 
   /** `this + other`. */
   add(other: Value | number): Value {
-    if (typeof other === "number") return Value.unary(this.data + other, this, 1);
-    return Value.binary(this.data + other.data, this, 1, other, 1);
+    if (typeof other === "number") return new Value(this.data + other, [this], [1], "+");
+    return new Value(this.data + other.data, [this, other], [1, 1], "+");
   }
 
   /** `this * other`. */
   mul(other: Value | number): Value {
-    if (typeof other === "number") return Value.unary(this.data * other, this, other);
-    return Value.binary(this.data * other.data, this, other.data, other, this.data);
+    if (typeof other === "number") return new Value(this.data * other, [this], [other], "*");
+    return new Value(this.data * other.data, [this, other], [other.data, this.data], "*");
   }
 
   /** `this ** exponent` for a constant exponent. */
   pow(exponent: number): Value {
-    return Value.unary(this.data ** exponent, this, exponent * this.data ** (exponent - 1));
+    const d = exponent * this.data ** (exponent - 1);
+    return new Value(this.data ** exponent, [this], [d], "**");
   }
 
   /** Natural logarithm. */
   log(): Value {
-    return Value.unary(Math.log(this.data), this, 1 / this.data);
+    return new Value(Math.log(this.data), [this], [1 / this.data], "log");
   }
 
   /** `e ** this`. */
   exp(): Value {
     const e = Math.exp(this.data);
-    return Value.unary(e, this, e);
+    return new Value(e, [this], [e], "exp");
   }
 
   /** `max(0, this)`: passes the gradient through only where the input was positive. */
   relu(): Value {
-    return Value.unary(Math.max(0, this.data), this, this.data > 0 ? 1 : 0);
+    return new Value(Math.max(0, this.data), [this], [this.data > 0 ? 1 : 0], "relu");
   }
 
   /** `-this`, which is `this * -1`. */
   neg(): Value {
-    return Value.unary(-this.data, this, -1);
+    return new Value(-this.data, [this], [-1], "neg");
   }
 
   /** `this - other`, which is `this + (-other)` folded into one node. */
   sub(other: Value | number): Value {
-    if (typeof other === "number") return Value.unary(this.data - other, this, 1);
-    return Value.binary(this.data - other.data, this, 1, other, -1);
+    if (typeof other === "number") return new Value(this.data - other, [this], [1], "-");
+    return new Value(this.data - other.data, [this, other], [1, -1], "-");
   }
 
   /**
@@ -171,22 +143,18 @@ export class Value {
   div(other: Value | number): Value {
     if (typeof other === "number") return this.mul(1 / other);
     const inverse = 1 / other.data;
-    return Value.binary(
-      this.data * inverse,
-      this,
-      inverse,
-      other,
-      this.data * -(inverse * inverse),
-    );
+    const locals = [inverse, this.data * -(inverse * inverse)];
+    return new Value(this.data * inverse, [this, other], locals, "/");
   }
 
   // ---------------------------------------------------------------------------------------
-  // n-ary nodes. `a + b + c + d` written with `add` is a chain of three nodes, and a GPT is
-  // mostly dot products `w0*x0 + w1*x1 + ...`: a 16-wide dot product is 16 products and 16
-  // additions, 32 nodes. Yet the derivative of a sum with respect to each term is 1, and of a
-  // dot product with respect to w_i is x_i, exactly what the chain of binary nodes computes
-  // one link at a time. So one node can hold all the terms, add them in the same left-to-right
-  // order (same rounding as the chain), and hand each input its gradient in one loop.
+  // Sums and dot products as one node each. `a + b + c + d` written with `add` is a chain of
+  // three nodes, and a GPT is mostly dot products `w0*x0 + w1*x1 + ...`: a 16-wide dot product
+  // is 16 products and 15 additions, 31 nodes. Yet the chain rule through that chain gives
+  // each term of a sum the local derivative 1, and each w_i of a dot product x_i (and each x_i
+  // the weight w_i), exactly what one node with all the terms as inputs records. Same
+  // mathematics, added in the same left-to-right order (so the same rounding), and about a
+  // tenth of the nodes to build and walk; the demonstration below checks it.
   // ---------------------------------------------------------------------------------------
 
   /**
@@ -204,7 +172,7 @@ export class Value {
   static sum(terms: readonly Value[]): Value {
     let total = 0;
     for (let i = 0; i < terms.length; i++) total += terms[i].data;
-    return new Value(total, SUM, null, 0, null, 0, terms, null);
+    return new Value(total, terms, ones(terms.length), "sum");
   }
 
   /**
@@ -229,127 +197,101 @@ export class Value {
         `Value.dot needs two vectors of the same length, got ${weights.length} and ${terms.length}`,
       );
     }
-    // Why LINEAR: backward() sorts only the nodes that pass a gradient on, so it skips leaves,
-    // but it must read an input to learn that it is a leaf. In a linear layer every weight is
-    // a parameter, a leaf; noting that here, while we read the weights anyway, lets the sort
-    // skip the whole row unread: 45% of the edges of a GPT step.
+    // The local derivative of w_i is x_i and that of x_i is w_i: numbers the factors already
+    // hold, unchanged until backward() runs. So the node keeps the two lists as they are, the
+    // weights as `children` and the terms as `factors`, and backward() reads each derivative
+    // from the other factor instead of a copy in `localGrads`.
     let total = 0;
-    let weightsAreLeaves = true;
-    for (let i = 0; i < terms.length; i++) {
-      total += weights[i].data * terms[i].data;
-      if (weights[i].kind !== LEAF) weightsAreLeaves = false;
-    }
-    const kind = weightsAreLeaves ? LINEAR : DOT;
-    return new Value(total, kind, null, 0, null, 0, terms, weights);
+    for (let i = 0; i < terms.length; i++) total += weights[i].data * terms[i].data;
+    return new Value(total, weights, NO_LOCAL_GRADS, "dot", terms);
   }
 
   // ---------------------------------------------------------------------------------------
-  // Backward: order the graph so that every node comes after all of its inputs (a topological
-  // sort), then walk it from the root back to the leaves, applying the chain rule once per
-  // edge: input.grad += localDerivative * node.grad. The `+=` is what makes a node used twice
-  // receive both contributions.
+  // Backward. A node may pass its gradient on only once it is complete, after every node that
+  // uses it has added its share; so first order the graph with every node after all of its
+  // inputs (a topological sort), then walk that order from the root back, applying the chain
+  // rule once per edge: child.grad += localGrad * node.grad. The `+=` is what makes a node
+  // used twice receive both contributions.
   // ---------------------------------------------------------------------------------------
 
-  private static stamp = 0;
-
   /**
-   * Every node reachable from `this`, each after all of its inputs. Iterative, so a graph of
-   * any depth fits (a recursive sort overflows the call stack near 10,000 levels).
+   * Every node reachable from `this`, each after all of its inputs. Depth first, as micrograd
+   * does it, but with a list of its own instead of recursion, so that a graph of any depth fits
+   * (a recursive sort overflows the call stack near 10,000 levels). A node's `visit` mark says
+   * whether this sort has already met it: the same as a `Set` of visited nodes, and cheaper.
    *
    * @param includeLeaves list the leaves too (default). `backward()` leaves them out: a leaf
    *   has no inputs to pass a gradient on to, and half the nodes of a GPT step are parameters.
    */
   topologicalOrder(includeLeaves = true): Value[] {
-    // Each sort gets two fresh stamps: `open` (inputs being visited) and `done` (placed).
-    // Stamps from earlier sorts are smaller than both, which means "not seen yet".
-    const open = (Value.stamp += 2) - 1;
-    const done = open + 1;
-    // No node has kind -1, so with `includeLeaves` nothing is skipped.
-    const skip = includeLeaves ? -1 : LEAF;
+    sorts++;
+    const entered = 2 * sorts; // inputs being visited
+    const placed = entered + 1; // in `order`, after all its inputs
     const order: Value[] = [];
     const stack: Value[] = [this];
+    const wanted = (input: Value) =>
+      input.visit < entered && (includeLeaves || input.children !== NO_CHILDREN);
     while (stack.length > 0) {
-      const v = stack.pop()!;
-      if (v.mark === done) continue;
-      if (v.mark === open) {
-        v.mark = done;
-        order.push(v);
+      const node = stack.pop()!;
+      if (node.visit === placed) continue;
+      if (node.visit === entered) {
+        node.visit = placed;
+        order.push(node);
         continue;
       }
-      v.mark = open;
-      stack.push(v); // seen again once all its inputs are placed
-      if (v.in0 !== null && v.in0.mark < open && v.in0.kind !== skip) stack.push(v.in0);
-      if (v.in1 !== null && v.in1.mark < open && v.in1.kind !== skip) stack.push(v.in1);
-      const terms = v.terms;
-      if (terms !== null) {
-        for (let i = terms.length - 1; i >= 0; i--) {
-          if (terms[i].mark < open && terms[i].kind !== skip) stack.push(terms[i]);
+      node.visit = entered;
+      stack.push(node); // met again once all its inputs are placed
+      // The inputs go on the stack, the one to visit first last. Any order gives the same
+      // gradients mathematically, but each adds a node's contributions in its own order, which
+      // can change the last bit; this one is the order every figure of this project was
+      // computed with, so it stays: the second operand of a binary operation first, and the
+      // inputs of a sum or a dot product in order, the weights before the terms.
+      const { children, factors } = node;
+      if (factors === null && children.length === 2 && node.op !== "sum") {
+        if (wanted(children[0])) stack.push(children[0]);
+        if (wanted(children[1])) stack.push(children[1]);
+        continue;
+      }
+      if (factors !== null) {
+        for (let i = factors.length - 1; i >= 0; i--) {
+          if (wanted(factors[i])) stack.push(factors[i]);
         }
-        const weights = v.weights;
-        if (weights !== null && (includeLeaves || v.kind !== LINEAR)) {
-          for (let i = weights.length - 1; i >= 0; i--) {
-            if (weights[i].mark < open && weights[i].kind !== skip) stack.push(weights[i]);
-          }
-        }
+      }
+      for (let i = children.length - 1; i >= 0; i--) {
+        if (wanted(children[i])) stack.push(children[i]);
       }
     }
     return order;
   }
 
   /**
-   * Fills `grad` of every node that `this` depends on with d(this)/d(node). Gradients add up,
-   * so set them to zero between backward passes (the optimizer does).
+   * Fills `grad` of every node that `this` depends on with d(this)/d(node): the chain rule,
+   * applied in this one place. Gradients add up, so set them to zero between backward passes
+   * (the optimizer does).
    */
   backward(): void {
     const order = this.topologicalOrder(false);
     this.grad = 1;
     for (let i = order.length - 1; i >= 0; i--) {
-      const v = order[i];
-      const g = v.grad;
-      switch (v.kind) {
-        case LEAF:
-          break;
-        case UNARY:
-          v.in0!.grad += v.d0 * g;
-          break;
-        case BINARY:
-          v.in0!.grad += v.d0 * g;
-          v.in1!.grad += v.d1 * g;
-          break;
-        case SUM: {
-          const terms = v.terms!;
-          for (let j = 0; j < terms.length; j++) terms[j].grad += g;
-          break;
-        }
-        case DOT:
-        case LINEAR: {
-          // d(sum w_j x_j)/dw_j = x_j and /dx_j = w_j. The data have not changed since the
-          // forward pass, so reading them now equals storing them then, without the memory.
-          const terms = v.terms!;
-          const weights = v.weights!;
-          for (let j = 0; j < terms.length; j++) {
-            weights[j].grad += terms[j].data * g;
-            terms[j].grad += weights[j].data * g;
-          }
-          break;
+      const node = order[i];
+      const children = node.children;
+      const localGrads = node.localGrads;
+      const factors = node.factors;
+      const grad = node.grad;
+      if (factors === null) {
+        for (let j = 0; j < children.length; j++) children[j].grad += localGrads[j] * grad;
+      } else { // a dot product: each factor's local derivative is the other factor
+        for (let j = 0; j < children.length; j++) {
+          children[j].grad += factors[j].data * grad;
+          factors[j].grad += children[j].data * grad;
         }
       }
     }
   }
 
-  /** The inputs of this node, in order (for drawing graphs and for tests). */
-  inputs(): Value[] {
-    const result: Value[] = [];
-    if (this.in0 !== null) result.push(this.in0);
-    if (this.in1 !== null) result.push(this.in1);
-    if (this.weights !== null) result.push(...this.weights);
-    if (this.terms !== null) result.push(...this.terms);
-    return result;
-  }
-
-  /** A short name for the operation that made this node: `leaf`, `unary`, `sum`, ... */
-  get op(): string {
-    return KIND_NAMES[this.kind];
+  /** Every input of this node: its children, and a dot product's factors after them. */
+  inputs(): readonly Value[] {
+    return this.factors === null ? this.children : [...this.children, ...this.factors];
   }
 }
 

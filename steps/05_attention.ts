@@ -224,6 +224,47 @@ function parameterGradients(model: Model, outputs: readonly Vector[]): number[] 
 }
 
 /**
+ * The scale alone: at the second position, head 0's weights over the two keys must be
+ * `softmax(q . k / sqrt(headDim))`. When they are the weights of another scale (none, or
+ * `headDim` instead of its square root) the message says which.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { causalSelfAttention, checkAttentionScale } from "./05_attention.ts";
+ * checkAttentionScale(causalSelfAttention);
+ * ```
+ */
+export function checkAttentionScale(impl: typeof causalSelfAttention): void {
+  const { model, xs } = checkInputs();
+  const cache = createKVCache(1);
+  impl(xs[0], model, 0, cache);
+  const got = impl(xs[1], model, 0, cache)?.weights?.[0]?.map((w) => w.data);
+  const w = model.stateDict;
+  const headDim = model.config.nEmbd / model.config.nHead;
+  const head = (v: Vector) => v.slice(0, headDim);
+  const q = head(linear(xs[1], w["layer0.attn_wq"]));
+  const scores = xs.slice(0, 2).map((x) => Value.dot(q, head(linear(x, w["layer0.attn_wk"]))).data);
+  const weightsFor = (divisor: number) =>
+    softmax(scores.map((s) => new Value(s / divisor))).map((v) => v.data);
+  const close = (a: unknown, b: number[]) =>
+    Array.isArray(a) && a.length === b.length && b.every((x, i) => Math.abs(a[i] - x) < 1e-9);
+  const expected = weightsFor(Math.sqrt(headDim));
+  for (
+    const [divisor, what] of [[1, "no scale at all"], [headDim, `headDim = ${headDim}`]] as const
+  ) {
+    if (close(got, weightsFor(divisor)) && !close(got, expected)) {
+      throw new assert.AssertionError({
+        message: `head 0's weights at position 1 are softmax(q . k) divided by ${what}, not by ` +
+          `sqrt(headDim) = ${Math.sqrt(headDim)}: expected [${expected.join(", ")}], got [${
+            got.join(", ")
+          }]`,
+      });
+    }
+  }
+}
+
+/**
  * Cached attention, fed five positions one by one: the same outputs, weights (one per position
  * so far, per head), cache contents and parameter gradients as this file's.
  *
@@ -341,6 +382,7 @@ export function demo(print: (line: string) => void = console.log): void {
   assert.equal(cache.keys[0].length, tokens.length, "the cache holds one key per position");
   // The checks any implementation must pass (above), on this file's code;
   // `deno task exercise 05` runs the same on yours.
+  checkAttentionScale(causalSelfAttention);
   checkCachedAttention(causalSelfAttention);
   checkSequenceAttention(sequenceSelfAttention);
   print("\nAll step 05 checks passed.");

@@ -615,6 +615,76 @@ export function checkTrainingLoop(parts: TrainingParts): void {
 }
 
 /**
+ * The whole loop, written from scratch: from the seed-42 model, 20 steps of `impl` (one
+ * document each, `docs[step % docs.length]`, the schedule 1,000 steps long) must give every
+ * loss of this file's `train`, and the same weights. When they part, the message says at which
+ * step, and names the loop whose losses the learner's are: one that never sets the gradients
+ * back to zero, or one whose learning rate does not decay.
+ *
+ * @param impl the loop under test: `train(model, tokenizer, docs, { steps, stopStep })`
+ * @example
+ * ```ts
+ * import { checkWholeLoop, train } from "./07_training.ts";
+ * checkWholeLoop(train);
+ * ```
+ */
+export function checkWholeLoop(
+  impl: (
+    model: Model,
+    tokenizer: Tokenizer,
+    docs: readonly string[],
+    options: { steps: number; stopStep: number },
+  ) => { losses: readonly number[] },
+): void {
+  const options = { steps: 1000, stopStep: 20 };
+  const run = (parts?: Partial<TrainingParts>) => {
+    const { model, tokenizer, docs } = setup(bundledNames, 42);
+    return { model, docs, losses: train(model, tokenizer, docs, { ...options, parts }).losses };
+  };
+  const mine = setup(bundledNames, 42);
+  const got = impl(mine.model, mine.tokenizer, mine.docs, options)?.losses;
+  const expected = run();
+  assert.ok(
+    Array.isArray(got) && got.length === options.stopStep,
+    `train(model, tokenizer, docs, { steps: 1000, stopStep: 20 }) must return { losses } with ` +
+      `20 numbers, one per step, got ${describe(got)}`,
+  );
+  const first = got.findIndex((loss, i) => !(Math.abs(loss - expected.losses[i]) <= 1e-9));
+  if (first === 0) {
+    throw new assert.AssertionError({
+      message: `the loss of step 1 (on "${expected.docs[0]}", before any update): expected ${
+        expected.losses[0]
+      }, got ${got[0]}`,
+    });
+  }
+  if (first > 0) {
+    // Two loops that go wrong in ways the loss of one step cannot show, run for comparison.
+    const keepsGradients = run({
+      adamStep: (params, state, step, lr, adam) => {
+        const grads = params.map((p) => p.grad);
+        adamStep(params, state, step, lr, adam);
+        params.forEach((p, i) => (p.grad = grads[i]));
+      },
+    }).losses;
+    const constantRate = run({ learningRateAt: (base) => base }).losses;
+    const same = (losses: readonly number[]) =>
+      losses.every((loss, i) => Math.abs(loss - got[i]) <= 1e-9);
+    const which = same(keepsGradients)
+      ? ": they are the losses of a loop that never sets the gradients back to 0"
+      : same(constantRate)
+      ? ": they are the losses of a loop whose learning rate does not decay"
+      : "";
+    throw new assert.AssertionError({
+      message: `steps 1 to ${first} match, step ${first + 1} (on "${
+        expected.docs[first % expected.docs.length]
+      }") does not: expected ${expected.losses[first]}, got ${got[first]}${which}`,
+    });
+  }
+  const weights = (model: Model) => model.params.map((p) => p.data);
+  assertAllClose(weights(mine.model), weights(expected.model), 1e-9, "the weights after 20 steps");
+}
+
+/**
  * Shows the idea of this step and checks it with assertions. Runs when the file is run
  * directly; the tests call it too, with a silent `print`.
  *
@@ -680,6 +750,7 @@ export function demo(print: (line: string) => void = console.log): void {
   checkAdam(adamStep);
   checkLearningRate(learningRateAt);
   checkTrainingLoop({ documentLoss, adamStep, learningRateAt });
+  checkWholeLoop(train);
   print("\nAll step 07 checks passed.");
   print("Practise: write the loss and Adam yourself and check them with `deno task exercise 07`.");
 }

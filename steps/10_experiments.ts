@@ -27,11 +27,13 @@
 import assert from "node:assert/strict";
 import { numericalDerivative, Value } from "./01_autograd.ts";
 import { bundledNames, loadDocuments, type Tokenizer } from "./02_tokenizer.ts";
-import { gelu, layerNorm } from "./03_components.ts";
+import { gelu, layerNorm, linear, softmax, type Vector } from "./03_components.ts";
 import { defaultConfig, type Model } from "./04_parameters.ts";
+import { causalSelfAttention, createKVCache, type KVCache } from "./05_attention.ts";
 import { defaultAdam, setup, train, TrainingDivergedError } from "./07_training.ts";
 import { averageLoss, splitDocuments } from "./09_visualization.ts";
 import { Random } from "../lib/random.ts";
+import { describe } from "../lib/assert.ts";
 import type {
   Dataset,
   ExperimentConfig,
@@ -156,6 +158,164 @@ export function runExperiment(
 // the tables and pictures in `steps/10_experiments/report.ts`; the checks of what the experiments
 // must show are here.
 
+// -----------------------------------------------------------------------------------------
+// The checks of `deno task exercise norms`: a learner's LayerNorm and GeLU (step 03 defines
+// the chapter's) in values, gradients, and a short run of the model with both.
+// -----------------------------------------------------------------------------------------
+
+/** Throws unless backward() of `f` at `at` gives every input the finite-difference gradient. */
+function checkAgainstFiniteDifferences(
+  what: string,
+  f: (inputs: Value[]) => Value,
+  at: readonly number[],
+): void {
+  const inputs = at.map((x) => new Value(x));
+  const out = f(inputs);
+  assert.ok(out instanceof Value, `${what} must build Values, got ${describe(out)}`);
+  out.backward();
+  at.forEach((x, i) => {
+    const moved = (t: number) => f(at.map((y, j) => new Value(j === i ? t : y))).data;
+    const numeric = numericalDerivative(moved, x, 1e-5);
+    assert.ok(
+      Math.abs(inputs[i].grad - numeric) <= 1e-6 * Math.max(1, Math.abs(numeric)),
+      `${what}: d/dx[${i}] at x = [${at.join(", ")}]: backward() gives ${
+        inputs[i].grad
+      }, finite differences ${numeric}`,
+    );
+  });
+}
+
+/**
+ * LayerNorm: the values of step 03's `layerNorm` on seeded vectors (saying so when they are
+ * rmsnorm's, which forgets to centre), and gradients against finite differences.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { layerNorm } from "./03_components.ts";
+ * import { checkLayerNorm } from "./10_experiments.ts";
+ * checkLayerNorm(layerNorm);
+ * ```
+ */
+export function checkLayerNorm(impl: (x: Vector) => Vector): void {
+  const rng = new Random(3);
+  for (const n of [2, 5, 16]) {
+    const x = Array.from({ length: n }, () => rng.gauss(1, 2));
+    const got = impl(x.map((v) => new Value(v)))?.map?.((v) => v?.data);
+    const expected = layerNorm(x.map((v) => new Value(v))).map((v) => v.data);
+    const meanSquare = x.reduce((a, b) => a + b * b, 0) / n;
+    const rms = x.map((v) => v / Math.sqrt(meanSquare + 1e-5));
+    const close = (a: unknown, b: number[]) =>
+      Array.isArray(a) && a.length === b.length && b.every((v, i) => Math.abs(a[i] - v) < 1e-9);
+    assert.ok(
+      close(got, expected),
+      `layerNorm of ${n} seeded numbers: expected [${expected.join(", ")}], got ${
+        Array.isArray(got) ? `[${got.join(", ")}]` : describe(got)
+      }${close(got, rms) ? ": these are rmsnorm's values, without subtracting the mean" : ""}`,
+    );
+  }
+  const weights = [0.3, -1.2, 0.7, 2];
+  checkAgainstFiniteDifferences(
+    "sum of w_i layerNorm(x)_i",
+    (x) => Value.sum(impl(x).map((v, i) => v.mul(weights[i]))),
+    [0.5, -1.5, 2, 0.25],
+  );
+}
+
+/**
+ * GeLU: values of step 03's tanh form at a few points (one past the cut-off at z = 20) and
+ * gradients against finite differences.
+ *
+ * @param impl the function under test
+ * @example
+ * ```ts
+ * import { gelu } from "./03_components.ts";
+ * import { checkGelu } from "./10_experiments.ts";
+ * checkGelu(gelu);
+ * ```
+ */
+export function checkGelu(impl: (x: Value) => Value): void {
+  for (const x of [-3, -1, -0.1, 0, 0.5, 1, 2.5, 30]) {
+    const got = impl(new Value(x))?.data;
+    const expected = gelu(new Value(x)).data;
+    assert.ok(
+      typeof got === "number" && Math.abs(got - expected) <= 1e-9,
+      `gelu(${x}): expected ${expected} (the tanh form, 0.5 x (1 + tanh(sqrt(2/pi) (x + ` +
+        `0.044715 x^3)))), got ${describe(got)}`,
+    );
+  }
+  for (const x of [-2, -0.3, 0.4, 1.7]) {
+    checkAgainstFiniteDifferences("gelu", ([v]) => impl(v), [x]);
+  }
+}
+
+/**
+ * Step 06's forward pass with the normalisation and the activation given as functions. The
+ * model's config can name only step 03's own (`"layernorm"`, `"gelu"`); a learner's pair is
+ * passed in this way, and `checkNormAndActivationRun` proves the two forms agree.
+ */
+function forwardWith(
+  model: Model,
+  tokenId: number,
+  posId: number,
+  cache: KVCache,
+  norm: (x: Vector) => Vector,
+  activation: (x: Value) => Value,
+): Vector {
+  const w = model.stateDict;
+  let x = norm(w.wte[tokenId].map((t, i) => t.add(w.wpe[posId][i])));
+  for (let layer = 0; layer < model.config.nLayer; layer++) {
+    const attention = causalSelfAttention(norm(x), model, layer, cache);
+    x = attention.out.map((a, i) => a.add(x[i]));
+    const hidden = linear(norm(x), w[`layer${layer}.mlp_fc1`]).map(activation);
+    x = linear(hidden, w[`layer${layer}.mlp_fc2`]).map((m, i) => m.add(x[i]));
+  }
+  return linear(x, w.lm_head);
+}
+
+/**
+ * A short training run with the learner's LayerNorm and GeLU in the model: 10 steps from the
+ * seed-42 model, every loss equal to the chapter's own run of a model configured with
+ * `norm: "layernorm"` and `activation: "gelu"`.
+ *
+ * @param impl the functions under test
+ * @example
+ * ```ts
+ * import { gelu, layerNorm } from "./03_components.ts";
+ * import { checkNormAndActivationRun } from "./10_experiments.ts";
+ * checkNormAndActivationRun({ layerNorm, gelu });
+ * ```
+ */
+export function checkNormAndActivationRun(
+  impl: { layerNorm: (x: Vector) => Vector; gelu: (x: Value) => Value },
+): void {
+  const shape = { ...defaultConfig, norm: "layernorm", activation: "gelu" } as const;
+  const options = { steps: 1000, stopStep: 10 };
+  const chapter = setup(bundledNames, 42, shape);
+  const expected = train(chapter.model, chapter.tokenizer, chapter.docs, options).losses;
+  const mine = setup(bundledNames, 42, shape);
+  const documentLoss = (model: Model, tokens: readonly number[]) => {
+    const n = Math.min(model.config.blockSize, tokens.length - 1);
+    const cache = createKVCache(model.config.nLayer);
+    const losses: Value[] = [];
+    for (let p = 0; p < n; p++) {
+      const logits = forwardWith(model, tokens[p], p, cache, impl.layerNorm, impl.gelu);
+      losses.push(softmax(logits)[tokens[p + 1]].log().neg());
+    }
+    return Value.sum(losses).mul(1 / n);
+  };
+  const got = train(mine.model, mine.tokenizer, mine.docs, { ...options, parts: { documentLoss } })
+    .losses;
+  got.forEach((loss, i) =>
+    assert.ok(
+      Math.abs(loss - expected[i]) <= 1e-9,
+      `step ${i + 1} of training with your layerNorm and gelu in the model: expected loss ${
+        expected[i]
+      } (the chapter's run with norm "layernorm", activation "gelu"), got ${loss}`,
+    )
+  );
+}
+
 /**
  * Runs the experiments, prints the results table, the temperature sweep and the analysis of
  * the trained model, makes SVG pictures of the curves, and checks the expected outcomes with
@@ -228,6 +388,10 @@ export function demo(
     Math.abs(mean) < 1e-12 && Math.abs(variance - 1) < 1e-5,
     "LayerNorm: mean 0, variance 1",
   );
+  // The checks of `deno task exercise norms`, on step 03's LayerNorm and GeLU.
+  checkLayerNorm(layerNorm);
+  checkGelu(gelu);
+  checkNormAndActivationRun({ layerNorm, gelu });
 
   report.heading(c, "2. The sweep: held-out loss for each change (lower is better).");
   report.showSweep(c, { settings, results, reference, steps, seeds, reversed, custom });

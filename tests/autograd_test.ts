@@ -155,3 +155,21 @@ Deno.test("n-ary sum and dot equal chains of binary nodes: values and gradients,
 Deno.test("Value.dot rejects vectors of different lengths", () => {
   assert.throws(() => Value.dot([new Value(1)], []), /same length, got 1 and 0/);
 });
+
+Deno.test("the chapter's Value has the shape of exercise 01's skeleton: data, grad, children, localGrads", async () => {
+  const { Value: Skeleton } = await import("../exercises/skeletons/01_autograd.ts");
+  const [a, b] = [new Value(2), new Value(3)];
+  const node = a.mul(b);
+  const shape = (v: { data: number; grad: number; children: unknown; localGrads: unknown }) => ({
+    data: v.data,
+    grad: v.grad,
+    children: v.children,
+    localGrads: v.localGrads,
+  });
+  assert.deepEqual(shape(new Skeleton(2)), { data: 2, grad: 0, children: [], localGrads: [] });
+  assert.deepEqual(shape(new Value(2)), shape(new Skeleton(2)), "a leaf");
+  // An inner node, built the way the skeleton's constructor takes it: value, inputs, derivatives.
+  const built = new Skeleton(6, [new Skeleton(2), new Skeleton(3)], [3, 2]);
+  assert.deepEqual(node.localGrads, built.localGrads);
+  assert.deepEqual(node.children.map((c) => c.data), built.children.map((c) => c.data));
+});

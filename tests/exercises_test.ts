@@ -195,8 +195,13 @@ test("every untouched skeleton fails at its first check, pointing at the learner
   const dir = folder();
   const results = await Promise.all(exercises.map((e) => exercise(dir, e.id)));
   for (const [i, { status, out }] of results.entries()) {
-    const { id, file } = exercises[i];
+    const { id, file, checks } = exercises[i];
     assert.equal(status, 1, `exercise ${id} must fail untouched`);
+    if (id === "debug") {
+      // Its skeleton is a whole model with bugs in it: the first check finds the first bug.
+      assert.match(out, new RegExp(`^✗ debug .*check "${checks[0].name}": .*too small`), out);
+      continue;
+    }
     assert.match(out, new RegExp(`^✗ ${id} .*your code threw Error: not implemented`), out);
     assert.match(out, new RegExp(`at ${dir}/${file}:\\d+:\\d+`), `${id} names the learner's line`);
     assert.match(out, /hint: Open .* replace each `throw new Error\("not implemented"\)`/);
@@ -226,12 +231,16 @@ test("a right solution passes with one line and the next exercise, and the list 
   const listed = (await exercise(dir)).out.split("\n");
   assert.equal(listed.length, exercises.length + 1);
   exercises.forEach((e, i) => assert.ok(listed[i].startsWith(`${e.id}  `), listed[i]));
-  assert.match(listed[0], /^01 {2}done /);
-  assert.match(listed[1], /^02 {2}todo /);
-  assert.match(listed.at(-1)!, /^1 of 8 done \[#-{7}\]\. Next: deno task exercise 02$/);
+  assert.match(listed[0], /^01 +done /);
+  assert.match(listed[1], /^02 +todo /);
+  const total = exercises.length;
+  assert.match(
+    listed.at(-1)!,
+    new RegExp(`^1 of ${total} done \\[#-{${total - 1}}\\]\\. Next: deno task exercise 02$`),
+  );
   assert.deepEqual((await exercise(dir, "--list")).out.split("\n"), listed, "--list is the same");
   Deno.writeTextFileSync(`${dir}/01_autograd.ts`, autograd + "// edited\n");
-  assert.match((await exercise(dir)).out, /^01 {2}started /, "an edit after passing is not done");
+  assert.match((await exercise(dir)).out, /^01 +started /, "an edit after passing is not done");
 });
 
 // -----------------------------------------------------------------------------------------
@@ -365,7 +374,10 @@ export const encode = () => [], decode = () => "", withBos = () => [];`,
   });
   const exited = await exercise(dir, "08");
   assert.equal(exited.status, 1);
-  assert.match(exited.out, /check "temperature": the checks ended without a result: exit status 3/);
+  assert.match(
+    exited.out,
+    /check "temperature": the checks ended without a result: the process ended with exit status 3 before the checks finished: does your code call Deno.exit\?/,
+  );
   const reading = await exercise(dir, "02");
   assert.equal(reading.status, 1);
   assert.match(
@@ -478,5 +490,5 @@ test("usage mistakes are one line and exit status 2; a failing check is exit sta
     stdout: "piped",
   }).output();
   assert.equal(relative.code, 0);
-  assert.match(new TextDecoder().decode(relative.stdout), /^01 {2}todo .* 01_autograd\.ts$/m);
+  assert.match(new TextDecoder().decode(relative.stdout), /^01 +todo .* 01_autograd\.ts$/m);
 });
