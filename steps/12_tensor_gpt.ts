@@ -51,9 +51,9 @@ import {
   documentLoss,
   learningRateAt,
   setup,
-  type StepReport,
   train,
   TrainingDivergedError,
+  type TrainOptions,
 } from "./07_training.ts";
 import {
   generate,
@@ -460,24 +460,15 @@ export function adamUpdate(
   }
 }
 
-/** Options of `trainTensor`: step 07's, plus the batch size. */
-export interface TensorTrainOptions {
-  /** Length of the schedule: the learning rate decays linearly to zero over it. */
-  steps: number;
-  /** Adam's settings; defaults to the reference's. */
-  adam?: AdamOptions;
-  /** Where to start in the schedule (to resume); default 0. */
-  startStep?: number;
-  /** Where to stop (exclusive); default `steps`. */
-  stopStep?: number;
-  /** Optimizer state to continue from (to resume); default fresh. Step 07's, so either engine's. */
-  adamState?: AdamState;
+/**
+ * Options of `trainTensor`: step 07's (`steps`, `adam`, `startStep`, `stopStep`, `adamState`,
+ * which is step 07's too, so either engine's, and `onStep`), plus the batch size.
+ */
+export interface TensorTrainOptions extends Omit<TrainOptions, "beforeUpdate" | "parts"> {
   /** Documents per step (default 1, the reference); step s trains on `docs[s*B .. s*B+B)`. */
   batchSize?: number;
   /** Called after the backward pass, while `model.grads` holds this step's gradients. */
   beforeUpdate?: (step: number, model: TensorModel) => void;
-  /** Called after each step, for progress and curves. */
-  onStep?: (report: StepReport) => void;
 }
 
 /**
