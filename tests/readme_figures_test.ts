@@ -74,6 +74,7 @@ Deno.test("README: the figures of train, sample and eval are what those commands
   const { losses } = train(model, tokenizer, docs, { steps: 1000 });
   const table = lossTable(losses, 0, Math.log(tokenizer.vocabSize));
   for (const line of [table[0], ...table.slice(-4)]) quoted(`            ${line}\n`);
+  quoted(`seed 42\nengine      ${describeEngine(defaultEngine)}\n`);
   const samples = [0, 1].map(() => generate(model, tokenizer, rng, { temperature: 0.5 }));
   quoted(`    1  ${samples[0]}\n    2  ${samples[1]}\n`);
   check();
