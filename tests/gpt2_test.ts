@@ -395,6 +395,29 @@ Deno.test({
 });
 
 Deno.test({
+  name: "deno task gpt2: a device or FIFO as the weights or config.json is refused, never read",
+  ignore: !canWrite || Deno.build.os === "windows",
+  fn() {
+    // A FIFO would block the open until a writer comes, and /dev/zero never ends: both are
+    // refused from their file type, before anything is opened (/dev/null stands in for them).
+    const args = (weights: string) => ["--prompt", "Hi", "--weights", weights];
+    rejects(main, args("/dev/null"), /\/dev\/null: it is not a regular file \(a device, FIFO/);
+    const dir = Deno.makeTempDirSync({ prefix: "microgpt-gpt2-device-" });
+    try {
+      Deno.copyFileSync(`${checkpointFolder()}/model.safetensors`, `${dir}/model.safetensors`);
+      Deno.symlinkSync("/dev/null", `${dir}/config.json`);
+      rejects(
+        main,
+        args(`${dir}/model.safetensors`),
+        /cannot read .*config\.json: it is not a regular file \(a device, FIFO/,
+      );
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "deno task gpt2: a bad input exits with status 2 and one line on stderr",
   ignore: !canRun,
   async fn() {
