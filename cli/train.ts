@@ -301,6 +301,24 @@ export function checkKindFlags(given: ReadonlySet<string>, text: boolean): void 
   }
 }
 
+/**
+ * Refuses `--dataset` or `--text` that would turn a resumed run on names into a text run:
+ * the checkpoint decides the kind, so the flag would be silently ignored.
+ */
+function checkResumedOnNames(options: TrainCommandOptions, resumePath: string): void {
+  const flag = options.given.has("text")
+    ? "--text"
+    : options.given.has("dataset") && options.dataset !== "names"
+    ? `--dataset ${options.dataset}`
+    : undefined;
+  if (flag !== undefined) {
+    throw new CliError(
+      `${flag} conflicts with ${resumePath}, which was trained on names (one document per ` +
+        `line); leave it out when resuming, or start a new run without --resume`,
+    );
+  }
+}
+
 /** The fields of the config that have a flag: all but the vocabulary, which the data gives. */
 const configFlags = configFields.filter((field) => field.flag !== undefined);
 
@@ -446,6 +464,7 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
   // A book, or a text of the user's: windows of one continuous text (cli/train_text.ts).
   const textRun = resumed === undefined ? options.text : resumed.corpus?.kind === "text";
   if (resumed !== undefined) checkKindFlags(options.given, textRun);
+  if (resumed !== undefined && !textRun) checkResumedOnNames(options, resumePath!);
   if (textRun) return trainTextRun(options, resumed, io, started);
 
   const text = options.dataPath === undefined
