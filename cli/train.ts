@@ -335,6 +335,16 @@ function checkResumedOnNames(options: TrainCommandOptions, resumePath: string): 
   }
 }
 
+/**
+ * Whether a file's first bytes are a model that `--out` wrote: a JSON checkpoint (its first
+ * field is the format) or safetensors (an 8-byte header length, then the header's `{`).
+ */
+function isSavedModel(head: Uint8Array): boolean {
+  const text = new TextDecoder().decode(head);
+  return /^\s*\{\s*"format"\s*:\s*"microgpt-checkpoint"/.test(text) ||
+    (head.length > 8 && head[8] === 0x7b);
+}
+
 /** The fields of the config that have a flag: all but the vocabulary, which the data gives. */
 const configFlags = configFields.filter((field) => field.flag !== undefined);
 
@@ -459,7 +469,10 @@ export function main(args: string[], io: Io): void {
   if (outPath === undefined) return trainCommand(options, io, started);
   // Before anything runs: a save that cannot happen, or would replace the data, is refused;
   // and so is a file that another run is writing (it is held until this run ends).
-  checkOutputFile(outPath, "--out", { inputs: trainingInputs(options.dataPath) });
+  checkOutputFile(outPath, "--out", {
+    inputs: trainingInputs(options.dataPath),
+    replaces: { what: "a microgpt checkpoint or safetensors export", test: isSavedModel },
+  });
   const lock = lockOutputFile(outPath, "--out");
   try {
     // The file is what the run is for: a reader that closes stdout (`| head`) ends the
