@@ -442,10 +442,14 @@ Deno.test({
         );
         await setValue(runs, "#lr", "0.02");
         await runs.click("#train");
-        await runs.waitForFunction(() =>
-          document.querySelector("#status")?.textContent?.startsWith("training")
+        // Wait for the second run's end by what it leaves (its lr in the model line), not for
+        // the passing "training" status, which a 200-step run can leave between two polls.
+        await runs.waitForFunction(
+          () =>
+            document.querySelector("#status")?.textContent?.startsWith("done") &&
+            / lr 0\.02\b/.test(document.querySelector("#model-info")?.textContent ?? ""),
+          { timeout: 60_000 },
         );
-        await done(runs);
         assert.match(await text(runs, "#compare-diff"), /lr 0\.01 → 0\.02/);
         const legend = await runs.$$eval(
           "#loss-chart svg text",
