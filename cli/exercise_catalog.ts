@@ -61,7 +61,17 @@ export interface ExerciseCheck {
   /** The hint shown when it fails. */
   hint: string;
   /** Throws on failure, with expected and got in the message. */
-  run: (exports: Exports) => void;
+  run: (exports: Exports, context: CheckContext) => void;
+}
+
+/** What a check may depend on besides the learner's exports. */
+export interface CheckContext {
+  /**
+   * Picks what a check draws (the configurations of "paper"): `--seed S`, or else one derived
+   * from the learner's file, so the same file always gets the same checks and an edited file
+   * new ones.
+   */
+  seed: number;
 }
 
 /**
@@ -657,7 +667,7 @@ export const exercises: Exercise[] = [
         name: "three configurations against the model",
         hint:
           "Compare with steps/04_parameters.ts (matrixShapes) for the counts, and follow gpt() in steps/06_gpt.ts tensor by tensor for the shapes.",
-        run: (m) => checkArchitecture(m as ArchitectureAnswers),
+        run: (m, { seed }) => checkArchitecture(m as ArchitectureAnswers, seed),
       },
     ],
     mistakes: [
