@@ -534,7 +534,7 @@ test("paper: the same file gets the same configurations, --seed picks others and
   await assert.rejects(() => exercise(dir, "paper", "--seed", "1.5"), CliError);
 });
 
-test("the learner's exercise files and --reset's copies are ignored by git", async () => {
+Deno.test("the learner's exercise files and --reset's copies are ignored by git", () => {
   const ignored = Deno.readTextFileSync(new URL("../.gitignore", import.meta.url)).split("\n");
   assert.ok(ignored.includes("/exercises/*.ts"), ".gitignore should list /exercises/*.ts");
   for (const { file } of exercises) {
