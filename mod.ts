@@ -112,9 +112,11 @@ export {
   checkpointFromJson,
   checkpointToJson,
   checkpointVersion,
+  type CorpusRecord,
   fromSafetensors,
   type SafetensorsDtype,
   type SafetensorsOptions,
+  type TextCorpusRecord,
   toSafetensors,
   type TrainedModel,
 } from "./app/checkpoint.ts";

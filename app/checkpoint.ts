@@ -53,6 +53,7 @@ import {
   train,
 } from "../steps/07_training.ts";
 import { Random, type RandomState } from "../lib/random.ts";
+import { expectObject, expectString } from "../lib/arguments.ts";
 
 /** The `format` field of every checkpoint, so that any other JSON file is recognised as such. */
 export const checkpointFormat = "microgpt-checkpoint";
@@ -92,6 +93,39 @@ export interface TrainedModel {
   model: Model;
   /** Which character each token id stands for. */
   tokenizer: Tokenizer;
+  /**
+   * What the model was trained on; absent in files saved before checkpoints said, which were
+   * all trained on documents.
+   */
+  corpus?: CorpusRecord;
+}
+
+/**
+ * What a model was trained on. Documents: one per line, each framed by BOS (the names run).
+ * Text: one continuous text, trained on in windows of `blockSize + 1` characters
+ * (lib/text_corpus.ts); the record keeps what is needed to find its held-out part again and to
+ * continue its training exactly.
+ */
+export type CorpusRecord = { kind: "documents" } | TextCorpusRecord;
+
+/** The record of a text run: its text, its split and how it was trained. */
+export interface TextCorpusRecord {
+  /** Always `"text"`: one continuous text, cut into windows. */
+  kind: "text";
+  /** `"moby-dick"` for the bundled book, `"file"` for a `--data PATH --text` file. */
+  dataset: "moby-dick" | "file";
+  /** The text's length in characters. */
+  characters: number;
+  /** The first held-out character: the last part, from here on, was never trained on. */
+  heldOutStart: number;
+  /** Windows per training step. */
+  batchSize: number;
+  /** The held-out loss was measured every this many steps. */
+  evalEvery: number;
+  /** On this many held-out windows (evenly spread). */
+  evalWindows: number;
+  /** The engine that trained it: resuming on the same one continues the run bit for bit. */
+  engine: "scalar" | "tensor";
 }
 
 /** A model with everything needed to continue its training exactly where it stopped. */
@@ -138,6 +172,7 @@ export interface Checkpoint extends TrainedModel {
  * ```
  */
 export function checkpointToJson(checkpoint: Checkpoint): string {
+  expectTrained("checkpointToJson", "checkpoint", checkpoint);
   const { model, adamState } = checkpoint;
   checkTrainedModel(checkpoint, "cannot save the checkpoint");
   // What loading would refuse is refused here, so that a saved file always loads again.
@@ -180,6 +215,9 @@ function checkpointBody(checkpoint: Checkpoint, version: number): Record<string,
     step: checkpoint.step,
     steps: checkpoint.steps,
     documentCount: checkpoint.documentCount,
+    // Files from before the corpus was recorded have no such field: their checksum is of
+    // the body without it.
+    ...(checkpoint.corpus === undefined ? {} : { corpus: checkpoint.corpus }),
     adam: {
       learningRate: adam.learningRate,
       beta1: adam.beta1,
@@ -261,6 +299,15 @@ function weightMatrices(model: Model): Record<string, number[][]> {
     weights[name] = model.stateDict[name].map((row) => row.map((value) => value.data));
   }
   return weights;
+}
+
+/** Throws a `TypeError` unless `value` holds a model and a tokenizer to write down. */
+function expectTrained(where: string, name: string, value: TrainedModel): void {
+  const what = "an object with model and tokenizer";
+  expectObject(where, name, value, what);
+  if (typeof value.model?.config !== "object" || typeof value.tokenizer?.vocabSize !== "number") {
+    throw new TypeError(`${where}: ${name} must be ${what}`);
+  }
 }
 
 /**
@@ -346,6 +393,46 @@ type Fail = (problem: string) => never;
 /** A JSON object, as opposed to an array, a string or null. */
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * What to say about a number too large for a float (`1e999`), or `undefined` when the parsed
+ * JSON holds none. `JSON.parse` reads such a number as `Infinity`, which any later message
+ * would print as `null` (all `JSON.stringify` makes of it): so the value is found twice, by
+ * its field in the parsed value (`weights.wte[1][0]`) and by its line and column in the text,
+ * where it is spelled as it was written.
+ */
+function overflowProblem(parsed: unknown, text: string, where = ""): string | undefined {
+  const found = nonFiniteField(parsed, "");
+  if (found === undefined) return undefined;
+  const field = `${where}${found === "" ? "a value" : found}`;
+  const why = "a number too large for a 64-bit float; the file is damaged or was edited by hand";
+  // Strings are matched too, only to be skipped: a number inside one is no number.
+  const token = /"(?:[^"\\]|\\.)*"|-?[0-9][0-9.]*(?:[eE][-+]?[0-9]+)?/g;
+  for (const match of text.matchAll(token)) {
+    if (match[0].startsWith('"') || Number.isFinite(Number(match[0]))) continue;
+    const line = text.slice(0, match.index).split("\n").length;
+    const column = match.index - text.lastIndexOf("\n", match.index - 1);
+    return `${field} is ${match[0]} (line ${line}, column ${column}), ${why}`;
+  }
+  return `${field} is ${why}`;
+}
+
+/** The name of the first number in `value` that is not finite, such as `weights.wte[1][0]`. */
+function nonFiniteField(value: unknown, path: string): string | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nonFiniteField(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      const found = nonFiniteField(item, path === "" ? key : `${path}.${key}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 /** The value of a field that must be present. */
@@ -461,6 +548,38 @@ function readSchedule(record: Record<string, unknown>, fail: Fail) {
   };
 }
 
+/** What the model was trained on: documents, or a text with its split and batch. */
+function readCorpus(value: unknown, fail: Fail): CorpusRecord {
+  if (!isRecord(value)) fail('corpus must be an object with a "kind"');
+  const record = value as Record<string, unknown>;
+  const kind = required(record, "kind", fail);
+  if (kind === "documents") return { kind };
+  if (kind !== "text") {
+    fail(`corpus.kind must be "documents" or "text", got ${JSON.stringify(kind)}`);
+  }
+  const dataset = required(record, "dataset", fail);
+  if (dataset !== "moby-dick" && dataset !== "file") {
+    fail(`corpus.dataset must be "moby-dick" or "file", got ${JSON.stringify(dataset)}`);
+  }
+  const field = (name: string, min: number, max: number) =>
+    readInteger(required(record, name, fail), `corpus.${name}`, min, max, fail);
+  const characters = field("characters", 2, 1e9);
+  const engine = required(record, "engine", fail);
+  if (engine !== "scalar" && engine !== "tensor") {
+    fail(`corpus.engine must be "scalar" or "tensor", got ${JSON.stringify(engine)}`);
+  }
+  return {
+    kind,
+    dataset,
+    characters,
+    heldOutStart: field("heldOutStart", 1, characters - 1),
+    batchSize: field("batchSize", 1, 1e6),
+    evalEvery: field("evalEvery", 1, 1e9),
+    evalWindows: field("evalWindows", 1, 1e9),
+    engine,
+  };
+}
+
 /** Adam's settings: a positive learning rate, betas in [0, 1), a positive eps. */
 function readAdam(value: unknown, fail: Fail): AdamOptions {
   if (!isRecord(value)) fail("adam must be an object");
@@ -506,6 +625,7 @@ export function checkpointFromJson(
   source = "checkpoint",
   onNote?: (note: string) => void,
 ): Checkpoint {
+  expectString("checkpointFromJson", "text", text);
   const fail: Fail = (problem) => {
     throw new CheckpointError(`${source}: ${problem}`);
   };
@@ -517,6 +637,8 @@ export function checkpointFromJson(
     const reason = (error as Error).message.split("\n")[0];
     fail(`not valid JSON (${reason}); the file is truncated or damaged, save it again`);
   }
+  const overflow = overflowProblem(file, text);
+  if (overflow !== undefined) fail(overflow);
   if (!isRecord(file) || file.format !== checkpointFormat) {
     const found = isRecord(file) ? `format ${JSON.stringify(file.format)}` : "not a JSON object";
     fail(`not a microgpt checkpoint (${found}); give a file saved with --out`);
@@ -540,6 +662,7 @@ export function checkpointFromJson(
   const config = readConfig(required(record, "config", fail), version as number, fail);
   const tokenizer = readVocabulary(required(record, "vocabulary", fail), config, fail);
   const { seed, step, steps, documentCount } = readSchedule(record, fail);
+  const corpus = "corpus" in record ? readCorpus(record.corpus, fail) : undefined;
   const adam = readAdam(required(record, "adam", fail), fail);
 
   // The weights: exactly the matrices of step 04 for this config, each of its exact shape.
@@ -584,7 +707,18 @@ export function checkpointFromJson(
     fail(`random: ${(error as Error).message}`);
   }
   checkRandomState(rng.getState(), fail);
-  const checkpoint = { model, tokenizer, seed, step, steps, documentCount, adam, adamState, rng };
+  const checkpoint: Checkpoint = {
+    model,
+    tokenizer,
+    seed,
+    step,
+    steps,
+    documentCount,
+    adam,
+    adamState,
+    rng,
+  };
+  if (corpus !== undefined) checkpoint.corpus = corpus;
   const actual = () => checksumOf(formatJson(checkpointBody(checkpoint, version as number)));
   verifyChecksum(record.checksum, actual, source, fail, onNote);
   return checkpoint;
@@ -637,9 +771,14 @@ const bytesPerNumber: Record<SafetensorsDtype, number> = { F32: 4, F64: 8 };
  * ```
  */
 export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions = {}): Uint8Array {
+  expectTrained("toSafetensors", "trained", trained);
   const { model, tokenizer } = trained;
   const dtype = options.dtype ?? "F32";
-  if (!(dtype in bytesPerNumber)) throw new RangeError(`dtype must be F32 or F64, got ${dtype}`);
+  if (dtype !== "F32" && dtype !== "F64") {
+    throw new RangeError(
+      `toSafetensors: dtype must be F32 or F64, got ${JSON.stringify(dtype)}`,
+    );
+  }
   checkTrainedModel(trained, "cannot export safetensors");
   const size = bytesPerNumber[dtype];
   // The tensors first, so that the header can carry their checksum.
@@ -655,6 +794,7 @@ export function toSafetensors(trained: TrainedModel, options: SafetensorsOptions
       format: "microgpt",
       config: JSON.stringify(canonicalConfig(model.config, checkpointVersion)),
       vocabulary: JSON.stringify(tokenizer.chars),
+      ...(trained.corpus === undefined ? {} : { corpus: JSON.stringify(trained.corpus) }),
       checksum: checksumOf(data),
     },
   };
@@ -697,6 +837,9 @@ export function fromSafetensors(
   source = "safetensors",
   onNote?: (note: string) => void,
 ): TrainedModel {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError("fromSafetensors: bytes must be a Uint8Array (the file's contents)");
+  }
   const fail: Fail = (problem) => {
     throw new CheckpointError(`${source}: ${problem}`);
   };
@@ -711,13 +854,15 @@ export function fromSafetensors(
   }
   const dataStart = 8 + Number(headerLength);
   let header: unknown;
+  let headerText = "";
   try {
-    header = JSON.parse(
-      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart)),
-    );
+    headerText = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart));
+    header = JSON.parse(headerText);
   } catch (error) {
     fail(`the header is not valid JSON (${(error as Error).message.split("\n")[0]})`);
   }
+  const overflow = overflowProblem(header, headerText, "the header: ");
+  if (overflow !== undefined) fail(overflow);
   if (!isRecord(header)) fail("the header is not a JSON object");
   const entries = header as Record<string, unknown>;
   const metadata = entries.__metadata__;
@@ -725,11 +870,15 @@ export function fromSafetensors(
     fail("it has no microgpt metadata (config and vocabulary); export it with microgpt");
   }
   const parseText = (name: string) => {
+    const text = String((metadata as Record<string, unknown>)[name]);
+    let value: unknown;
     try {
-      return JSON.parse(String((metadata as Record<string, unknown>)[name]));
+      value = JSON.parse(text);
     } catch {
       return fail(`metadata ${name} is not valid JSON`);
     }
+    const overflow = overflowProblem(value, text, `metadata ${name}: `);
+    return overflow === undefined ? value : fail(overflow);
   };
   // The metadata has no version: its config is read as the newest file's.
   const config = readConfig(parseText("config"), checkpointVersion, fail);
@@ -779,7 +928,11 @@ export function fromSafetensors(
   }
   const stored = (metadata as Record<string, unknown>).checksum;
   verifyChecksum(stored, () => checksumOf(bytes.subarray(dataStart)), source, fail, onNote);
-  return { model: modelFromList(config, flat), tokenizer };
+  const trained: TrainedModel = { model: modelFromList(config, flat), tokenizer };
+  if ("corpus" in (metadata as Record<string, unknown>)) {
+    trained.corpus = readCorpus(parseText("corpus"), fail);
+  }
+  return trained;
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 
 import { type GPTConfig, parameterCount, validateConfig } from "../steps/04_parameters.ts";
+import { expectWhole } from "../lib/arguments.ts";
 
 /** What one training step of a shape holds in memory at its peak, as `stepMemory` estimates. */
 export interface StepMemory {
@@ -57,6 +58,7 @@ const bytesPerParameter = 160;
  */
 export function stepMemory(config: GPTConfig, positions: number): StepMemory {
   const { vocabSize, nLayer, nEmbd, nHead, norm, activation } = validateConfig(config);
+  expectWhole("stepMemory", "positions", positions, 0);
   const n = Math.min(positions, config.blockSize);
   const choices = (norm === "layernorm" ? (2 * nLayer + 1) * (nEmbd + 2) : 0) +
     (activation === "gelu" ? nLayer * 48 * nEmbd : 0);
@@ -88,6 +90,8 @@ export function stepMemory(config: GPTConfig, positions: number): StepMemory {
  * ```
  */
 export function tensorStepMemory(config: GPTConfig, batchSize = 1): number {
+  validateConfig(config);
+  expectWhole("tensorStepMemory", "batchSize", batchSize, 1);
   const { vocabSize: V, nLayer, nEmbd: C, nHead, blockSize: T } = config;
   const rows = batchSize * T;
   // Outside the layers: the embedding, lm_head's input, six gradients of the stream's width,

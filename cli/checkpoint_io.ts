@@ -16,11 +16,13 @@ import {
   checkpointFromJson,
   checkpointToJson,
   fromSafetensors,
+  type SafetensorsDtype,
   type SafetensorsOptions,
   toSafetensors,
   type TrainedModel,
 } from "../app/checkpoint.ts";
 import { readInputFile, writeFileAtomic } from "../lib/cli/files.ts";
+import { expectString } from "../lib/arguments.ts";
 
 /** A file that cannot be read or saved is reported like any other unusable checkpoint. */
 const toCheckpointError = (message: string) => new CheckpointError(message);
@@ -46,6 +48,7 @@ const toCheckpointError = (message: string) => new CheckpointError(message);
  * ```
  */
 export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
+  expectString("saveCheckpoint", "path", path);
   writeFileAtomic(path, checkpointToJson(checkpoint), toCheckpointError);
 }
 
@@ -77,6 +80,7 @@ export function loadCheckpoint(
   maxBytes?: number,
   onNote?: (note: string) => void,
 ): Checkpoint {
+  expectString("loadCheckpoint", "path", path);
   if (isSafetensorsPath(path)) {
     throw new CheckpointError(
       `${path}: a safetensors file holds only the weights, not the training state; ` +
@@ -107,7 +111,29 @@ export function saveSafetensors(
   trained: TrainedModel,
   options: SafetensorsOptions = {},
 ): void {
+  expectString("saveSafetensors", "path", path);
   writeFileAtomic(path, toSafetensors(trained, options), toCheckpointError);
+}
+
+/**
+ * Saves a training run as `deno task train --out` does: the whole checkpoint as JSON, or the
+ * weights alone as safetensors (with the seed and where the schedule stands in the metadata).
+ *
+ * @param path the `--out` file
+ * @param format which of the two
+ * @param dtype the number type of safetensors
+ * @param checkpoint the run
+ */
+export function saveRun(
+  path: string,
+  format: "json" | "safetensors",
+  dtype: SafetensorsDtype,
+  checkpoint: Checkpoint,
+): void {
+  if (format === "json") return saveCheckpoint(path, checkpoint);
+  const { seed, step, steps } = checkpoint;
+  const metadata = { seed: String(seed), step: String(step), steps: String(steps) };
+  saveSafetensors(path, checkpoint, { dtype, metadata });
 }
 
 /**
@@ -134,6 +160,7 @@ export function loadModel(
   maxBytes?: number,
   onNote?: (note: string) => void,
 ): TrainedModel | Checkpoint {
+  expectString("loadModel", "path", path);
   const bytes = readBytes(path, maxBytes);
   if (isSafetensorsPath(path)) return fromSafetensors(bytes, path, onNote);
   return checkpointFromJson(decodeText(bytes, path), path, onNote);

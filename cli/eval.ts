@@ -13,6 +13,19 @@
  */
 
 import { loadModel } from "./checkpoint_io.ts";
+import type { TextCorpusRecord, TrainedModel } from "../app/checkpoint.ts";
+import { mobyDick } from "../lib/moby_dick.ts";
+import {
+  bigramLoss,
+  heldOutWindowStarts,
+  knownWordShare,
+  windowAt,
+  wordsOf,
+} from "../lib/text_corpus.ts";
+import { generateText, textEngine } from "../app/text_mode.ts";
+import { Random } from "../lib/random.ts";
+import { textPreset } from "./presets.ts";
+import { bookSource, reopenText } from "./train_text.ts";
 import { bundledNames, encode } from "../steps/02_tokenizer.ts";
 import { describeShape, parameterCount } from "../steps/04_parameters.ts";
 import {
@@ -26,7 +39,7 @@ import {
   readTextFile,
   run,
 } from "../lib/cli/common.ts";
-import { describeEngine, engineHelp, parseEngine, scorer } from "./engine.ts";
+import { describeEngine, type Engine, engineHelp, parseEngine, scorer } from "./engine.ts";
 
 const help = `Measure how well a saved microgpt model predicts a file of documents.
 
@@ -41,7 +54,11 @@ ${engineHelp(17)}
 
 Prints the mean loss per predicted character (in nats, as training reports it) and the
 perplexity, exp(mean loss), next to what a uniform guess would score. Progress goes to
-stderr.`;
+stderr.
+
+A text model (trained with --dataset moby-dick or --text) is scored on the held-out part
+of its text, the last 10% it never trained on: the bundled book, or the --data file it was
+trained on; next to a uniform guess and a character-bigram model of the same text.`;
 
 /** What `evaluate` measures over a set of documents. */
 export interface Evaluation {
@@ -86,7 +103,11 @@ export function main(args: string[], io: Io): void {
   const dataPath = flags.data as string | undefined;
   const maxBytes = parseMaxBytes(flags["max-bytes"] as string | undefined);
   const engine = parseEngine(flags.engine as string | undefined);
-  const { model, tokenizer } = loadModel(modelPath, maxBytes, (note) => io.err(`note: ${note}`));
+  const loaded = loadModel(modelPath, maxBytes, (note) => io.err(`note: ${note}`));
+  if (loaded.corpus?.kind === "text") {
+    return evaluateText(loaded, loaded.corpus, modelPath, dataPath, maxBytes, engine, io);
+  }
+  const { model, tokenizer } = loaded;
   const text = dataPath === undefined ? bundledNames : readTextFile(dataPath, maxBytes);
   const source = dataPath ?? "data/names.txt (bundled)";
 
@@ -155,6 +176,88 @@ export function main(args: string[], io: Io): void {
     );
   }
 }
+
+/**
+ * The held-out loss of a text model: its mean loss on every fixed window of the held-out part
+ * of the text it was trained on, next to the two baselines.
+ */
+function evaluateText(
+  { model, tokenizer }: TrainedModel,
+  record: TextCorpusRecord,
+  modelPath: string,
+  dataPath: string | undefined,
+  maxBytes: number,
+  engineName: Engine,
+  io: Io,
+): void {
+  if (dataPath === undefined && record.dataset === "file") {
+    throw new CliError(
+      `${modelPath} was trained on a text file of its own; give it with --data PATH`,
+    );
+  }
+  const text = dataPath === undefined ? mobyDick : readTextFile(dataPath, maxBytes);
+  const source = dataPath ?? bookSource;
+  const { config } = model;
+  const corpus = reopenText(record, tokenizer.chars, config.blockSize, text, source);
+  const windowLength = config.blockSize + 1;
+  const starts = heldOutWindowStarts(corpus, windowLength);
+  const bold = (text: string) => paint("bold", text, io.tty);
+  io.out(
+    `${bold("model")}        ${modelPath}: ${formatNumber(parameterCount(config))} parameters ` +
+      `(${describeShape(config)}), a text model of ${tokenizer.chars.length} characters`,
+  );
+  io.out(
+    `${bold("held out")}     the last ${formatNumber(corpus.ids.length - corpus.heldOutStart)} ` +
+      `characters of ${source}, in ${formatNumber(starts.length)} windows of ${windowLength}`,
+  );
+  // Windows are scored 64 at a time (on the scalar engine, one after another).
+  const batch = 64;
+  const engine = textEngine(engineName, model, batch);
+  const every = Math.max(1, Math.ceil(starts.length / 10 / batch)) * batch;
+  const progress = new Progress(io, starts.length, every, "window");
+  let total = 0;
+  for (let first = 0; first < starts.length; first += batch) {
+    const windows = starts.slice(first, first + batch).map((s) =>
+      windowAt(corpus, s, windowLength)
+    );
+    const loss = engine.loss(windows);
+    total += loss * windows.length;
+    progress.update(first + windows.length, loss);
+  }
+  const meanLoss = total / starts.length;
+  const uniform = Math.log(tokenizer.chars.length);
+  const bigram = bigramLoss(corpus, starts, windowLength);
+  io.out(
+    `${bold("held-out")}     ${meanLoss.toFixed(4)} nats per character ` +
+      `(${formatNumber(starts.length * config.blockSize)} predictions)`,
+  );
+  io.out(
+    `${bold("perplexity")}   ${Math.exp(meanLoss).toFixed(2)}: as unsure as a fair choice among ` +
+      `${Math.exp(meanLoss).toFixed(1)} characters`,
+  );
+  io.out(
+    `${bold("uniform")}      ${uniform.toFixed(4)} = ln ${tokenizer.chars.length}: what a model ` +
+      `that knows nothing scores`,
+  );
+  io.out(
+    `${bold("bigram")}       ${bigram.toFixed(4)}: a character-bigram model of the training ` +
+      `part, on the same windows`,
+  );
+  // What the loss means for the text it writes: how many of its words are real words.
+  const sample = generateText(engine, tokenizer, new Random(42), {
+    length: wordSampleLength,
+    temperature: textPreset.temperature,
+  });
+  const { share, words } = knownWordShare(sample, new Set(wordsOf(text)));
+  io.out(
+    `${bold("words")}        ${(share * 100).toFixed(1)}% of the ${formatNumber(words)} words ` +
+      `of a ${formatNumber(wordSampleLength)}-character sample (seed 42, temperature ` +
+      `${textPreset.temperature}) are words of the text`,
+  );
+}
+
+/** How many characters `eval` samples from a text model to count its real words. */
+const wordSampleLength = 3000;
 
 /**
  * Scores tokenised documents and sums up: each document's loss is the mean over its first

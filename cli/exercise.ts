@@ -17,7 +17,7 @@
 import type { Outcome } from "./exercise_check.ts";
 import { quizzes, runQuiz } from "./exercise_quiz.ts";
 import { type Exercise, exercises, hintFor } from "./exercise_catalog.ts";
-import { explainFileError } from "../lib/cli/files.ts";
+import { explainFileError, updateFileLocked } from "../lib/cli/files.ts";
 import {
   CliError,
   type Io,
@@ -262,8 +262,12 @@ async function sha256(text: string): Promise<string> {
 }
 
 function readProgress(dir: string): Progress {
+  return parseProgress(readText(`${dir}/.progress.json`));
+}
+
+/** The progress a progress file's text holds (`undefined`: no file yet). */
+function parseProgress(text: string | undefined): Progress {
   const empty: Progress = { passed: {}, hints: {} };
-  const text = readText(`${dir}/.progress.json`);
   if (text === undefined) return empty;
   try {
     const parsed = JSON.parse(text);
@@ -275,14 +279,16 @@ function readProgress(dir: string): Progress {
 
 /**
  * Changes the progress file: reads it, applies `change`, writes it back, and returns the
- * result. Every update goes through here, read and write together, so that making them one
- * locked step (two checks or `--hint`s at once must not lose a count) is a change of this
- * function alone.
+ * result, all under the file's lock (`updateFileLocked`), so that two checks or `--hint`s at
+ * once each see the other's change and no count is lost.
  */
 function updateProgress(dir: string, change: (progress: Progress) => void): Progress {
-  const progress = readProgress(dir);
-  change(progress);
-  writeFileAtomic(`${dir}/.progress.json`, JSON.stringify(progress, null, 2) + "\n");
+  let progress = parseProgress(undefined);
+  updateFileLocked(`${dir}/.progress.json`, (old) => {
+    progress = parseProgress(old);
+    change(progress);
+    return JSON.stringify(progress, null, 2) + "\n";
+  });
   return progress;
 }
 
@@ -807,9 +813,14 @@ async function list(command: Command, io: Io): Promise<number> {
 }
 
 function hint(exercise: Exercise, command: Command, io: Io): number {
-  const progress = readProgress(command.dir);
-  const shown = progress.hints[exercise.id] ?? 0;
-  const index = Math.min(shown, exercise.hints.length - 1);
+  // Which hint is next is read and counted in one locked step: two `--hint`s at once show
+  // the next two hints, not the same one twice.
+  let index = 0;
+  updateProgress(command.dir, (p) => {
+    const shown = p.hints[exercise.id] ?? 0;
+    index = Math.min(shown, exercise.hints.length - 1);
+    p.hints[exercise.id] = Math.max(shown, index + 1);
+  });
   io.out(
     `hint ${index + 1} of ${exercise.hints.length} for ${exercise.id}: ${exercise.hints[index]}`,
   );
@@ -818,10 +829,6 @@ function hint(exercise: Exercise, command: Command, io: Io): number {
       `  that is the last hint; the chapter's own code: deno task exercise ${exercise.id} --solution`,
     );
   }
-  updateProgress(
-    command.dir,
-    (p) => (p.hints[exercise.id] = Math.max(p.hints[exercise.id] ?? 0, index + 1)),
-  );
   return 0;
 }
 

@@ -24,6 +24,7 @@ import {
   shapeFromTensors,
 } from "../lib/gpt2_format.ts";
 import { CliError } from "../lib/cli/errors.ts";
+import { expectString } from "../lib/arguments.ts";
 import { explainFileError, formatBytes } from "../lib/cli/files.ts";
 
 /** The largest header accepted: GPT-2 XL's is about 40 kB. */
@@ -85,6 +86,7 @@ function readExactly(file: Deno.FsFile, into: Uint8Array, position: number, what
  * @returns the checked checkpoint; call `close()` when done
  */
 export function openGpt2Checkpoint(path: string, options: OpenOptions = {}): Gpt2Checkpoint {
+  expectString("openGpt2Checkpoint", "path", path);
   const fail = (why: string): never => {
     throw new CliError(`cannot load --weights ${path}: ${why}`);
   };

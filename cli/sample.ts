@@ -11,7 +11,9 @@
  */
 
 import { loadModel } from "./checkpoint_io.ts";
-import type { TrainedModel } from "../app/checkpoint.ts";
+import type { Checkpoint, TrainedModel } from "../app/checkpoint.ts";
+import { generateText, textEngine } from "../app/text_mode.ts";
+import { textPreset } from "./presets.ts";
 import { encode, type Tokenizer } from "../steps/02_tokenizer.ts";
 import { describeShape, parameterCount } from "../steps/04_parameters.ts";
 import { Random } from "../lib/random.ts";
@@ -33,18 +35,22 @@ Usage: deno task sample --model PATH [flags]
 
   --model PATH       a checkpoint (.json) or a safetensors export (.safetensors)
   --samples N        how many names (default 20)
-  --temperature X    below 1 safer names, above 1 wilder ones (default 0.5)
+  --temperature X    below 1 safer names, above 1 wilder ones (default 0.5; 0.8 for
+                     a text model, as train samples it)
   --top-k N          draw only from the N likeliest tokens (default 0: all of them)
   --seed N           start a new generator with this seed (default: continue the
                      checkpoint's, which repeats the names train printed; 42 for
                      safetensors)
   --prefix TEXT      only names that start with TEXT
   --show-probs       under each name, the likeliest tokens at every draw, as bars
+  --length N         text models (trained with --dataset moby-dick or --text): write
+                     N characters after the prefix, streamed as they come (default 300)
   --max-bytes N      refuse a --model file larger than N bytes (default 100000000)
 ${engineHelp(21)}
   -h, --help         show this help
 
-Piped, it prints one name per line.`;
+Piped, it prints one name per line, or the text alone. A text model continues --prefix
+(default: a new line) instead of inventing names.`;
 
 /** The parsed, validated options of a sampling run. */
 export interface SampleCommandOptions {
@@ -64,6 +70,10 @@ export interface SampleCommandOptions {
   showProbs: boolean;
   /** The largest model file read (`--max-bytes`). */
   maxBytes: number;
+  /** Text models: how many characters to write (`--length`). */
+  length: number;
+  /** The flags the user typed, to refuse one the model's kind cannot use. */
+  given: ReadonlySet<string>;
   /** Which engine samples (`--engine`); both draw the same names. */
   engine: Engine;
 }
@@ -90,6 +100,7 @@ export function parseSampleArgs(args: string[]): SampleCommandOptions | "help" {
     prefix: { type: "string" },
     "show-probs": { type: "boolean" },
     "max-bytes": { type: "string" },
+    length: { type: "string" },
     engine: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -112,6 +123,8 @@ export function parseSampleArgs(args: string[]): SampleCommandOptions | "help" {
     prefix: (flags.prefix as string | undefined) ?? "",
     showProbs: flags["show-probs"] === true,
     maxBytes: parseMaxBytes(flags["max-bytes"] as string | undefined),
+    length: number("length", 300, { min: 1, max: 1_000_000, integer: true }),
+    given: new Set(Object.keys(flags).filter((flag) => flags[flag] !== undefined)),
     engine: parseEngine(flags.engine as string | undefined),
   };
 }
@@ -154,6 +167,13 @@ export function main(args: string[], io: Io): void {
     return;
   }
   const loaded = loadModel(options.modelPath, options.maxBytes, (note) => io.err(`note: ${note}`));
+  if (loaded.corpus?.kind === "text") return sampleText(options, loaded, io);
+  if (options.given.has("length")) {
+    throw new CliError(
+      `--length is for text models; ${options.modelPath} was trained on names, which end ` +
+        `themselves: use --samples N for how many`,
+    );
+  }
   checkAgainstModel(options, loaded);
   const { model, tokenizer } = loaded;
   // The checkpoint's own generator continues where training left it; a seed starts afresh.
@@ -197,6 +217,74 @@ export function main(args: string[], io: Io): void {
       for (const line of probabilityLines(tokenizer, options.prefix, draws, io.tty)) io.out(line);
     }
   }
+}
+
+/**
+ * Sampling from a text model: one text of `--length` characters after `--prefix`, each
+ * character written as soon as it is drawn.
+ */
+function sampleText(options: SampleCommandOptions, loaded: TrainedModel, io: Io): void {
+  const { model, tokenizer } = loaded;
+  for (const flag of ["samples", "show-probs"]) {
+    if (options.given.has(flag)) {
+      throw new CliError(
+        `--${flag} is for models trained on names; ${options.modelPath} writes one text, ` +
+          `--length N characters long`,
+      );
+    }
+  }
+  const prefix = options.given.has("prefix") ? options.prefix : "\n";
+  if (prefix === "") {
+    throw new CliError("--prefix is empty; give the text to continue, or leave --prefix out");
+  }
+  try {
+    encode(tokenizer, prefix, "--prefix");
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  if (options.topK > tokenizer.vocabSize) {
+    throw new CliError(
+      `--top-k ${options.topK} is more than the model's ${tokenizer.vocabSize} tokens; ` +
+        `use 0 for all of them`,
+    );
+  }
+  const continued = options.seed === undefined && "rng" in loaded;
+  const rng = continued ? (loaded as Checkpoint).rng : new Random(options.seed ?? 42);
+  const temperature = options.given.has("temperature")
+    ? options.temperature
+    : textPreset.temperature;
+  if (io.tty) {
+    const trained = "step" in loaded
+      ? `, trained ${formatNumber((loaded as Checkpoint).step)} of ${
+        formatNumber((loaded as Checkpoint).steps)
+      } steps`
+      : "";
+    const generator = continued ? "the checkpoint's generator" : `seed ${options.seed ?? 42}`;
+    io.out(
+      `${paint("bold", "model", true)}       ${options.modelPath}: ${
+        formatNumber(parameterCount(model.config))
+      } parameters (${describeShape(model.config)}), a text model of ` +
+        `${tokenizer.chars.length} characters${trained}`,
+    );
+    io.out(
+      `${paint("bold", "sampling", true)}    ${formatNumber(options.length)} characters at ` +
+        `temperature ${temperature}, ${
+          options.topK === 0 ? "all tokens" : `top ${options.topK} tokens`
+        }, ${generator}\n`,
+    );
+  }
+  const write = io.write;
+  const shown = options.given.has("prefix") ? prefix : "";
+  if (write !== undefined) write(paint("cyan", shown, io.tty));
+  const text = generateText(textEngine(options.engine, model, 1), tokenizer, rng, {
+    length: options.length,
+    prefix,
+    temperature,
+    topK: options.topK,
+    onCharacter: write,
+  });
+  if (write !== undefined) write("\n");
+  else io.out(shown + text);
 }
 
 /** One draw of `generate`: the distribution it drew from and what it drew. */

@@ -9,14 +9,9 @@
  * @module
  */
 
-import {
-  isSafetensorsPath,
-  loadCheckpoint,
-  saveCheckpoint,
-  saveSafetensors,
-} from "./checkpoint_io.ts";
-import type { Checkpoint, SafetensorsDtype } from "../app/checkpoint.ts";
-import type { NamedPath } from "../lib/cli/files.ts";
+import { isSafetensorsPath, loadCheckpoint, saveRun } from "./checkpoint_io.ts";
+import type { Checkpoint } from "../app/checkpoint.ts";
+import { lockOutputFile, type NamedPath } from "../lib/cli/files.ts";
 import { getHeapStatistics } from "node:v8";
 import { bundledNames } from "../steps/02_tokenizer.ts";
 import {
@@ -66,6 +61,11 @@ import {
   parseEngine,
   sampler,
 } from "./engine.ts";
+import { type Preset, presets, textPreset } from "./presets.ts";
+import { divergedMessage, lossTable } from "./train_report.ts";
+export { divergedMessage, lossBar, lossTable } from "./train_report.ts";
+import { trainTextRun } from "./train_text.ts";
+import type { TrainCommandOptions } from "./train_options.ts";
 
 /**
  * The help lines of the model's config, one per flag of step 04's `configFields`, for example
@@ -87,10 +87,19 @@ Usage: deno task train [flags]
   --lr X             Adam learning rate, decays linearly to 0 (default 0.01)
   --seed N           random seed for shuffling, weights and sampling (default 42)
   --data PATH        a UTF-8 text file, one document per line (default: bundled names)
+  --dataset NAME     names (the default) or moby-dick: a whole book, trained on as one
+                     text with its own defaults (printed at the start; flags override)
+  --text             read --data as one continuous text, like the book, not as lines
   --temperature X    sampling temperature for the main samples (default 0.5)
   --samples N        how many samples to print (default 20)
 ${configHelp()}
 ${engineHelp(21)}
+
+Text runs (--dataset moby-dick, or --data PATH --text):
+  --batch N          windows of block size + 1 characters per step
+  --eval-every N     measure the held-out loss (the last 10% of the text) every N steps
+  --eval-windows N   on N fixed held-out windows (the last evaluation uses them all)
+  --length N         characters of the sample printed at the end
 
 Keeping what you trained:
   --out PATH         save the model at the end: a JSON checkpoint, or weights only
@@ -113,35 +122,7 @@ out/ (mkdir -p out; --out out/model.json): git ignores that folder.
 Progress goes to stderr (a live line on a terminal, a line every 10% when piped);
 results go to stdout.`;
 
-/** The parsed, validated options of a training run. */
-export interface TrainCommandOptions {
-  steps: number;
-  learningRate: number;
-  seed: number;
-  dataPath?: string;
-  temperature: number;
-  samples: number;
-  /** The model's config but its vocabulary: shape, norm and activation. */
-  shape: Omit<ModelConfig, "vocabSize">;
-  /** Where to save the model (`--out`). */
-  outPath?: string;
-  /** What to save: a full checkpoint or the weights as safetensors. */
-  format: "json" | "safetensors";
-  /** Number type of a safetensors export. */
-  dtype: SafetensorsDtype;
-  /** Save every this many steps too (`--save-every`). */
-  saveEvery?: number;
-  /** Stop after this step of the schedule (`--stop-at`). */
-  stopAt?: number;
-  /** The checkpoint to continue (`--resume`). */
-  resumePath?: string;
-  /** The largest input file read (`--max-bytes`). */
-  maxBytes: number;
-  /** Which engine trains (`--engine`): tensor (the default) or scalar. */
-  engine: Engine;
-  /** The flags the user typed, to tell a value given from a default when resuming. */
-  given: ReadonlySet<string>;
-}
+export type { TrainCommandOptions } from "./train_options.ts";
 
 /**
  * Parses and checks `deno task train` flags. Throws `CliError` with a one-line message.
@@ -166,13 +147,23 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     dtype: { type: "string" },
     "max-bytes": { type: "string" },
     engine: { type: "string" },
+    dataset: { type: "string" },
+    text: { type: "boolean" },
+    batch: { type: "string" },
+    "eval-every": { type: "string" },
+    "eval-windows": { type: "string" },
+    length: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return "help";
+  const given = new Set(Object.keys(flags).filter((flag) => flags[flag] !== undefined));
+  const { name: dataset, preset } = choosePreset(flags);
+  // A resumed run's kind is its checkpoint's: its flags are checked once it is loaded.
+  if (flags.resume === undefined) checkKindFlags(given, preset.kind === "text");
   const number = (flag: string, fallback: number, spec: Parameters<typeof parseNumber>[2]) =>
     flags[flag] === undefined ? fallback : parseNumber(flag, flags[flag] as string, spec);
   const whole = (max: number) => ({ min: 1, max, integer: true });
-  const shape = parseConfigFlags(flags);
+  const shape = parseConfigFlags(flags, preset.shape);
   if (shape.nEmbd % shape.nHead !== 0) {
     throw new CliError(
       `--n-embd (${shape.nEmbd}) must be divisible by --n-head (${shape.nHead}); ` +
@@ -211,15 +202,19 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
         `weights; use --out out/model.json, and export to safetensors once the run has finished`,
     );
   }
-  const steps = number("steps", 1000, whole(10_000_000));
+  const steps = number("steps", preset.steps, whole(10_000_000));
   // A resumed run takes its schedule from the checkpoint: `checkResumeFlags` checks it there.
   if (flags.resume === undefined) checkStopAt(stopAt, steps, 0);
   return {
     steps,
-    learningRate: number("lr", defaultAdam.learningRate, { min: 0, max: 10, minInclusive: false }),
+    learningRate: number("lr", preset.learningRate, { min: 0, max: 10, minInclusive: false }),
     seed: number("seed", 42, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }),
     dataPath: flags.data as string | undefined,
-    temperature: number("temperature", 0.5, { min: 0, max: 100, minInclusive: false }),
+    temperature: number("temperature", preset.temperature, {
+      min: 0,
+      max: 100,
+      minInclusive: false,
+    }),
     samples: number("samples", 20, { min: 0, max: 100_000, integer: true }),
     shape,
     outPath,
@@ -229,9 +224,81 @@ export function parseTrainArgs(args: string[]): TrainCommandOptions | "help" {
     stopAt,
     resumePath: flags.resume as string | undefined,
     maxBytes: parseMaxBytes(flags["max-bytes"] as string | undefined),
-    engine: parseEngine(flags.engine as string | undefined),
-    given: new Set(Object.keys(flags).filter((flag) => flags[flag] !== undefined)),
+    engine: flags.engine === undefined ? preset.engine : parseEngine(flags.engine as string),
+    given,
+    dataset,
+    text: preset.kind === "text",
+    batchSize: number("batch", preset.batchSize, whole(4096)),
+    evalEvery: number("eval-every", preset.evalEvery, whole(10_000_000)),
+    evalWindows: number("eval-windows", preset.evalWindows, whole(1_000_000)),
+    length: number("length", preset.length, whole(1_000_000)),
   };
+}
+
+/**
+ * The dataset a run trains on and its defaults: `--dataset NAME`, or `--data PATH` (with
+ * `--text` for one continuous text), or the bundled names.
+ */
+function choosePreset(
+  flags: Record<string, string | boolean | undefined>,
+): { name: string; preset: Preset } {
+  const dataset = flags.dataset as string | undefined;
+  if (dataset !== undefined && !Object.hasOwn(presets, dataset)) {
+    throw new CliError(
+      `unknown --dataset ${JSON.stringify(dataset)}; choose ${
+        Object.keys(presets).join(" or ")
+      }, or give your own file with --data PATH (add --text for one continuous text)`,
+    );
+  }
+  if (dataset !== undefined && flags.data !== undefined) {
+    throw new CliError(
+      `--dataset ${dataset} and --data ${flags.data} both name the training data; give one`,
+    );
+  }
+  if (flags.text === true) {
+    if (flags.data === undefined) {
+      throw new CliError(
+        "--text reads --data PATH as one continuous text; add --data PATH, or use " +
+          "--dataset moby-dick for the bundled book",
+      );
+    }
+    return { name: "text", preset: textPreset };
+  }
+  const name = dataset ?? "names";
+  return { name, preset: presets[name] };
+}
+
+/** Flags that only a run on documents (names) takes, and what to use in a text run instead. */
+const documentsOnlyFlags: Record<string, string> = {
+  samples: "a text run prints one sample of --length characters",
+};
+
+/** Flags that only a text run takes. */
+const textOnlyFlags = ["batch", "eval-every", "eval-windows", "length"];
+
+/**
+ * Refuses a flag that the kind of run cannot use, rather than ignoring it.
+ *
+ * @param given the flags typed
+ * @param text whether the run trains on one continuous text
+ */
+export function checkKindFlags(given: ReadonlySet<string>, text: boolean): void {
+  if (text) {
+    const flag = Object.keys(documentsOnlyFlags).find((f) => given.has(f));
+    if (flag !== undefined) {
+      throw new CliError(
+        `--${flag} is for runs on names (one document per line); ${documentsOnlyFlags[flag]}`,
+      );
+    }
+  } else {
+    const flag = textOnlyFlags.find((f) => given.has(f));
+    if (flag !== undefined) {
+      throw new CliError(
+        `--${flag} is for text runs; add --dataset moby-dick, or --text to read --data as ` +
+          `one continuous text`,
+      );
+    }
+  }
 }
 
 /** The fields of the config that have a flag: all but the vocabulary, which the data gives. */
@@ -239,12 +306,13 @@ const configFlags = configFields.filter((field) => field.flag !== undefined);
 
 /**
  * The model's config from its flags, each checked against its limits or choices in step 04's
- * table; a flag not given is the reference's value.
+ * table; a flag not given is the preset's value (for names, the reference's).
  */
 function parseConfigFlags(
   flags: Record<string, string | boolean | undefined>,
+  defaults: Omit<ModelConfig, "vocabSize">,
 ): Omit<ModelConfig, "vocabSize"> {
-  const config: Record<string, number | string> = { ...defaultConfig };
+  const config: Record<string, number | string> = { ...defaults };
   for (const field of configFlags) {
     const text = flags[field.flag!];
     if (typeof text !== "string") continue;
@@ -353,18 +421,32 @@ export function main(args: string[], io: Io): void {
     return;
   }
   const started = performance.now();
-  const { resumePath, outPath } = options;
-  if (outPath !== undefined) {
-    // Before anything runs: a save that cannot happen, or would replace the data, is refused.
-    checkOutputFile(outPath, "--out", { inputs: trainingInputs(options.dataPath) });
+  const { outPath } = options;
+  if (outPath === undefined) return trainCommand(options, io, started);
+  // Before anything runs: a save that cannot happen, or would replace the data, is refused;
+  // and so is a file that another run is writing (it is held until this run ends).
+  checkOutputFile(outPath, "--out", { inputs: trainingInputs(options.dataPath) });
+  const lock = lockOutputFile(outPath, "--out");
+  try {
     // The file is what the run is for: a reader that closes stdout (`| head`) ends the
     // printing, not the training.
-    io = printingStopsWhenClosed(io);
+    trainCommand(options, printingStopsWhenClosed(io), started);
+  } finally {
+    lock.release();
   }
+}
+
+/** The run itself, once its output (if any) is checked and held. */
+function trainCommand(options: TrainCommandOptions, io: Io, started: number): void {
+  const { resumePath, outPath } = options;
   const resumed = resumePath === undefined
     ? undefined
     : loadCheckpoint(resumePath, options.maxBytes, (note) => io.err(`note: ${note}`));
   if (resumed !== undefined) checkResumeFlags(options, resumed, resumePath!);
+  // A book, or a text of the user's: windows of one continuous text (cli/train_text.ts).
+  const textRun = resumed === undefined ? options.text : resumed.corpus?.kind === "text";
+  if (resumed !== undefined) checkKindFlags(options.given, textRun);
+  if (textRun) return trainTextRun(options, resumed, io, started);
 
   const text = options.dataPath === undefined
     ? bundledNames
@@ -446,12 +528,9 @@ export function main(args: string[], io: Io): void {
       step,
       steps,
       documentCount: docs.length,
+      corpus: { kind: "documents" },
     };
-    if (options.format === "json") saveCheckpoint(outPath!, checkpoint);
-    else {
-      const metadata = { seed: String(seed), step: String(step), steps: String(steps) };
-      saveSafetensors(outPath!, checkpoint, { dtype: options.dtype, metadata });
-    }
+    saveRun(outPath!, options.format, options.dtype, checkpoint);
     lastSaved = step;
   };
 
@@ -583,83 +662,24 @@ export function progressDetail(
     `mean of last ${recent.length} ${mean.toFixed(4)} | lr ${learningRate.toFixed(5)}`;
 }
 
-/**
- * A bar for a loss, scaled between the best loss of the table (one block) and the uniform
- * guess `ln(vocabSize)` (the full width), so that 2.68 and 2.31 look as different as they
- * are. A loss worse than the uniform guess gets the full bar and a `+`; a loss that is not a
- * finite number (a run that diverged) gets no bar, since its number already says it.
- *
- * @param loss the loss to draw
- * @param best the lowest loss of the table
- * @param uniform the loss of a uniform guess, `ln(vocabSize)`
- * @param width the longest bar, in characters
- * @returns the bar
- * @example
- * ```ts
- * import { lossBar } from "./train.ts";
- * console.log(lossBar(3.3, 2.3, 3.3, 10).length, lossBar(2.3, 2.3, 3.3, 10).length); // 10 1
- * console.log(JSON.stringify(lossBar(NaN, 2.3, 3.3, 10))); // ""
- * ```
- */
-export function lossBar(loss: number, best: number, uniform: number, width = 24): string {
-  if (!Number.isFinite(loss)) return "";
-  const span = uniform - best;
-  const fraction = Number.isFinite(span) && span > 0 ? (loss - best) / span : 0;
-  const clamped = Math.min(1, Math.max(0, fraction));
-  return "▇".repeat(1 + Math.round(clamped * (width - 1))) + (fraction > 1 ? "+" : "");
-}
+/** The bundled data files, which `--out` must not replace either. */
+const bundledFiles = [
+  new URL("../data/names.txt", import.meta.url),
+  new URL("../data/moby_dick.txt", import.meta.url),
+];
 
 /**
- * The loss table of a run: the mean loss of each tenth of the steps, with bars that run from
- * the best tenth (one block) to the uniform guess (the full width), then the last step's loss.
+ * The files no output of a training run may be: its data, and the project's own.
  *
- * @param losses the loss of every step trained
- * @param startStep the schedule step the losses start at (for a resumed run)
- * @param uniform the loss of a uniform guess, `ln(vocabSize)`
- * @returns the table's lines, without indentation
- * @example
- * ```ts
- * import { lossTable } from "./train.ts";
- * console.log(lossTable([3, 2.8, 2.6, 2.5], 0, Math.log(27), 10)[1]); // 3-4              2.5500  ▇
- * ```
+ * @param dataPath the `--data` file, if any
+ * @returns the files, each with the name a message calls it by
  */
-export function lossTable(
-  losses: readonly number[],
-  startStep: number,
-  uniform: number,
-  width = 24,
-): string[] {
-  const chunk = Math.max(1, Math.ceil(losses.length / 10));
-  const rows: { range: string; mean: number }[] = [];
-  for (let from = 0; from < losses.length; from += chunk) {
-    const part = losses.slice(from, from + chunk);
-    rows.push({
-      range: `${startStep + from + 1}-${startStep + from + part.length}`,
-      mean: part.reduce((a, b) => a + b, 0) / part.length,
-    });
-  }
-  const finite = rows.map((row) => row.mean).filter(Number.isFinite);
-  const best = finite.length > 0 ? Math.min(...finite) : uniform;
-  const lines = rows.map(({ range, mean }) =>
-    `${range.padEnd(16)} ${mean.toFixed(4)}  ${lossBar(mean, best, uniform, width)}`.trimEnd()
-  );
-  lines.push(
-    `${"last step".padEnd(16)} ${losses[losses.length - 1].toFixed(4)}`,
-    `(bars: from the best tenth, ${best.toFixed(4)}, to a uniform guess, ln ${
-      Math.round(Math.exp(uniform))
-    } = ${uniform.toFixed(4)})`,
-  );
-  return lines;
-}
-
-/** The bundled names' file, which `--out` must not replace either. */
-const bundledFile = new URL("../data/names.txt", import.meta.url);
-
-/** The files no output of a training run may be: its data, and the project's own. */
-function trainingInputs(dataPath: string | undefined): NamedPath[] {
+export function trainingInputs(dataPath: string | undefined): NamedPath[] {
   const inputs = dataPath === undefined ? [] : [{ flag: "--data", path: dataPath }];
-  if (bundledFile.protocol === "file:") {
-    inputs.push({ flag: "the bundled data", path: decodeURIComponent(bundledFile.pathname) });
+  for (const file of bundledFiles) {
+    if (file.protocol === "file:") {
+      inputs.push({ flag: "the bundled data", path: decodeURIComponent(file.pathname) });
+    }
   }
   return inputs;
 }
@@ -693,37 +713,6 @@ function foundIn(docs: readonly string[], samples: readonly string[]): Set<strin
   const found = new Set<string>();
   for (const doc of docs) if (wanted.has(doc)) found.add(doc);
   return found;
-}
-
-/**
- * The one line for a run that diverged: where, the fix, and which checkpoint is kept.
- *
- * @param error what `train` threw
- * @param learningRate the run's learning rate, to suggest a lower one
- * @param outPath the `--out` file, if any
- * @param lastSaved the step of the last save to `outPath`, if any
- * @returns the message
- * @example
- * ```ts
- * import { divergedMessage } from "./train.ts";
- * import { TrainingDivergedError } from "../steps/07_training.ts";
- * console.log(divergedMessage(new TrainingDivergedError(1, Infinity, [3.46]), 1, undefined, undefined));
- * // training diverged at step 2 (loss Infinity); try a lower --lr, e.g. 0.01
- * ```
- */
-export function divergedMessage(
-  error: TrainingDivergedError,
-  learningRate: number,
-  outPath: string | undefined,
-  lastSaved: number | undefined,
-): string {
-  const lower = learningRate > 0.01 ? 0.01 : Number((learningRate / 10).toPrecision(2));
-  const message = `${error.message}; try a lower --lr, e.g. ${lower}`;
-  if (outPath === undefined) return message;
-  if (lastSaved === undefined) return `${message}; nothing was saved to ${outPath}`;
-  return `${message}; ${outPath} keeps the model after step ${
-    formatNumber(lastSaved)
-  }, the last finite one`;
 }
 
 /**

@@ -34,6 +34,7 @@ import {
   paint,
   parseFlags,
   parseNumber,
+  requirePermissions,
   run,
 } from "../lib/cli/common.ts";
 import type { Value } from "../steps/01_autograd.ts";
@@ -510,6 +511,15 @@ export async function main(args: string[], io: Io): Promise<boolean> {
     io.out(help);
     return true;
   }
+  requirePermissions("deno task compare", [
+    { descriptor: { name: "run" }, flag: "--allow-run", why: "to run PyTorch in python3" },
+    { descriptor: { name: "read" }, flag: "--allow-read", why: "to read the models it saves" },
+    {
+      descriptor: { name: "write" },
+      flag: "--allow-write",
+      why: "to save them in a temporary folder",
+    },
+  ]);
   const docCount = parseNumber("docs", (flags.docs as string) ?? "8", wholeNumber(1, 100));
   const timedSteps = parseNumber(
     "timed-steps",

@@ -14,6 +14,7 @@
  */
 
 import {
+  checkOutputFile,
   checkOutputFolder,
   CliError,
   type FlagSpec,
@@ -32,6 +33,8 @@ export interface PictureTarget {
   script: string;
   /** True when `--out` was given on the command line. */
   explicit: boolean;
+  /** The files the chapter will write, each checked before the work; absent: not checked. */
+  names?: readonly string[];
 }
 
 /**
@@ -68,6 +71,7 @@ export function chapterFlags(
  *
  * @param folder the `--out` value, or `undefined` for the default `out`
  * @param script the chapter's path, for the messages
+ * @param names the files the chapter will write there, each checked now (as `train --out` is)
  * @returns where the pictures go
  * @throws {CliError} one line with the fix, when the folder cannot be used
  * @example
@@ -80,9 +84,13 @@ export function chapterFlags(
  * }
  * ```
  */
-export function pictureTarget(folder: string | undefined, script: string): PictureTarget {
+export function pictureTarget(
+  folder: string | undefined,
+  script: string,
+  names?: readonly string[],
+): PictureTarget {
   const explicit = folder !== undefined;
-  const target = { folder: folder ?? "out", writable: false, script, explicit };
+  const target = { folder: folder ?? "out", writable: false, script, explicit, names };
   if (target.folder.trim() === "") {
     throw new CliError("--out is empty; name a folder, for example --out out");
   }
@@ -97,6 +105,12 @@ export function pictureTarget(folder: string | undefined, script: string): Pictu
   // the way, a read-only disk): ask it now, before any training. Read permission is not needed:
   // without it `savePictures` writes in place instead of renaming.
   checkOutputFolder(path, "--out", { create: true, needRead: false });
+  // And each file the chapter will write: a symbolic link, a folder or a read-only file among
+  // them is refused now, not after the training (a save would replace or skip it). Looking
+  // at them needs read permission; without it the pictures are written in place.
+  if (Deno.permissions.querySync({ name: "read", path }).state === "granted") {
+    for (const name of names ?? []) checkOutputFile(`${path}/${name}`, "--out");
+  }
   return { ...target, writable: true };
 }
 
@@ -126,6 +140,10 @@ export function savePictures(
         `(to write them to ${folder}/, run: deno run --allow-write=${folder} ${script}${flag})`,
     );
     return;
+  }
+  const unchecked = [...pictures.keys()].find((name) => !(target.names ?? [name]).includes(name));
+  if (unchecked !== undefined) {
+    throw new Error(`${unchecked} was not checked before the work; add it to the chapter's list`);
   }
   const canRename = Deno.permissions.querySync({ name: "read", path: folder }).state === "granted";
   for (const [name, text] of pictures) {

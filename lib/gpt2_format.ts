@@ -29,6 +29,8 @@
  * @module
  */
 
+import { expectNumber, expectObject, expectWhole } from "./arguments.ts";
+
 /** The size of a GPT-2: everything its tensors' shapes depend on. */
 export interface Gpt2Shape {
   /** Tokens in the vocabulary: 50,257 for every released GPT-2. */
@@ -119,9 +121,30 @@ export function gpt2TensorShapes(shape: Gpt2Shape): [string, number[]][] {
  * ```
  */
 export function gpt2ParameterCount(shape: Gpt2Shape): number {
+  checkGpt2Shape("gpt2ParameterCount", shape);
   let total = 0;
   for (const [, dims] of gpt2TensorShapes(shape)) total += dims.reduce((a, b) => a * b, 1);
   return total;
+}
+
+/**
+ * Throws unless `shape` is a GPT-2 shape that can be built: whole numbers of at least 1, a
+ * width the heads divide, a positive epsilon.
+ *
+ * @param where the function, for the message
+ * @param shape the shape to check
+ */
+export function checkGpt2Shape(where: string, shape: Gpt2Shape): void {
+  expectObject(where, "shape", shape, "a Gpt2Shape");
+  for (const name of ["vocabSize", "nPositions", "nEmbd", "nLayer", "nHead"] as const) {
+    expectWhole(where, `shape.${name}`, shape[name], 1);
+  }
+  if (shape.nEmbd % shape.nHead !== 0) {
+    throw new RangeError(
+      `${where}: shape.nEmbd (${shape.nEmbd}) must be divisible by shape.nHead (${shape.nHead})`,
+    );
+  }
+  expectNumber(where, "shape.layerNormEpsilon", shape.layerNormEpsilon, "positive");
 }
 
 /** Names some exports add that are not parameters: the causal mask and a tied copy. */

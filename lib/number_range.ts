@@ -18,8 +18,17 @@ export interface NumberSpec {
   minInclusive?: boolean;
 }
 
+// `Number()` alone reads far more than a person means by a number: `0x10` and `0b10`, padding
+// (`" 16 "`), an empty string (0), `Infinity`. What is accepted is spelled out instead: digits,
+// with an optional minus sign, and for a real number a decimal point and an exponent.
+const wholeNumber = /^-?[0-9]+$/;
+const realNumber = /^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/;
+
 /**
  * Says what is wrong with `text` as a number in `spec`'s range, or `undefined` when nothing is.
+ * Whole numbers are plain decimal digits (`16`, `-3`); other numbers may have a decimal point
+ * and an exponent (`0.01`, `.5`, `1e-3`). Anything else (`0x10`, `" 16 "`, `""`, `1_000`) is
+ * refused.
  *
  * @param name what the number is called where the user typed it (`--steps`, `steps`)
  * @param text what the user typed
@@ -34,10 +43,10 @@ export interface NumberSpec {
  * ```
  */
 export function numberProblem(name: string, text: string, spec: NumberSpec): string | undefined {
-  const value = Number(text);
   const kind = spec.integer ? "a whole number" : "a number";
-  if (text.trim() === "" || !Number.isFinite(value) || (spec.integer && !Number.isInteger(value))) {
-    return `${name} must be ${kind}, got "${text}"`;
+  const value = Number(text);
+  if (!(spec.integer ? wholeNumber : realNumber).test(text) || !Number.isFinite(value)) {
+    return `${name} must be ${kind}, got ${JSON.stringify(text)}`;
   }
   const above = spec.minInclusive === false ? `above ${spec.min}` : `from ${spec.min}`;
   const tooLow = spec.minInclusive === false ? value <= spec.min : value < spec.min;

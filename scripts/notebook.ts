@@ -31,6 +31,7 @@
  */
 
 import { validateSvg } from "../lib/draw/svg.ts";
+import { exitWithoutPermissions } from "../lib/cli/common.ts";
 
 const root = new URL("../", import.meta.url);
 const pathOf = (relative: string) => decodeURIComponent(new URL(relative, root).pathname);
@@ -446,6 +447,21 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.main) {
+  exitWithoutPermissions("deno task notebook", [
+    { descriptor: { name: "read" }, flag: "--allow-read", why: "to read the notebook" },
+    { descriptor: { name: "write" }, flag: "--allow-write", why: "to write its executed copy" },
+    { descriptor: { name: "run" }, flag: "--allow-run", why: "to run Jupyter and deno check" },
+    {
+      descriptor: { name: "env", variable: "PATH" },
+      flag: "--allow-env=PATH,JUPYTER",
+      why: "to find Jupyter",
+    },
+    {
+      descriptor: { name: "env", variable: "JUPYTER" },
+      flag: "--allow-env=PATH,JUPYTER",
+      why: "to find Jupyter",
+    },
+  ]);
   try {
     await main();
   } catch (error) {

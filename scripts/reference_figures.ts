@@ -11,6 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { exitWithoutPermissions } from "../lib/cli/common.ts";
 import { Value } from "../steps/01_autograd.ts";
 import { withBos } from "../steps/02_tokenizer.ts";
 import { linear, rmsnorm, softmax } from "../steps/03_components.ts";
@@ -138,6 +139,16 @@ if (import.meta.main) {
     );
     Deno.exit(2);
   }
+  exitWithoutPermissions(
+    `deno run --allow-read scripts/reference_figures.ts --data ${values.data}`,
+    [
+      {
+        descriptor: { name: "read", path: values.data },
+        flag: "--allow-read",
+        why: `to read ${values.data}`,
+      },
+    ],
+  );
   let text: string;
   try {
     text = Deno.readTextFileSync(values.data);

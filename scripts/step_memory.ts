@@ -19,6 +19,7 @@ import { createModel, describeShape, type GPTConfig } from "../steps/04_paramete
 import { createAdamState, documentLoss } from "../steps/07_training.ts";
 import { Random } from "../lib/random.ts";
 import { stepMemory } from "../app/step_memory.ts";
+import { exitWithoutPermissions } from "../lib/cli/common.ts";
 
 const shapes: [nLayer: number, nEmbd: number, nHead: number, blockSize: number][] = [
   [1, 16, 4, 16],
@@ -69,6 +70,13 @@ if (import.meta.main) {
     const [nLayer, nEmbd, nHead, blockSize] = Deno.args.map(Number);
     console.log(measure({ vocabSize: 27, nLayer, nEmbd, nHead, blockSize }));
   } else {
+    exitWithoutPermissions("deno run --allow-run --allow-read scripts/step_memory.ts", [
+      {
+        descriptor: { name: "run", command: Deno.execPath() },
+        flag: "--allow-run",
+        why: "to measure each shape in a fresh deno process",
+      },
+    ]);
     for (const shape of shapes) {
       const { stdout, success } = await new Deno.Command(Deno.execPath(), {
         args: [

@@ -20,6 +20,7 @@
  */
 
 import assert from "node:assert/strict";
+import { describeValue, expectFunction, expectList, expectNumber } from "../lib/arguments.ts";
 import { assertClose, describe } from "../lib/assert.ts";
 
 // Lists that many nodes share are frozen, so that no code can change one node's inputs or
@@ -79,6 +80,9 @@ export class Value {
     readonly op: string = "leaf",
     readonly factors: readonly Value[] | null = null,
   ) {
+    if (typeof data !== "number") {
+      throw new TypeError(`Value: data must be a number, got ${describeValue(data)}`);
+    }
     this.data = data;
     this.grad = 0;
   }
@@ -311,6 +315,7 @@ export class Value {
  * ```
  */
 export function chainSum(terms: readonly Value[]): Value {
+  expectList("chainSum", "terms", terms, "a list of Values");
   let total = terms[0];
   for (let i = 1; i < terms.length; i++) total = total.add(terms[i]);
   return total;
@@ -326,6 +331,11 @@ export function chainSum(terms: readonly Value[]): Value {
  * ```
  */
 export function chainDot(weights: readonly Value[], terms: readonly Value[]): Value {
+  if (weights?.length !== terms?.length) {
+    throw new RangeError(
+      `chainDot: weights (${weights?.length}) and terms (${terms?.length}) must have the same length`,
+    );
+  }
   return chainSum(weights.map((w, i) => w.mul(terms[i])));
 }
 
@@ -340,6 +350,9 @@ export function chainDot(weights: readonly Value[], terms: readonly Value[]): Va
  * ```
  */
 export function numericalDerivative(f: (x: number) => number, x: number, h = 1e-6): number {
+  expectFunction("numericalDerivative", "f", f);
+  expectNumber("numericalDerivative", "x", x, "finite");
+  expectNumber("numericalDerivative", "h", h, "positive");
   return (f(x + h) - f(x - h)) / (2 * h);
 }
 

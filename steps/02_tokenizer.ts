@@ -18,6 +18,8 @@
 
 import assert from "node:assert/strict";
 import namesText from "../data/names.txt" with { type: "text" };
+import { expectList, expectObject, expectString, expectStrings } from "../lib/arguments.ts";
+import { describeNonText, firstNonText } from "../lib/text.ts";
 
 /** The bundled dataset: 32,257 US first names of 2018 (see data/README.md), one per line. */
 export const bundledNames: string = namesText;
@@ -35,6 +37,7 @@ export const bundledNames: string = namesText;
  * ```
  */
 export function loadDocuments(text: string): string[] {
+  expectString("loadDocuments", "text", text);
   // The same as `text.split("\n").map(trim).filter(non-empty)`, done by hand for large files:
   // on 50 MB of seven million names those build three arrays of seven million strings, and
   // an array grown one push at a time is copied again and again. One pass into an array made
@@ -53,6 +56,11 @@ export function loadDocuments(text: string): string[] {
   docs.length = count; // without the empty lines
   return docs;
 }
+
+// Not every character is text: a NUL, an escape or a lone carriage return in a dataset is the
+// sign of a binary file or a wrong encoding, and in the vocabulary it would reach the terminal
+// raw in every sample. `lib/text.ts` finds them; the vocabulary below refuses them, and so does
+// `setup` (step 07) for a whole dataset, with the line and column.
 
 /**
  * A character-level tokenizer: the characters of the vocabulary in id order, and the id of
@@ -81,10 +89,17 @@ export interface Tokenizer {
  * ```
  */
 export function tokenizerFromChars(chars: readonly string[]): Tokenizer {
+  expectList("tokenizerFromChars", "chars", chars, "a list of characters");
   const ids = new Map<string, number>();
   for (const [id, ch] of chars.entries()) {
-    if ([...ch].length !== 1) {
+    if (typeof ch !== "string" || [...ch].length !== 1) {
       throw new RangeError(`a vocabulary entry must be one character, got ${JSON.stringify(ch)}`);
+    }
+    if (firstNonText(ch) !== null) {
+      throw new RangeError(
+        `a vocabulary entry must be a printable character, got ${JSON.stringify(ch)} ` +
+          `(${describeNonText(ch, true).replace(/^(.*) \((U\+[0-9A-F]+)\)/, "$2, $1")})`,
+      );
     }
     if (ids.has(ch)) throw new RangeError(`the vocabulary lists ${JSON.stringify(ch)} twice`);
     ids.set(ch, id);
@@ -106,10 +121,19 @@ export function tokenizerFromChars(chars: readonly string[]): Tokenizer {
  * ```
  */
 export function createTokenizer(docs: readonly string[]): Tokenizer {
+  expectStrings("createTokenizer", "docs", docs);
   const unique = new Set<string>();
   for (const doc of docs) for (const ch of doc) unique.add(ch);
   const chars = [...unique].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
   return tokenizerFromChars(chars);
+}
+
+/** Throws a `TypeError` unless `tokenizer` looks like one `createTokenizer` made. */
+function expectTokenizer(where: string, tokenizer: Tokenizer): void {
+  expectObject(where, "tokenizer", tokenizer, "a Tokenizer (from createTokenizer)");
+  if (!(tokenizer.ids instanceof Map) || !Array.isArray(tokenizer.chars)) {
+    throw new TypeError(`${where}: tokenizer must be a Tokenizer (from createTokenizer)`);
+  }
 }
 
 /**
@@ -126,6 +150,8 @@ export function createTokenizer(docs: readonly string[]): Tokenizer {
  * ```
  */
 export function encode(tokenizer: Tokenizer, text: string, where = ""): number[] {
+  expectTokenizer("encode", tokenizer);
+  expectString("encode", "text", text);
   const ids: number[] = [];
   let column = 0;
   for (const ch of text) {
@@ -158,6 +184,8 @@ export function encode(tokenizer: Tokenizer, text: string, where = ""): number[]
  * ```
  */
 export function decode(tokenizer: Tokenizer, ids: readonly number[]): string {
+  expectTokenizer("decode", tokenizer);
+  expectList("decode", "ids", ids, "a list of token ids");
   let text = "";
   for (const id of ids) {
     if (!Number.isInteger(id) || id < 0 || id > tokenizer.bos) {
@@ -181,6 +209,7 @@ export function decode(tokenizer: Tokenizer, ids: readonly number[]): string {
  * ```
  */
 export function withBos(tokenizer: Tokenizer, doc: string): number[] {
+  expectString("withBos", "doc", doc);
   return [tokenizer.bos, ...encode(tokenizer, doc), tokenizer.bos];
 }
 

@@ -20,6 +20,7 @@ import assert from "node:assert/strict";
 import { checkGradients, numericalDerivative, Value } from "./01_autograd.ts";
 import { assertAllClose, assertClose } from "../lib/assert.ts";
 import { Random } from "../lib/random.ts";
+import { expectList } from "../lib/arguments.ts";
 
 /** A vector of scalars, `[n]`. */
 export type Vector = Value[];
@@ -41,6 +42,11 @@ export type Matrix = Value[][];
  * ```
  */
 export function linear(x: readonly Value[], w: readonly (readonly Value[])[]): Vector {
+  expectList("linear", "x", x, "a list of Values");
+  expectList("linear", "w", w, "a matrix (a list of rows)");
+  if (w.length > 0 && w[0]?.length !== x.length) {
+    throw new RangeError(`linear: x has ${x.length} numbers but each row of w has ${w[0]?.length}`);
+  }
   return w.map((row) => Value.dot(row, x));
 }
 
@@ -60,6 +66,8 @@ export function linear(x: readonly Value[], w: readonly (readonly Value[])[]): V
  * ```
  */
 export function softmax(logits: readonly Value[]): Vector {
+  expectList("softmax", "logits", logits, "a list of Values");
+  if (logits.length === 0) throw new RangeError("softmax: logits must not be empty");
   let max = -Infinity;
   for (const logit of logits) if (logit.data > max) max = logit.data;
   const exps = logits.map((logit) => logit.sub(max).exp());
@@ -83,6 +91,8 @@ export function softmax(logits: readonly Value[]): Vector {
  * ```
  */
 export function rmsnorm(x: readonly Value[]): Vector {
+  expectList("rmsnorm", "x", x, "a list of Values");
+  if (x.length === 0) throw new RangeError("rmsnorm: x must not be empty");
   const meanSquare = Value.dot(x, x).div(x.length);
   const scale = meanSquare.add(1e-5).pow(-0.5);
   return x.map((xi) => xi.mul(scale));
@@ -110,6 +120,8 @@ export function rmsnorm(x: readonly Value[]): Vector {
  * ```
  */
 export function layerNorm(x: readonly Value[]): Vector {
+  expectList("layerNorm", "x", x, "a list of Values");
+  if (x.length === 0) throw new RangeError("layerNorm: x must not be empty");
   const mean = Value.sum(x).mul(1 / x.length);
   const centred = x.map((xi) => xi.sub(mean));
   const variance = Value.dot(centred, centred).mul(1 / x.length);
@@ -136,6 +148,7 @@ export function layerNorm(x: readonly Value[]): Vector {
  * ```
  */
 export function gelu(x: Value): Value {
+  if (!(x instanceof Value)) throw new TypeError("gelu: x must be a Value");
   const z = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
   // Beyond z = 20, tanh(z) is 1 to double precision and GeLU(x) = x; stopping here also keeps
   // exp(2z) from overflowing to Infinity, whose derivative would turn gradients into NaN.

@@ -28,6 +28,7 @@ import {
 } from "./03_components.ts";
 import { assertClose } from "../lib/assert.ts";
 import { Random } from "../lib/random.ts";
+import { expectFunction, expectNumber, expectObject } from "../lib/arguments.ts";
 
 /**
  * The shape of a GPT and its choices: everything needed to build its parameters and to run it.
@@ -149,6 +150,9 @@ export const configFields: readonly ConfigField[] = [
  * ```
  */
 export function fieldProblem(field: ConfigField, value: unknown): string | undefined {
+  if (!configFields.includes(field)) {
+    throw new TypeError("fieldProblem: field must be one of configFields");
+  }
   if (field.kind === "integer") {
     const fits = Number.isInteger(value) && (value as number) >= field.min &&
       (value as number) <= field.max;
@@ -178,9 +182,12 @@ const shown = (value: unknown) => typeof value === "number" ? String(value) : JS
  * ```
  */
 export function validateConfig(config: GPTConfig): ModelConfig {
+  expectObject("validateConfig", "config", config, "an object (a GPTConfig)");
   const complete: Record<string, unknown> = {};
   for (const field of configFields) {
-    const value = config[field.name] ?? defaultConfig[field.name as keyof typeof defaultConfig];
+    // Only the choices have defaults; a missing number of the shape (`blockSize`) is refused.
+    const value = config[field.name] ??
+      (field.kind === "choice" ? defaultConfig[field.name] : undefined);
     const problem = fieldProblem(field, value);
     if (problem) throw new RangeError(`${field.name} ${problem}`);
     complete[field.name] = value;
@@ -209,6 +216,7 @@ export function validateConfig(config: GPTConfig): ModelConfig {
  * ```
  */
 export function describeShape(config: Omit<GPTConfig, "vocabSize">): string {
+  expectObject("describeShape", "config", config, "an object (a GPTConfig)");
   const layers = `${config.nLayer} layer${config.nLayer > 1 ? "s" : ""}`;
   const choices = (["norm", "activation"] as const)
     .filter((name) => config[name] !== undefined && config[name] !== defaultConfig[name])
@@ -233,6 +241,7 @@ export type StateDict = Record<string, Matrix>;
  * ```
  */
 export function matrixShapes(config: GPTConfig): [string, number, number][] {
+  validateConfig(config);
   const { vocabSize, nLayer, nEmbd, blockSize } = config;
   const shapes: [string, number, number][] = [
     ["wte", vocabSize, nEmbd],
@@ -296,6 +305,10 @@ export interface Model {
  */
 export function createModel(config: GPTConfig, rng: Random, std = initStd): Model {
   validateConfig(config);
+  if (!(rng instanceof Random)) {
+    throw new TypeError("createModel: rng must be a Random (new Random(seed))");
+  }
+  expectNumber("createModel", "std", std, "non-negative");
   return modelFromWeights(config, () => rng.gauss(0, std));
 }
 
@@ -315,13 +328,23 @@ export function createModel(config: GPTConfig, rng: Random, std = initStd): Mode
  */
 export function modelFromWeights(config: GPTConfig, next: () => number): Model {
   const complete = validateConfig(config);
+  expectFunction("modelFromWeights", "next", next);
   const stateDict: StateDict = {};
   const params: Value[] = [];
   for (const [name, rows, cols] of matrixShapes(config)) {
     const matrix: Matrix = [];
     for (let r = 0; r < rows; r++) {
       const row: Value[] = [];
-      for (let c = 0; c < cols; c++) row.push(new Value(next()));
+      for (let c = 0; c < cols; c++) {
+        const weight = next();
+        if (!Number.isFinite(weight)) {
+          throw new RangeError(
+            `modelFromWeights: next() gave ${weight} for ${name}[${r}][${c}]; weights must be ` +
+              `finite numbers`,
+          );
+        }
+        row.push(new Value(weight));
+      }
       matrix.push(row);
       params.push(...row);
     }

@@ -28,6 +28,7 @@ import { linear, softmax, type Vector } from "./03_components.ts";
 import { createModel, defaultConfig, type Model } from "./04_parameters.ts";
 import { assertAllClose } from "../lib/assert.ts";
 import { Random } from "../lib/random.ts";
+import { expectList, expectWhole } from "../lib/arguments.ts";
 
 /**
  * The keys and values of every earlier position, per layer: `keys[layer][position]` is a
@@ -50,6 +51,7 @@ export interface KVCache {
  * ```
  */
 export function createKVCache(nLayer: number): KVCache {
+  expectWhole("createKVCache", "nLayer", nLayer, 1, 64);
   return {
     keys: Array.from({ length: nLayer }, () => []),
     values: Array.from({ length: nLayer }, () => []),
@@ -91,6 +93,18 @@ export function causalSelfAttention(
   layer: number,
   cache: KVCache,
 ): AttentionResult {
+  expectLayer("causalSelfAttention", model, layer);
+  expectList("causalSelfAttention", "x", x, "a list of Values");
+  if (x.length !== model.config.nEmbd) {
+    throw new RangeError(
+      `causalSelfAttention: x has ${x.length} numbers; the model's nEmbd is ${model.config.nEmbd}`,
+    );
+  }
+  if (!Array.isArray(cache?.keys?.[layer]) || !Array.isArray(cache?.values?.[layer])) {
+    throw new TypeError(
+      `causalSelfAttention: cache must be a KV cache with layer ${layer} (createKVCache)`,
+    );
+  }
   const w = model.stateDict;
   const q = linear(x, w[`layer${layer}.attn_wq`]);
   const keys = cache.keys[layer];
@@ -99,6 +113,14 @@ export function causalSelfAttention(
   values.push(linear(x, w[`layer${layer}.attn_wv`]));
   const { mixed, weights } = attendHeads(q, keys, values, model.config.nHead);
   return { out: linear(mixed, w[`layer${layer}.attn_wo`]), weights };
+}
+
+/** Throws unless `model` is a Model and `layer` one of its layers. */
+function expectLayer(where: string, model: Model, layer: number): void {
+  if (typeof model?.config !== "object" || typeof model?.stateDict !== "object") {
+    throw new TypeError(`${where}: model must be a Model (from createModel)`);
+  }
+  expectWhole(where, "layer", layer, 0, model.config.nLayer - 1);
 }
 
 /**
@@ -161,6 +183,8 @@ export function sequenceSelfAttention(
   model: Model,
   layer: number,
 ): AttentionResult[] {
+  expectLayer("sequenceSelfAttention", model, layer);
+  expectList("sequenceSelfAttention", "xs", xs, "a list of vectors");
   const w = model.stateDict;
   const queries = xs.map((x) => linear(x, w[`layer${layer}.attn_wq`]));
   const keys = xs.map((x) => linear(x, w[`layer${layer}.attn_wk`]));

@@ -51,6 +51,7 @@ import {
 } from "./04_parameters.ts";
 import { causalSelfAttention, createKVCache, type KVCache } from "./05_attention.ts";
 import { Random } from "../lib/random.ts";
+import { expectWhole } from "../lib/arguments.ts";
 
 /** What `gpt` can also report, for looking inside the model (step 09). */
 export interface Trace {
@@ -86,12 +87,17 @@ export function gpt(
   cache: KVCache,
   trace?: Trace,
 ): Vector {
-  const { nLayer, blockSize, vocabSize } = model.config;
-  if (!(posId >= 0 && posId < blockSize)) {
-    throw new RangeError(`position ${posId} is outside the block size 0..${blockSize - 1}`);
+  if (typeof model?.config !== "object" || typeof model?.stateDict !== "object") {
+    throw new TypeError("gpt: model must be a Model (from createModel)");
   }
-  if (!(tokenId >= 0 && tokenId < vocabSize)) {
-    throw new RangeError(`token ${tokenId} is outside the vocabulary 0..${vocabSize - 1}`);
+  const { nLayer, blockSize, vocabSize } = model.config;
+  expectWhole("gpt", "tokenId", tokenId, 0, vocabSize - 1);
+  expectWhole("gpt", "posId", posId, 0, blockSize - 1);
+  if (cache?.keys?.length !== nLayer || cache?.values?.length !== nLayer) {
+    throw new TypeError(
+      `gpt: cache must be a KV cache for ${nLayer} layer${nLayer === 1 ? "" : "s"} ` +
+        `(createKVCache(${nLayer}))`,
+    );
   }
   // The model's own choices (step 04's config names them, step 03 defines them): rmsnorm and
   // ReLU in the reference, layerNorm or gelu if it was built with those.

@@ -34,6 +34,14 @@ import { gpt } from "./06_gpt.ts";
 import { assertAllClose, assertClose, describe } from "../lib/assert.ts";
 import { Random } from "../lib/random.ts";
 import { checkTrainArguments } from "../lib/train_arguments.ts";
+import {
+  expectList,
+  expectNumber,
+  expectString,
+  expectStrings,
+  expectWhole,
+} from "../lib/arguments.ts";
+import { documentTextProblem } from "../lib/text.ts";
 
 /**
  * The mean cross-entropy of a tokenised document (`[BOS, ...chars, BOS]`): feed each token,
@@ -53,8 +61,14 @@ import { checkTrainArguments } from "../lib/train_arguments.ts";
  * ```
  */
 export function documentLoss(model: Model, tokens: readonly number[]): Value {
+  expectList("documentLoss", "tokens", tokens, "a list of token ids");
   const n = Math.min(model.config.blockSize, tokens.length - 1);
-  if (n < 1) throw new RangeError("a document needs at least two tokens (BOS, BOS)");
+  if (n < 1) {
+    throw new RangeError(
+      `documentLoss: tokens must hold at least 2 token ids, got ${tokens.length} (a document ` +
+        `is BOS, its characters, BOS)`,
+    );
+  }
   // Every token scored must be one the model has a probability for; `gpt` checks the inputs.
   const bad = tokens.findIndex((t) =>
     !(Number.isInteger(t) && t >= 0 && t < model.config.vocabSize)
@@ -111,6 +125,7 @@ export interface AdamState {
  * ```
  */
 export function createAdamState(count: number): AdamState {
+  expectWhole("createAdamState", "count", count, 0, 2 ** 31);
   return { m: new Float64Array(count), v: new Float64Array(count) };
 }
 
@@ -141,6 +156,16 @@ export function adamStep(
   learningRate: number,
   options: AdamOptions,
 ): void {
+  // Checked once per step, never per parameter: this loop is the hot path of training.
+  expectList("adamStep", "params", params, "a list of Values");
+  if (state?.m?.length !== params.length || state?.v?.length !== params.length) {
+    throw new RangeError(
+      `adamStep: state holds ${state?.m?.length} parameters but params has ${params.length}; ` +
+        `use createAdamState(${params.length})`,
+    );
+  }
+  expectWhole("adamStep", "step", step, 0);
+  expectNumber("adamStep", "learningRate", learningRate, "non-negative");
   const { beta1, beta2, eps } = options;
   const { m, v } = state;
   const correction1 = 1 - beta1 ** (step + 1);
@@ -172,6 +197,9 @@ export function adamStep(
  * ```
  */
 export function learningRateAt(base: number, step: number, steps: number): number {
+  expectNumber("learningRateAt", "base", base, "non-negative");
+  expectWhole("learningRateAt", "steps", steps, 1);
+  expectWhole("learningRateAt", "step", step, 0, steps - 1);
   return base * (1 - step / steps);
 }
 
@@ -323,7 +351,8 @@ export interface Setup {
 
 /**
  * Prepares a run exactly as the reference does: seed the generator, shuffle the documents,
- * build the vocabulary, draw the weights. With seed 42 and the canonical names this gives the
+ * build the vocabulary, draw the weights. A text with a character that is not text (a NUL, an
+ * escape, a lone surrogate: see `documentTextProblem` in `lib/text.ts`) is refused first. With seed 42 and the canonical names this gives the
  * reference's numbers.
  *
  * @param text the dataset, one document per line
@@ -343,6 +372,9 @@ export function setup(
   seed = 42,
   shape: Omit<GPTConfig, "vocabSize"> = defaultConfig,
 ): Setup {
+  expectString("setup", "text", text);
+  const problem = documentTextProblem(text);
+  if (problem !== undefined) throw new RangeError(problem);
   const rng = new Random(seed);
   const docs = loadDocuments(text);
   if (docs.length === 0) throw new RangeError("the dataset has no documents (no non-empty lines)");
@@ -409,6 +441,10 @@ export function anatomyOfStep(
   steps: number,
   adamState?: AdamState,
 ): StepAnatomy {
+  expectStrings("anatomyOfStep", "docs", docs);
+  if (docs.length === 0) throw new RangeError("anatomyOfStep: docs must not be empty");
+  expectWhole("anatomyOfStep", "steps", steps, 1);
+  expectWhole("anatomyOfStep", "step", step, 0, steps - 1);
   const doc = docs[step % docs.length];
   const tokens = withBos(tokenizer, doc);
   const n = Math.min(model.config.blockSize, tokens.length - 1);

@@ -24,6 +24,7 @@ import { gpt } from "./06_gpt.ts";
 import { setup, train } from "./07_training.ts";
 import { assertAllClose } from "../lib/assert.ts";
 import { Random } from "../lib/random.ts";
+import { expectList, expectString, expectWhole } from "../lib/arguments.ts";
 
 /** Options of `generate`. */
 export interface GenerateOptions {
@@ -60,6 +61,8 @@ export interface GenerateOptions {
  * ```
  */
 export function probabilitiesAt(logits: readonly Value[], temperature: number): number[] {
+  expectList("probabilitiesAt", "logits", logits, "a list of Values");
+  if (logits.length === 0) throw new RangeError("probabilitiesAt: logits must not be empty");
   if (!(temperature > 0 && Number.isFinite(temperature))) {
     throw new RangeError(`temperature must be a positive number, got ${temperature}`);
   }
@@ -78,7 +81,7 @@ export function probabilitiesAt(logits: readonly Value[], temperature: number): 
  * The kept ones need no rescaling: the weighted draw divides by their sum.
  *
  * @param probabilities the distribution; returned changed in place
- * @param k how many to keep; 0 (or `k` of at least the length) keeps all
+ * @param k how many to keep, a whole number; 0 (or `k` of at least the length) keeps all
  * @returns the same array
  * @example
  * ```ts
@@ -87,6 +90,8 @@ export function probabilitiesAt(logits: readonly Value[], temperature: number): 
  * ```
  */
 export function keepTopK(probabilities: number[], k: number): number[] {
+  expectList("keepTopK", "probabilities", probabilities, "a list of numbers");
+  expectWhole("keepTopK", "k", k, 0, undefined, "(0 keeps all)");
   if (k > 0 && k < probabilities.length) {
     const threshold = [...probabilities].sort((a, b) => b - a)[k - 1];
     let kept = 0;
@@ -121,6 +126,8 @@ export function generate(
   options: GenerateOptions = {},
 ): string {
   const { temperature = 1, topK = 0, prefix = "", onDraw } = options;
+  if (!(rng instanceof Random)) throw new TypeError("generate: rng must be a Random");
+  expectString("generate", "prefix", prefix);
   const { blockSize, nLayer } = model.config;
   if (!(Number.isInteger(topK) && topK >= 0)) {
     throw new RangeError(`topK must be a non-negative integer, got ${topK}`);
@@ -185,6 +192,7 @@ export function generateTraced(
   temperature: number,
   top = 3,
 ): { name: string; draws: TracedDraw[] } {
+  expectWhole("generateTraced", "top", top, 1, tokenizer.vocabSize);
   const label = (id: number) => (id === tokenizer.bos ? "end" : tokenizer.chars[id]);
   const draws: TracedDraw[] = [];
   let context = "";

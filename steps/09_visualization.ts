@@ -39,6 +39,7 @@ import {
 } from "./09_visualization/probes.ts";
 import * as report from "./09_visualization/report.ts";
 import { visualizationMain } from "./09_visualization/command_line.ts";
+import { expectStrings } from "../lib/arguments.ts";
 
 // -----------------------------------------------------------------------------------------
 // Honest measurement: names the model never trains on.
@@ -68,6 +69,7 @@ export function splitDocuments(
   docs: readonly string[],
   fraction = 0.1,
 ): { training: string[]; validation: string[] } {
+  expectStrings("splitDocuments", "docs", docs);
   const held = Math.round(docs.length * fraction);
   if (!(fraction > 0 && fraction < 1) || held < 1 || held >= docs.length) {
     throw new RangeError(

@@ -57,6 +57,22 @@ import { experimentsMain } from "./10_experiments/command_line.ts";
 // where the sweep and the report read them too.
 // -----------------------------------------------------------------------------------------
 
+// What changes when the data is a book. The sweep's dataset group changes which names the
+// model reads; `deno task train --dataset moby-dick` changes what the data is: one text of
+// 1.2 million characters instead of 32,257 short documents (lib/text_corpus.ts, docs/book.md).
+// - The vocabulary is the text's own characters: 83 for Moby-Dick, capitals, digits,
+//   punctuation, curly quotes and the newline among them, against 26 letters for names. The
+//   uniform guess rises from ln 27 = 3.30 to ln 83 = 4.42 nats per character. BOS stays in the
+//   vocabulary but no window holds it: a book does not end after every line.
+// - The context is a window of `blockSize` characters cut anywhere in the text, so most
+//   predictions start in the middle of a word or a sentence, and whatever lies before the
+//   window is out of reach. A name fits in 16 characters; a sentence does not, so the book's
+//   model reads 64 (about a dozen words).
+// - The held-out part is the last 10% of the book, not a random tenth of shuffled documents:
+//   text the model has never seen, later in the same story. Its loss is compared with the
+//   uniform guess and with a character-bigram model of the same text (2.47 nats), the best
+//   a model can do that looks back a single character.
+
 /**
  * Shuffles documents with seed 42 (as `setup` does) and holds out the last `fraction` of them.
  * The held-out set is fixed once here, so runs with other seeds score the same names.

@@ -28,6 +28,7 @@
 
 import assert from "node:assert/strict";
 import { Random } from "../lib/random.ts";
+import { expectList } from "../lib/arguments.ts";
 import { compareKernel, kernelCases } from "./11_tensors/kernel_cases.ts";
 import { linearBackward, linearForward } from "./11_tensors/linear.ts";
 
@@ -78,6 +79,15 @@ export interface TensorLayout {
  * ```
  */
 export function tensorLayout(shapes: readonly (readonly [string, ...number[]])[]): TensorLayout {
+  expectList("tensorLayout", "shapes", shapes, "a list of [name, ...dimensions]");
+  for (const [name, ...shape] of shapes) {
+    const bad = shape.find((d) => !(Number.isInteger(d) && d >= 1));
+    if (bad !== undefined) {
+      throw new RangeError(
+        `tensorLayout: ${name}'s dimensions must be whole numbers of at least 1, got ${bad}`,
+      );
+    }
+  }
   const entries: TensorEntry[] = [];
   let offset = 0;
   for (const [name, ...shape] of shapes) {
@@ -104,6 +114,12 @@ export function tensorLayout(shapes: readonly (readonly [string, ...number[]])[]
  * ```
  */
 export function tensorViews<F extends Floats>(buffer: F, layout: TensorLayout): Record<string, F> {
+  if (!ArrayBuffer.isView(buffer)) throw new TypeError("tensorViews: buffer must be a typed array");
+  if (buffer.length < layout.size) {
+    throw new RangeError(
+      `tensorViews: buffer holds ${buffer.length} numbers; the layout needs ${layout.size}`,
+    );
+  }
   const views: Record<string, F> = {};
   for (const { name, offset, size } of layout.entries) {
     views[name] = buffer.subarray(offset, offset + size) as F;

@@ -82,6 +82,8 @@ import {
 } from "./11_tensors.ts";
 import { Random } from "../lib/random.ts";
 import { checkTrainArguments } from "../lib/train_arguments.ts";
+import { expectList, expectNumber, expectString, expectWhole } from "../lib/arguments.ts";
+import { documentTextProblem } from "../lib/text.ts";
 import {
   createTensorKVCache,
   createWorkspace,
@@ -190,6 +192,10 @@ export function tensorModelFromWeights(given: TensorConfig, next: () => number):
  * ```
  */
 export function createTensorModel(config: TensorConfig, rng: Random, std = initStd): TensorModel {
+  if (!(rng instanceof Random)) {
+    throw new TypeError("createTensorModel: rng must be a Random (new Random(seed))");
+  }
+  expectNumber("createTensorModel", "std", std, "non-negative");
   return tensorModelFromWeights(validateConfig(config), () => rng.gauss(0, std));
 }
 
@@ -209,6 +215,9 @@ export function setupTensor(
   seed = 42,
   shape: Omit<TensorConfig, "vocabSize"> = defaultConfig,
 ): { docs: string[]; tokenizer: Tokenizer; model: TensorModel; rng: Random } {
+  expectString("setupTensor", "text", text);
+  const problem = documentTextProblem(text);
+  if (problem !== undefined) throw new RangeError(problem);
   const rng = new Random(seed);
   const docs = loadDocuments(text);
   if (docs.length === 0) throw new RangeError("the dataset has no documents (no non-empty lines)");
@@ -218,14 +227,38 @@ export function setupTensor(
   return { docs, tokenizer, model, rng };
 }
 
+/**
+ * Throws a `TypeError` unless `model` is a `TensorModel`: checked once per call of a public
+ * function, never inside its loops.
+ */
+function expectTensorModel(where: string, model: TensorModel): void {
+  if (
+    typeof model?.config !== "object" || !(model.params instanceof Float64Array) ||
+    !(model.grads instanceof Float64Array)
+  ) {
+    throw new TypeError(`${where}: model must be a TensorModel (from createTensorModel)`);
+  }
+}
+
+/** Throws a `TypeError` unless `ws` is a `Workspace` (from `createWorkspace`). */
+function expectWorkspace(where: string, ws: Workspace): void {
+  if (typeof ws?.rows !== "number" || !(ws.logits instanceof Float64Array)) {
+    throw new TypeError(`${where}: ws must be a Workspace (from createWorkspace)`);
+  }
+}
+
 /** The scalar engine's `Model` with this model's weights (for checkpoints, steps 01-10). */
 export function toScalarModel(model: TensorModel): Model {
+  expectTensorModel("toScalarModel", model);
   let i = 0;
   return modelFromWeights(model.config, () => model.params[i++]);
 }
 
 /** A tensor model with the scalar model's weights. */
 export function toTensorModel(model: Model): TensorModel {
+  if (typeof model?.config !== "object" || !Array.isArray(model?.params)) {
+    throw new TypeError("toTensorModel: model must be a Model (from createModel)");
+  }
   let i = 0;
   return tensorModelFromWeights(model.config, () => model.params[i++].data);
 }
@@ -324,6 +357,8 @@ function forwardLayers(model: TensorModel, ws: Workspace, cache: TensorKVCache |
  * ```
  */
 export function gptForward(model: TensorModel, ws: Workspace): number {
+  expectTensorModel("gptForward", model);
+  expectWorkspace("gptForward", ws);
   forwardLayers(model, ws, null);
   const N = ws.rows;
   crossEntropyForward(ws.losses, ws.probs, ws.logits, ws.targets, N, model.config.vocabSize);
@@ -338,6 +373,8 @@ export function gptForward(model: TensorModel, ws: Workspace): number {
  * unchanged, so `dStream` simply stays where it is and each block adds its part to it.
  */
 export function gptBackward(model: TensorModel, ws: Workspace): void {
+  expectTensorModel("gptBackward", model);
+  expectWorkspace("gptBackward", ws);
   const { config, weights: w, gradients: g } = model;
   const { nLayer, nEmbd: C, nHead, blockSize, vocabSize: V } = config;
   const N = ws.rows, NC = N * C, NH = N * 4 * C;
@@ -405,13 +442,11 @@ export function gptNextLogits(
   token: number,
   position: number,
 ): Float64Array {
+  expectTensorModel("gptNextLogits", model);
+  expectWorkspace("gptNextLogits", ws);
   const { blockSize, vocabSize } = model.config;
-  if (!(position >= 0 && position < blockSize)) {
-    throw new RangeError(`position ${position} is outside the block size 0..${blockSize - 1}`);
-  }
-  if (!(token >= 0 && token < vocabSize)) {
-    throw new RangeError(`token ${token} is outside the vocabulary 0..${vocabSize - 1}`);
-  }
+  expectWhole("gptNextLogits", "position", position, 0, blockSize - 1);
+  expectWhole("gptNextLogits", "token", token, 0, vocabSize - 1);
   ws.tokens[0] = token;
   ws.positions[0] = position;
   ws.rows = 1;
@@ -434,6 +469,16 @@ export function adamUpdate(
   learningRate: number,
   options: AdamOptions,
 ): void {
+  // Checked once per step, never per parameter: this loop is the hot path of training.
+  expectTensorModel("adamUpdate", model);
+  if (state?.m?.length !== model.params.length || state?.v?.length !== model.params.length) {
+    throw new RangeError(
+      `adamUpdate: state holds ${state?.m?.length} parameters but the model has ` +
+        `${model.params.length}; use createAdamState(${model.params.length})`,
+    );
+  }
+  expectWhole("adamUpdate", "step", step, 0);
+  expectNumber("adamUpdate", "learningRate", learningRate, "non-negative");
   const { beta1, beta2, eps } = options;
   const { m, v } = state;
   const { params, grads } = model;
@@ -529,6 +574,7 @@ export function tensorDocumentLoss(
   ws: Workspace,
   tokens: readonly number[],
 ): number {
+  expectList("tensorDocumentLoss", "tokens", tokens, "a list of token ids");
   loadBatch(model, ws, [tokens]);
   return gptForward(model, ws);
 }
@@ -557,6 +603,9 @@ export function generateTensor(
   ws: Workspace = createWorkspace(model.config, 1, 1),
 ): string {
   const { temperature = 1, topK = 0, prefix = "", onDraw } = options;
+  expectTensorModel("generateTensor", model);
+  if (!(rng instanceof Random)) throw new TypeError("generateTensor: rng must be a Random");
+  expectString("generateTensor", "prefix", prefix);
   const { blockSize, vocabSize } = model.config;
   if (!(Number.isInteger(topK) && topK >= 0)) {
     throw new RangeError(`topK must be a non-negative integer, got ${topK}`);

@@ -23,6 +23,7 @@
 import assert from "node:assert/strict";
 import encoderText from "../data/gpt2/encoder.json" with { type: "text" };
 import mergesText from "../data/gpt2/vocab.bpe" with { type: "text" };
+import { expectList, expectObject, expectString } from "../lib/arguments.ts";
 
 // -------------------------------------------------------------------------------------------
 // 1. Bytes as printable characters
@@ -108,7 +109,18 @@ const CACHE_LIMIT = 100_000;
  * ```
  */
 export function createBpeTokenizer(encoderJson: string, merges: string): BpeTokenizer {
-  const entries = Object.entries(JSON.parse(encoderJson) as Record<string, number>);
+  expectString("createBpeTokenizer", "encoderJson", encoderJson);
+  expectString("createBpeTokenizer", "merges", merges);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(encoderJson);
+  } catch (error) {
+    throw new RangeError(
+      `createBpeTokenizer: encoderJson is not valid JSON (${(error as Error).message})`,
+    );
+  }
+  expectObject("createBpeTokenizer", "encoderJson", parsed, "a JSON object of token ids");
+  const entries = Object.entries(parsed as Record<string, number>);
   const encoder = new Map(entries);
   const decoder: string[] = new Array(entries.length);
   for (const [token, id] of entries) {
@@ -123,6 +135,13 @@ export function createBpeTokenizer(encoderJson: string, merges: string): BpeToke
     ranks.set(line, ranks.size);
   }
   return { encoder, decoder, ranks, cache: new Map() };
+}
+
+/** Throws a `TypeError` unless `tokenizer` is one `createBpeTokenizer` made. */
+function expectBpeTokenizer(where: string, tokenizer: BpeTokenizer): void {
+  if (!(tokenizer?.encoder instanceof Map) || !Array.isArray(tokenizer?.decoder)) {
+    throw new TypeError(`${where}: tokenizer must be a BpeTokenizer (from createBpeTokenizer)`);
+  }
 }
 
 let bundled: BpeTokenizer | undefined;
@@ -266,6 +285,8 @@ export function assertWellFormed(text: string): void {
  * ```
  */
 export function encode(tokenizer: BpeTokenizer, text: string): number[] {
+  expectBpeTokenizer("encode", tokenizer);
+  expectString("encode", "text", text);
   assertWellFormed(text);
   const ids: number[] = [];
   for (const word of preTokenize(text)) {
@@ -327,6 +348,8 @@ export function tokenBytes(tokenizer: BpeTokenizer, id: number): Uint8Array {
  * ```
  */
 export function decode(tokenizer: BpeTokenizer, ids: readonly number[]): string {
+  expectBpeTokenizer("decode", tokenizer);
+  expectList("decode", "ids", ids, "a list of token ids");
   const decoder = new TextDecoder();
   let text = "";
   for (const id of ids) text += decoder.decode(tokenBytes(tokenizer, id), { stream: true });

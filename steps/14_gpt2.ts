@@ -39,12 +39,14 @@ import {
 import { keepTopK } from "./08_generation.ts";
 import { decode, encode, gpt2Tokenizer } from "./13_bpe.ts";
 import {
+  checkGpt2Shape,
   GPT2_SMALL,
   gpt2ParameterCount,
   type Gpt2Shape,
   gpt2TensorShapes,
 } from "../lib/gpt2_format.ts";
 import { Random } from "../lib/random.ts";
+import { expectFunction, expectList, expectNumber, expectWhole } from "../lib/arguments.ts";
 
 // -------------------------------------------------------------------------------------------
 // 1. The architecture as a config
@@ -121,6 +123,15 @@ export interface InferenceModel {
   readonly weights: Readonly<Record<string, Float32Array | Float64Array>>;
 }
 
+/** Throws a `TypeError` unless `model` is an `InferenceModel`. */
+function expectInferenceModel(where: string, model: InferenceModel): void {
+  if (typeof model?.shape !== "object" || typeof model?.weights !== "object") {
+    throw new TypeError(
+      `${where}: model must be an InferenceModel (fromTensorModel or gpt2FromHuggingFace)`,
+    );
+  }
+}
+
 /**
  * Our tensor model (step 12) as an inference model: the same buffers, no copy.
  *
@@ -128,6 +139,9 @@ export interface InferenceModel {
  * @returns it, with our architecture (step 10's norm and activation switches kept)
  */
 export function fromTensorModel(model: TensorModel): InferenceModel {
+  if (typeof model?.config !== "object" || typeof model?.weights !== "object") {
+    throw new TypeError("fromTensorModel: model must be a TensorModel (from createTensorModel)");
+  }
   const { vocabSize, nLayer, nEmbd, nHead, blockSize, norm, activation } = model.config;
   return {
     shape: { vocabSize, nLayer, nEmbd, nHead, blockSize },
@@ -193,6 +207,8 @@ export function gpt2FromHuggingFace(
   take: (name: string) => Float32Array,
   onTensor?: (name: string) => void,
 ): InferenceModel {
+  checkGpt2Shape("gpt2FromHuggingFace", shape);
+  expectFunction("gpt2FromHuggingFace", "take", take);
   const { nEmbd: C, nLayer } = shape;
   const weights: Record<string, Float32Array> = {};
   const get = (name: string) => {
@@ -292,9 +308,10 @@ export interface InferenceState {
  */
 export function createInferenceState(
   model: InferenceModel,
-  maxPositions = model.shape.blockSize,
+  maxPositions: number = model?.shape?.blockSize,
   maxRows = 1,
 ): InferenceState {
+  expectInferenceModel("createInferenceState", model);
   const { nLayer, nEmbd: C, nHead, vocabSize, blockSize } = model.shape;
   if (!(Number.isInteger(maxPositions) && maxPositions >= 1 && maxPositions <= blockSize)) {
     throw new RangeError(`maxPositions must be 1 to ${blockSize}, got ${maxPositions}`);
@@ -343,6 +360,11 @@ export function forwardTokens(
   tokens: readonly number[],
   first: number,
 ): Float64Array {
+  expectInferenceModel("forwardTokens", model);
+  if (typeof state?.maxRows !== "number" || !(state.logits instanceof Float64Array)) {
+    throw new TypeError("forwardTokens: state must be an InferenceState (createInferenceState)");
+  }
+  expectList("forwardTokens", "tokens", tokens, "a list of token ids");
   const { shape, architecture: arch, weights: w } = model;
   const { nLayer, nEmbd: C, nHead, vocabSize } = shape;
   const N = tokens.length;
@@ -449,6 +471,7 @@ export function feedPrompt(
   state: InferenceState,
   prompt: readonly number[],
 ): Float64Array {
+  expectList("feedPrompt", "prompt", prompt, "a list of token ids");
   let logits: Float64Array = state.logits;
   for (let first = 0; first < prompt.length; first += state.maxRows) {
     logits = forwardTokens(model, state, prompt.slice(first, first + state.maxRows), first);
@@ -462,6 +485,14 @@ export function feedPrompt(
 // Step 08's sampling: divide the logits by the temperature, softmax, keep the k likeliest,
 // draw. Temperature 0 is the limit of that: always the likeliest token (greedy decoding).
 // The top-k probabilities are not rescaled: the draw divides by their sum anyway.
+
+/** Throws unless `logits` is a list and `options` a temperature and top-k that can be used. */
+function expectSampling(where: string, logits: ArrayLike<number>, options: SamplingOptions): void {
+  expectList(where, "logits", logits, "a list of numbers");
+  if (logits.length === 0) throw new RangeError(`${where}: logits must not be empty`);
+  expectNumber(where, "options.temperature", options?.temperature, "non-negative");
+  expectWhole(where, "options.topK", options.topK, 0, undefined, "(0 keeps all)");
+}
 
 /** How the next token is chosen. */
 export interface SamplingOptions {
@@ -491,6 +522,7 @@ export function nextTokenProbabilities(
   logits: ArrayLike<number>,
   options: SamplingOptions,
 ): Float64Array {
+  expectSampling("nextTokenProbabilities", logits, options);
   const inverse = 1 / (options.temperature === 0 ? 1 : options.temperature);
   const probs = new Float64Array(logits.length);
   let max = -Infinity;
@@ -523,6 +555,8 @@ export function chooseToken(
   options: SamplingOptions,
   random: Random,
 ): number {
+  expectSampling("chooseToken", logits, options);
+  if (!(random instanceof Random)) throw new TypeError("chooseToken: random must be a Random");
   if (options.temperature === 0) {
     let best = 0;
     for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
@@ -557,6 +591,12 @@ export function generateTokens(
   prompt: readonly number[],
   options: GenerateTokensOptions,
 ): number[] {
+  expectInferenceModel("generateTokens", model);
+  expectList("generateTokens", "prompt", prompt, "a list of token ids");
+  expectWhole("generateTokens", "options.tokens", options?.tokens, 0);
+  if (!(options.random instanceof Random)) {
+    throw new TypeError("generateTokens: options.random must be a Random");
+  }
   const total = prompt.length + options.tokens;
   if (prompt.length < 1) throw new RangeError("the prompt needs at least one token");
   if (total - 1 > model.shape.blockSize) {

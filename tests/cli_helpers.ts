@@ -73,3 +73,43 @@ export function inTempDir(fn: (dir: string) => void): void {
     Deno.removeSync(dir, { recursive: true });
   }
 }
+
+/** Whether `script` (util-linux), which runs a command in a pseudo-terminal, is installed. */
+export function hasScript(): boolean {
+  try {
+    const script = new Deno.Command("script", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    });
+    return script.outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+function shellQuote(word: string): string {
+  return /^[\w./=,:-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * Runs `deno run <flags> <file> <args>` (`file` relative to the project) in a pseudo-terminal
+ * (`script`), so that Deno would prompt if anything asked it to; stdin stays open, so a prompt
+ * would wait and be killed after 30 s. Returns the exit code and what the terminal showed.
+ */
+export async function inTerminal(dir: string, flags: string[], file: string, args: string[]) {
+  const path = new URL(`../${file}`, import.meta.url).pathname;
+  const line = [Deno.execPath(), "run", ...flags, path, ...args].map(shellQuote).join(" ");
+  const child = new Deno.Command("script", {
+    args: ["-qec", line, "/dev/null"],
+    cwd: dir,
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const { code, stdout } = await child.output();
+  clearTimeout(timer);
+  return { code, text: new TextDecoder().decode(stdout).replaceAll("\r", "").trim() };
+}

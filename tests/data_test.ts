@@ -89,3 +89,70 @@ Deno.test({
     assert.notEqual(names[35], ref[35]);
   },
 });
+
+// ---------------------------------------------------------------------------------------------
+// data/moby_dick.txt: the book, one continuous text (data/README.md, "moby_dick.txt").
+
+/** Facts of the committed book, as printed by `deno task data` and listed in data/README.md. */
+const BOOK = {
+  characters: 1_190_317,
+  bytes: 1_204_997,
+  lines: 21_424,
+  distinct: 83,
+  words: 209_554,
+  distinctWords: 18_323,
+  sha256: "fe282a57094ed62e7144fb7c804a9748fc1c909bf3b49d06e7276015f9f67240",
+  mostFrequent: [
+    [" ", 190_074],
+    ["e", 114_366],
+    ["t", 84_521],
+    ["a", 74_290],
+    ["o", 67_535],
+    ["n", 63_729],
+    ["s", 61_302],
+    ["i", 61_229],
+    ["h", 60_653],
+    ["r", 50_634],
+  ],
+  rarest: [["$", 2], ["&", 2], ["[", 2], ["]", 2], ["X", 11], ["Z", 19]],
+};
+
+const book = (await import("../data/moby_dick.txt", { with: { type: "text" } })).default;
+
+Deno.test("moby_dick.txt: counts of characters, bytes, lines and words", () => {
+  assert.equal([...book].length, BOOK.characters);
+  assert.equal(new TextEncoder().encode(book).length, BOOK.bytes);
+  assert.equal(book.split("\n").length - 1, BOOK.lines);
+  assert.ok(book.endsWith("\n") && !book.includes("\r"), "LF line ends, one at the end");
+  const lines = book.split("\n");
+  assert.equal(lines[0], "CHAPTER 1. Loomings.");
+  assert.equal(lines.at(-2), "shroud of the sea rolled on as it rolled five thousand years ago.");
+  const words = book.match(/[A-Za-z]+(?:['’-][A-Za-z]+)*/g) ?? [];
+  assert.equal(words.length, BOOK.words);
+  assert.equal(new Set(words.map((w) => w.toLowerCase())).size, BOOK.distinctWords);
+});
+
+Deno.test("moby_dick.txt: 83 distinct characters, the most frequent and the rarest", () => {
+  const counts = new Map<string, number>();
+  for (const ch of book) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  assert.equal(counts.size, BOOK.distinct);
+  const codePoint = (a: [string, number], b: [string, number]) =>
+    a[0].codePointAt(0)! - b[0].codePointAt(0)!;
+  const byCount = [...counts].sort((a, b) => b[1] - a[1] || codePoint(a, b));
+  assert.deepEqual(byCount.slice(0, 10), BOOK.mostFrequent);
+  const rarest = [...counts].sort((a, b) => a[1] - b[1] || codePoint(a, b)).slice(0, 6);
+  assert.deepEqual(rarest, BOOK.rarest);
+  const letters = [...counts.keys()].filter((ch) => /[A-Za-z]/.test(ch));
+  const digits = [...counts.keys()].filter((ch) => /[0-9]/.test(ch));
+  const typographic = [...counts.keys()].filter((ch) => ch.codePointAt(0)! > 127).sort();
+  assert.equal(letters.length, 52, "every letter, both cases");
+  assert.equal(digits.length, 10);
+  assert.deepEqual(typographic, ["—", "‘", "’", "“", "”"]);
+  assert.ok(!counts.has("'") && !counts.has('"'), "no straight quotes");
+});
+
+Deno.test("moby_dick.txt: bytes are what scripts/build_data.ts printed", async () => {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(book));
+  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  assert.equal(hex, BOOK.sha256, "data/moby_dick.txt changed: rebuild with `deno task data`");
+});

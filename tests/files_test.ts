@@ -19,7 +19,16 @@ import {
 import { main as sampleMain } from "../cli/sample.ts";
 import { main as trainMain } from "../cli/train.ts";
 import { loadDocuments } from "../steps/02_tokenizer.ts";
-import { capture, filesAllowed, inTempDir, type Main, rejects, runCommand } from "./cli_helpers.ts";
+import {
+  capture,
+  filesAllowed,
+  hasScript,
+  inTempDir,
+  inTerminal,
+  type Main,
+  rejects,
+  runCommand,
+} from "./cli_helpers.ts";
 
 Deno.test("explainFileError tells Deno's permissions from the operating system's refusals", () => {
   const cases: [Error, RegExp][] = [
@@ -334,36 +343,6 @@ const canRunScript = canUseFiles &&
   Deno.permissions.querySync({ name: "run" }).state === "granted" &&
   Deno.build.os === "linux" && hasScript();
 
-function hasScript(): boolean {
-  try {
-    return new Deno.Command("script", { args: ["--version"] }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs `deno run <flags> cli/<command>.ts <args>` in a pseudo-terminal; its exit code and text. */
-async function inTerminal(dir: string, flags: string[], command: string, args: string[]) {
-  const file = new URL(`../cli/${command}.ts`, import.meta.url).pathname;
-  const line = [Deno.execPath(), "run", ...flags, file, ...args].map(shellQuote).join(" ");
-  const child = new Deno.Command("script", {
-    args: ["-qec", line, "/dev/null"],
-    cwd: dir,
-    env: { NO_COLOR: "1" },
-    stdin: "piped", // kept open: a prompt would wait for an answer, and the test time out
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const { code, stdout } = await child.output();
-  clearTimeout(timer);
-  return { code, text: new TextDecoder().decode(stdout).replaceAll("\r", "").trim() };
-}
-
-function shellQuote(word: string): string {
-  return /^[\w./=-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
-}
-
 Deno.test({
   name: "missing permissions end in one line with the real fix, never a prompt, on a terminal",
   ignore: !canRunScript,
@@ -410,7 +389,7 @@ Deno.test({
       ];
       const texts: string[] = [];
       for (const [flags, command, args, pattern] of cases) {
-        const { code, text } = await inTerminal(dir, flags, command, args);
+        const { code, text } = await inTerminal(dir, flags, `cli/${command}.ts`, args);
         texts.push(text);
         assert.equal(code, 2, text);
         assert.match(text, /^error: /, text);

@@ -147,8 +147,14 @@ Deno.test("gpt gives 27 finite logits, deterministically, and checks its inputs"
   assert.ok(logits.every(Number.isFinite));
   assert.deepEqual(run(), logits);
   const model = createModel(config, new Random(42));
-  assert.throws(() => gpt(model, 0, 16, createKVCache(1)), /position 16 is outside/);
-  assert.throws(() => gpt(model, 27, 0, createKVCache(1)), /token 27 is outside/);
+  assert.throws(
+    () => gpt(model, 0, 16, createKVCache(1)),
+    /gpt: posId must be a whole number from 0 to 15, got 16/,
+  );
+  assert.throws(
+    () => gpt(model, 27, 0, createKVCache(1)),
+    /gpt: tokenId must be a whole number from 0 to 26, got 27/,
+  );
 });
 
 Deno.test("the untrained loss is close to log(vocabSize)", () => {

@@ -57,8 +57,14 @@ Deno.test("train resumes: 3 + 4 steps equal 7 steps straight, bit for bit", () =
 
 Deno.test("train rejects a schedule that makes no sense", () => {
   const { docs, tokenizer, model } = setup("ab", 1);
-  assert.throws(() => train(model, tokenizer, docs, { steps: 0 }), /steps must be a positive/);
-  assert.throws(() => train(model, tokenizer, [], { steps: 1 }), /no documents/);
+  assert.throws(
+    () => train(model, tokenizer, docs, { steps: 0 }),
+    /steps must be a whole number of at least 1/,
+  );
+  assert.throws(
+    () => train(model, tokenizer, [], { steps: 1 }),
+    /docs must hold at least one document/,
+  );
   assert.throws(() => setup("\n\n", 1), /no documents/);
 });
 

@@ -104,7 +104,11 @@ Deno.test("web settings: the address's values are checked with one message per b
 });
 
 Deno.test("web server: only the site's files, each with a policy that keeps requests local", async () => {
-  const answer = await serveSite("/nonexistent", new Request("http://localhost/../../etc/passwd"));
+  const answer = await serveSite(
+    "/nonexistent",
+    new Request("http://localhost:8000/../../etc/passwd"),
+    8000,
+  );
   assert.equal(answer.status, 404);
   assert.match(contentSecurityPolicy, /default-src 'self'/);
   assert.doesNotMatch(contentSecurityPolicy, /https?:/, "no outside origin is allowed");

@@ -15,7 +15,7 @@
  */
 
 import { stripVTControlCharacters } from "node:util";
-import { CliError, type Io, parseFlags, run } from "../lib/cli/common.ts";
+import { CliError, type Io, parseFlags, requirePermissions, run } from "../lib/cli/common.ts";
 
 const webDir = new URL(".", import.meta.url);
 const help = `Build the playground as a static site.
@@ -122,6 +122,11 @@ async function main(args: string[], io: Io): Promise<void> {
   if (flags.help) return io.out(help);
   const out = (flags.out as string | undefined) ?? "dist/web";
   if (out === "") throw new CliError("--out needs a directory");
+  requirePermissions("deno task web:build", [
+    { descriptor: { name: "read" }, flag: "--allow-read", why: "to read the page's sources" },
+    { descriptor: { name: "write" }, flag: "--allow-write", why: `to write ${out}` },
+    { descriptor: { name: "run" }, flag: "--allow-run", why: "to bundle with deno bundle" },
+  ]);
   await buildSite(out);
   io.out(`wrote ${out}/ (index.html, app.js, worker.js, style.css); serve it from any static host`);
 }

@@ -8,7 +8,15 @@
  * @module
  */
 
-import { CliError, type Io, parseFlags, parseNumber, run } from "../lib/cli/common.ts";
+import {
+  CliError,
+  type Io,
+  parseFlags,
+  parseNumber,
+  type PermissionNeed,
+  requirePermissions,
+  run,
+} from "../lib/cli/common.ts";
 import { writeSite } from "./build.ts";
 
 const help = `Serve the microgpt playground on this machine.
@@ -26,36 +34,86 @@ const types: Record<string, string> = {
   "style.css": "text/css; charset=utf-8",
 };
 
-/** Requests may go to this origin only; SVG pictures are inline, downloads are blob: links. */
+/**
+ * Requests may go to this origin only; SVG pictures are inline, downloads are blob: links; and
+ * no other site may show the page inside a frame of its own (where it could trick a click).
+ */
 export const contentSecurityPolicy =
   "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " +
-  "connect-src 'self'; worker-src 'self'; form-action 'none'; base-uri 'none'";
+  "connect-src 'self'; worker-src 'self'; form-action 'none'; base-uri 'none'; " +
+  "frame-ancestors 'none'";
+
+/** What every answer carries, a refusal included. */
+const securityHeaders = {
+  "content-security-policy": contentSecurityPolicy,
+  "x-frame-options": "DENY", // frame-ancestors, for browsers that predate it
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store",
+};
+
+/** A plain-text answer. */
+function answer(status: number, text: string, headers: Record<string, string> = {}): Response {
+  return new Response(text, {
+    status,
+    headers: { ...securityHeaders, "content-type": "text/plain; charset=utf-8", ...headers },
+  });
+}
 
 /**
- * The server's answer to one request: a file of the site, or 404.
+ * The server's answer to one request: a file of the site, or a refusal. The site is read,
+ * never changed, so GET and HEAD are the only methods (405 otherwise). The Host header must be
+ * `localhost:PORT` or `127.0.0.1:PORT`: a page of another site can re-point its own name at
+ * 127.0.0.1 ("DNS rebinding") and then read this server as if it were its own, but its requests
+ * still carry its own name, and are refused (421).
  *
  * @param dir the built site
  * @param request the request
+ * @param port the port the server listens on
  * @returns the response
  * @example
  * ```ts
  * import { serveSite } from "./serve.ts";
- * const answer = await serveSite("dist/web", new Request("http://localhost/../secret.txt"));
+ * const answer = await serveSite("dist/web", new Request("http://localhost:8000/../x.txt"), 8000);
  * console.log(answer.status); // 404
  * ```
  */
-export async function serveSite(dir: string, request: Request): Promise<Response> {
+export async function serveSite(dir: string, request: Request, port: number): Promise<Response> {
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return answer(405, "only GET and HEAD are answered\n", { allow: "GET, HEAD" });
+  }
+  const host = (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
+  if (host !== `localhost:${port}` && host !== `127.0.0.1:${port}`) {
+    return answer(
+      421,
+      `this server answers only localhost:${port} and 127.0.0.1:${port}, not ${host}\n`,
+    );
+  }
   const name = new URL(request.url).pathname.replace(/^\/+/, "") || "index.html";
   const type = types[name];
-  if (type === undefined) return new Response("not found\n", { status: 404 });
-  return new Response(await Deno.readFile(`${dir}/${name}`), {
-    headers: {
-      "content-type": type,
-      "content-security-policy": contentSecurityPolicy,
-      "cache-control": "no-store",
-    },
-  });
+  if (type === undefined) return answer(404, "not found\n");
+  const body = request.method === "HEAD" ? null : await Deno.readFile(`${dir}/${name}`);
+  return new Response(body, { headers: { ...securityHeaders, "content-type": type } });
 }
+
+/** What `deno task web` grants, and what the server does with each. */
+const needs: PermissionNeed[] = [
+  {
+    descriptor: { name: "net", host: "127.0.0.1" },
+    flag: "--allow-net=127.0.0.1",
+    why: "to listen on this machine",
+  },
+  { descriptor: { name: "run" }, flag: "--allow-run", why: "to bundle the page with deno bundle" },
+  {
+    descriptor: { name: "read" },
+    flag: "--allow-read",
+    why: "to read the page's sources and serve it",
+  },
+  {
+    descriptor: { name: "write" },
+    flag: "--allow-write",
+    why: "to build the page in a temporary folder",
+  },
+];
 
 async function main(args: string[], io: Io): Promise<void> {
   const flags = parseFlags(args, {
@@ -66,6 +124,7 @@ async function main(args: string[], io: Io): Promise<void> {
   const port = flags.port === undefined
     ? 8000
     : parseNumber("port", flags.port as string, { min: 0, max: 65535, integer: true });
+  requirePermissions("deno task web", needs);
   // Listen first, so a port in use is reported before the build; requests wait for the build.
   const dir = await Deno.makeTempDir({ prefix: "microgpt-web-" });
   const stop = () => Deno.removeSync(dir, { recursive: true });
@@ -76,7 +135,7 @@ async function main(args: string[], io: Io): Promise<void> {
       { hostname: "127.0.0.1", port, onListen: () => {} },
       async (request) => {
         await built;
-        return serveSite(dir, request);
+        return serveSite(dir, request, server.addr.port);
       },
     );
     built = writeSite(dir);

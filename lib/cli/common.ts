@@ -13,6 +13,7 @@ import { parseArgs, styleText } from "node:util";
 import { CliError } from "./errors.ts";
 import { defaultMaxBytes, maxMaxBytes, readInputFile } from "./files.ts";
 import { numberProblem, type NumberSpec } from "../number_range.ts";
+import { documentTextProblem } from "../text.ts";
 export type { NumberSpec };
 
 export { CliError } from "./errors.ts";
@@ -22,6 +23,11 @@ export { checkOutputFile, checkOutputFolder, writeFileAtomic } from "./files.ts"
 export interface Io {
   /** Normal output, one line per call. */
   out: (line: string) => void;
+  /**
+   * Normal output as it comes, with no line break added (a text streamed one character at a
+   * time). Absent in an `Io` that only collects lines: callers then print whole lines.
+   */
+  write?: (text: string) => void;
   /** Progress and notes, one line per call. */
   err: (line: string) => void;
   /** Rewrites the current progress line in place (TTY only). */
@@ -63,7 +69,12 @@ export class OutputClosed extends Error {
  * `OutputClosed` or a one-line `CliError`.
  */
 function writeLine(line: string): void {
-  const bytes = encoder.encode(line + "\n");
+  writeText(line + "\n");
+}
+
+/** Writes text to stdout as it is, with `writeLine`'s handling of a closed or full output. */
+function writeText(text: string): void {
+  const bytes = encoder.encode(text);
   try {
     let written = 0;
     while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
@@ -77,6 +88,7 @@ function writeLine(line: string): void {
 export function consoleIo(): Io {
   return {
     out: writeLine,
+    write: writeText,
     err: (line) => console.error(line),
     status: (line) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${fitLine(line)}`)),
     tty: Deno.stdout.isTerminal(),
@@ -168,7 +180,8 @@ export function parseFlags(
 /**
  * Reads a UTF-8 text file of documents, with one-line errors for the usual problems (see
  * `readInputFile`: a folder, a device, a FIFO or a file above `maxBytes` is refused before
- * reading).
+ * reading; and see `documentTextProblem`: a control character is refused with its line and
+ * column).
  *
  * @param path the file to read
  * @param maxBytes the largest file accepted
@@ -176,11 +189,15 @@ export function parseFlags(
  */
 export function readTextFile(path: string, maxBytes?: number): string {
   const bytes = readInputFile(path, { maxBytes, expected: "a text file" });
+  let text: string;
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new CliError(`${path} is not valid UTF-8 text; save it as UTF-8, one document per line`);
   }
+  const problem = documentTextProblem(text);
+  if (problem !== undefined) throw new CliError(`${path}: ${problem}`);
+  return text;
 }
 
 /**
@@ -200,11 +217,72 @@ export function parseMaxBytes(text: string | undefined): number {
     : parseNumber("max-bytes", text, { min: 1, max: maxMaxBytes, integer: true });
 }
 
+/** One permission a command needs: Deno's descriptor, the flag that grants it, what for. */
+export interface PermissionNeed {
+  /** What to ask Deno (`{ name: "net", host: "127.0.0.1" }`). */
+  descriptor: Deno.PermissionDescriptor;
+  /** The flag that grants it: `--allow-net=127.0.0.1`. */
+  flag: string;
+  /** What the command does with it, for the message: `to listen on this machine`. */
+  why: string;
+}
+
+/**
+ * Checks, before any work and without prompting, that a command has the permissions it needs.
+ * Asked with `querySync`, which never prompts: on a terminal Deno would otherwise stop at the
+ * first file or process and ask "Allow?", and when piped it would end in a `NotCapable` stack.
+ *
+ * @param task how the command is meant to be run, for the fix (`deno task web`)
+ * @param needs what it needs
+ * @throws {CliError} one line listing every flag missing, what each is for, and the fix
+ * @example
+ * ```ts
+ * import { requirePermissions } from "./common.ts";
+ * try {
+ *   requirePermissions("deno task web", [
+ *     { descriptor: { name: "ffi" }, flag: "--allow-ffi", why: "to call C" },
+ *   ]);
+ * } catch (error) {
+ *   console.log((error as Error).message);
+ *   // deno task web needs --allow-ffi (to call C); run it as deno task web, which grants it
+ * }
+ * ```
+ */
+export function requirePermissions(task: string, needs: readonly PermissionNeed[]): void {
+  const missing = needs.filter((need, i) =>
+    Deno.permissions.querySync(need.descriptor).state !== "granted" &&
+    needs.findIndex((other) => other.flag === need.flag) === i // one flag may grant two needs
+  );
+  if (missing.length === 0) return;
+  const list = missing.map((need) => `${need.flag} (${need.why})`);
+  const flags = list.length === 1 ? list[0] : `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`;
+  throw new CliError(
+    `${task} needs ${flags}; run it as ${task}, which grants ${
+      missing.length === 1 ? "it" : "them"
+    }`,
+  );
+}
+
+/**
+ * `requirePermissions` for a script that has no `run`: prints the one-line error and exits with
+ * status 2.
+ */
+export function exitWithoutPermissions(task: string, needs: readonly PermissionNeed[]): void {
+  try {
+    requirePermissions(task, needs);
+  } catch (error) {
+    console.error(
+      `${paint("red", "error:", Deno.stderr.isTerminal())} ${(error as Error).message}`,
+    );
+    Deno.exit(2);
+  }
+}
+
 /**
  * Runs a command's `main` and turns its outcome into an exit status: 0 on success (or when the
  * reader of stdout closed it), 2 with a one-line `error:` message for a `CliError` (or a
- * `RangeError` from the library, which is also the user's input), 1 with the stack for
- * anything else (a bug).
+ * `RangeError` from the library, which is also the user's input) or a permission Deno refused
+ * (`NotCapable`), 1 with the stack for anything else (a bug).
  */
 export async function run(main: (args: string[], io: Io) => Promise<void> | void): Promise<never> {
   const io = consoleIo();
@@ -215,6 +293,12 @@ export async function run(main: (args: string[], io: Io) => Promise<void> | void
     if (error instanceof OutputClosed) Deno.exit(0);
     if (error instanceof CliError || error instanceof RangeError) {
       io.err(`${paint("red", "error:", Deno.stderr.isTerminal())} ${error.message}`);
+      Deno.exit(2);
+    }
+    // A permission no check foresaw: still one line, with Deno's own words for the fix.
+    if (error instanceof Deno.errors.NotCapable) {
+      const reason = error.message.split("\n")[0];
+      io.err(`${paint("red", "error:", Deno.stderr.isTerminal())} Deno refused: ${reason}`);
       Deno.exit(2);
     }
     throw error;

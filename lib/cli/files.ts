@@ -9,6 +9,9 @@
  *   save would replace), it is not one of the run's inputs, and both Deno and the operating
  *   system allow the write. A refusal costs the user a second, not a finished training run.
  * - **Saves** are atomic, keep the file's permissions, and clear away what a crashed save left.
+ * - **One writer at a time**: a save, or a whole run, holds the output's lock, so a second
+ *   process writing the same file is told which process is writing it (`lockOutputFile`), and
+ *   read-modify-write updates are not lost (`updateFileLocked`).
  *
  * Every check asks Deno's permission API first (`Deno.permissions.querySync`), which never
  * prompts: a command run from a terminal without a permission stops with a one-line error
@@ -177,10 +180,14 @@ export function readInputFile(path: string, options: InputOptions = {}): Uint8Ar
       `it is not a regular file (a device, FIFO or socket, which may never end); give ${expected}`,
     );
   }
+  // Raising --max-bytes is the fix only while the file is within the largest size it takes.
   const tooBig = (size: number) =>
     refuse(
-      `it is ${formatBytes(size)}, above the limit of ${formatBytes(maxBytes)} for an input ` +
-        `file; raise it with --max-bytes ${Math.min(maxMaxBytes, Math.max(size, maxBytes + 1))}`,
+      size > maxMaxBytes
+        ? `it is ${formatBytes(size)}, above ${formatBytes(maxMaxBytes)}, the largest input ` +
+          `file the tools read (one string in memory); use a smaller file`
+        : `it is ${formatBytes(size)}, above the limit of ${formatBytes(maxBytes)} for an ` +
+          `input file; raise it with --max-bytes ${Math.max(size, maxBytes + 1)}`,
     );
   if (info.size > maxBytes) throw tooBig(info.size);
   // One byte past the limit is read: a file can grow while it is read (a log being written),
@@ -400,7 +407,9 @@ export function checkOutputFile(path: string, flag: string, options: OutputOptio
   if (path === "") throw makeError(`${flag} needs a file path`);
   const problem = outputProblem(path, flag, options.inputs ?? [], options.createFolder);
   if (problem !== undefined) throw makeError(`cannot write ${path} (${flag}): ${problem}`);
-  const refused = trialWrite(temporaryFor(path), path);
+  // Not named like a temporary file (`.tmp-`): a save of the same file by another process
+  // clears those away, and would remove this one under the check's feet.
+  const refused = trialWrite(beside(path, `.${nameOf(path)}.check-${randomHex()}`), path);
   if (refused !== undefined) throw makeError(`cannot write ${path} (${flag}): ${refused}`);
 }
 
@@ -412,11 +421,15 @@ export function checkOutputFile(path: string, flag: string, options: OutputOptio
 function trialWrite(trial: string, path: string): string | undefined {
   try {
     Deno.openSync(trial, { write: true, createNew: true, mode: 0o600 }).close();
-    Deno.removeSync(trial);
-    return undefined;
   } catch (error) {
     return explainFileError(error, path);
   }
+  try {
+    Deno.removeSync(trial);
+  } catch {
+    // Already gone: the write it tested worked, which is all this asks.
+  }
+  return undefined;
 }
 
 /**
@@ -486,6 +499,225 @@ export function checkOutputFolder(
 }
 
 // ---------------------------------------------------------------------------------------------
+// One writer at a time
+//
+// Two processes saving one file would each replace the other's work, and a save that cleared
+// "leftovers" could remove the other's temporary file before its rename. So every save holds
+// the file's lock: an operating-system lock (`flock`) on a small file beside it,
+// `.model.json.lock`, which names its holder (process id, program, since when). The system
+// releases the lock when its process ends, however it ends, so a lock file left by `kill -9`
+// is stale and the next writer simply takes it over.
+
+/** Who holds a lock, as its holder wrote it into the lock file. */
+interface LockHolder {
+  pid: number;
+  program: string;
+  since: string;
+}
+
+/** A lock this process holds, counted: a save inside a run that holds the lock re-enters it. */
+interface HeldLock {
+  file: Deno.FsFile;
+  lockPath: string;
+  info: Deno.FileInfo;
+  count: number;
+}
+
+const heldLocks: HeldLock[] = [];
+
+/** A claim on an output file: until `release`, other processes are told who is writing it. */
+export interface OutputLock {
+  /** The file the lock is for. */
+  readonly path: string;
+  /** Gives the lock up (and removes the lock file once this process holds it no more). */
+  release(): void;
+}
+
+/** How `lockOutputFile` waits. */
+export interface LockOptions {
+  /** How long to wait for another writer to finish, in milliseconds (default 0: not at all). */
+  waitMs?: number;
+  /** Builds the error to throw (default: `CliError`). */
+  makeError?: MakeError;
+}
+
+/** The lock file of `path`: hidden, beside it, `.model.json.lock` for `model.json`. */
+function lockPathOf(path: string): string {
+  return beside(path, `.${nameOf(path)}.lock`);
+}
+
+/** Whether two stats are one file (the same device and inode; on Windows, always unknown). */
+function sameInode(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
+  return a.ino !== null && b.ino !== null && a.dev === b.dev && a.ino === b.ino;
+}
+
+/** Waits `ms` milliseconds without giving up the thread (the savers are synchronous). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** What the lock file of a busy output says about its holder, in words. */
+function describeHolder(lockPath: string): string {
+  try {
+    const holder = JSON.parse(Deno.readTextFileSync(lockPath)) as Partial<LockHolder>;
+    if (Number.isInteger(holder.pid)) {
+      const since = holder.since === undefined ? "" : `, since ${holder.since}`;
+      return `another process (pid ${holder.pid}, ${holder.program ?? "unknown"}${since})`;
+    }
+  } catch {
+    // still being written by its holder, or unreadable: say what is known
+  }
+  return "another process";
+}
+
+/** This process, for its lock file: `{ pid, program: "train.ts --out m.json", since }`. */
+function thisHolder(): LockHolder {
+  const program = [nameOf(decodeURIComponent(new URL(Deno.mainModule).pathname)), ...Deno.args]
+    .join(" ");
+  return {
+    pid: Deno.pid,
+    program: program.length > 80 ? `${program.slice(0, 77)}...` : program,
+    since: new Date().toISOString().slice(0, 19).replace("T", " ") + " UTC",
+  };
+}
+
+/**
+ * Claims `path` for writing until `release`: a second process that claims it meanwhile (a
+ * second `deno task train --out` of the same file) gets a one-line error naming this process
+ * and its id, before it starts any work. A lock left by a process that ended (`kill -9`, a
+ * power cut) is taken over. Within one process the claim can be taken again (each save inside
+ * a run re-enters it). `writeFileAtomic` claims its file for the length of one save.
+ *
+ * @param path the output file
+ * @param flag the flag it came from, for the message (`--out`; `""` for none)
+ * @param options how long to wait for another writer, and the error to throw
+ * @returns the lock; call `release()` when the writing is over
+ * @throws one line naming the path, the other writer and the fix
+ * @example
+ * ```ts
+ * import { lockOutputFile } from "./files.ts";
+ * const path = `${Deno.makeTempDirSync()}/model.json`;
+ * const lock = lockOutputFile(path, "--out");
+ * // ... train, saving to path as often as wanted ...
+ * lock.release();
+ * ```
+ */
+export function lockOutputFile(path: string, flag: string, options: LockOptions = {}): OutputLock {
+  const makeError = options.makeError ?? cliError;
+  const refuse = (why: string) =>
+    makeError(`cannot write ${path}${flag === "" ? "" : ` (${flag})`}: ${why}`);
+  const lockPath = lockPathOf(path);
+  const deadline = performance.now() + (options.waitMs ?? 0);
+  for (;;) {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(lockPath, { read: true, write: true, create: true, mode: 0o644 });
+    } catch (error) {
+      throw refuse(explainFileError(error, lockPath));
+    }
+    const info = file.statSync();
+    const mine = heldLocks.find((lock) =>
+      sameInode(lock.info, info) || (info.ino === null && lock.lockPath === lockPath)
+    );
+    if (mine !== undefined) {
+      file.close();
+      mine.count++;
+      return handleOf(mine, path);
+    }
+    if (!file.tryLockSync(true)) {
+      file.close();
+      if (performance.now() < deadline) {
+        sleepSync(20);
+        continue;
+      }
+      const fix = flag === "" ? "try again" : `choose another ${flag}`;
+      throw refuse(`${describeHolder(lockPath)} is writing it; wait for it to finish, or ${fix}`);
+    }
+    // Its last holder may have removed the lock file between our open and our lock: then the
+    // lock is on a file no one else will open. Start again with the file that is there now.
+    let current: Deno.FileInfo | undefined;
+    try {
+      current = Deno.statSync(lockPath);
+    } catch {
+      // removed: start again
+    }
+    if (current === undefined || (info.ino !== null && !sameInode(current, info))) {
+      file.close();
+      continue;
+    }
+    file.truncateSync(0);
+    const bytes = new TextEncoder().encode(JSON.stringify(thisHolder()) + "\n");
+    let written = 0;
+    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+    const lock = { file, lockPath, info, count: 1 };
+    heldLocks.push(lock);
+    return handleOf(lock, path);
+  }
+}
+
+/** The `OutputLock` a caller gets for one claim of `lock`; releasing twice is harmless. */
+function handleOf(lock: HeldLock, path: string): OutputLock {
+  let released = false;
+  return {
+    path,
+    release() {
+      if (released) return;
+      released = true;
+      if (--lock.count > 0) return;
+      heldLocks.splice(heldLocks.indexOf(lock), 1);
+      // Removed while still held, so the next writer finds a fresh file (or none) to lock.
+      try {
+        Deno.removeSync(lock.lockPath);
+      } catch {
+        // already gone, or Windows (an open file stays): the next writer takes it over
+      }
+      lock.file.close(); // closing releases the operating-system lock
+    },
+  };
+}
+
+/**
+ * Reads, changes and saves a small file under its lock, so that processes updating it at the
+ * same moment (four `--hint` runs counting hints) each see the others' changes: none is lost.
+ * A writer already holding the file is waited for (up to `waitMs`, default 10 s).
+ *
+ * @param path the file (absent at first: `update` then gets `undefined`)
+ * @param update from the current text (or `undefined`) to the new text
+ * @param options how long to wait, and the error to throw
+ * @returns the text saved
+ * @example
+ * ```ts
+ * import { updateFileLocked } from "./files.ts";
+ * const path = `${Deno.makeTempDirSync()}/count.txt`;
+ * for (let i = 0; i < 3; i++) updateFileLocked(path, (old) => String(Number(old ?? 0) + 1));
+ * console.log(Deno.readTextFileSync(path)); // 3
+ * ```
+ */
+export function updateFileLocked(
+  path: string,
+  update: (old: string | undefined) => string,
+  options: LockOptions = {},
+): string {
+  const makeError = options.makeError ?? cliError;
+  const lock = lockOutputFile(path, "", { waitMs: 10_000, ...options });
+  try {
+    let old: string | undefined;
+    try {
+      old = Deno.readTextFileSync(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        throw makeError(`cannot read ${path}: ${explainFileError(error, path)}`);
+      }
+    }
+    const text = update(old);
+    writeFileAtomic(path, text, makeError);
+    return text;
+  } finally {
+    lock.release();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Saving
 
 /** A leftover temporary file of `name` from a save that crashed: either naming scheme. */
@@ -518,9 +750,13 @@ function removeLeftovers(path: string): void {
  * temporary file in the same folder (a rename cannot move a file across disks), flush it to
  * disk, then rename it over `path`.
  *
- * - The temporary file is named after its target, hidden: `.model.json.tmp-1a2b3c4d`. A save
- *   first removes such files of the same target left by a save that crashed (`kill -9`, power
- *   loss), so none pile up. (Two processes saving to one file at once are not supported.)
+ * - A save holds the file's lock (see `lockOutputFile`): when another process is saving the
+ *   same file it waits up to 2 s for it, and when another process holds it longer (a training
+ *   run with `--out`) it is refused with that process's id.
+ * - The temporary file is named after its target, hidden: `.model.json.tmp-1a2b3c4d`. Holding
+ *   the lock, a save first removes such files of the same target, which only a save that
+ *   crashed (`kill -9`, power loss) can have left, so none pile up; the temporary file of a
+ *   live writer is never touched (that writer holds the lock).
  * - An existing file keeps its permission bits (a `0600` checkpoint stays private); a new
  *   file is created `0644` less the umask.
  * - Everything `checkOutputFile` refuses is refused here too, without prompting; on any
@@ -546,6 +782,19 @@ export function writeFileAtomic(
   const problem = outputProblem(path, "the output", []);
   if (problem !== undefined) throw makeError(`cannot write ${path}: ${problem}`);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  // Another save of the same file takes a moment: wait for it, but not for a long run.
+  const lock = lockOutputFile(path, "", { waitMs: 2000, makeError });
+  try {
+    saveHoldingLock(path, bytes, makeError);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The save itself, by a process that holds the file's lock. */
+function saveHoldingLock(path: string, bytes: Uint8Array, makeError: MakeError): void {
+  // No other save of this file is under way (each holds the lock): any temporary file of it
+  // is what a save that crashed left.
   removeLeftovers(path);
   let kept: number | undefined; // the permission bits of the file being replaced
   try {

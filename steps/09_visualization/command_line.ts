@@ -7,11 +7,12 @@
 
 import { chapterFlags, pictureTarget, savePictures } from "../../lib/chapter_cli.ts";
 import { run } from "../../lib/cli/common.ts";
-import type { VisualizationOptions } from "./report.ts";
+import { pictureNames, type VisualizationOptions } from "./report.ts";
 
 /**
  * `deno run steps/09_visualization.ts [--out DIR]`: checks `--out` before any training, runs
- * the demonstration, saves the pictures (or says once why not).
+ * the demonstration, saves the pictures (or says once why not). Every picture file is checked
+ * with `--out`, before the training (a symbolic link or a folder among them is refused).
  *
  * @param demo the chapter's demonstration
  */
@@ -28,7 +29,7 @@ export async function visualizationMain(
         "Without write permission for out/ the pictures are printed only.",
     );
     if (!flags) return;
-    const target = pictureTarget(flags.out as string | undefined, script);
+    const target = pictureTarget(flags.out as string | undefined, script, pictureNames);
     savePictures(demo(io.out, { color: io.tty && !Deno.noColor }), target, io.out);
   });
 }

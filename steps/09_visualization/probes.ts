@@ -14,6 +14,7 @@ import { createKVCache } from "../05_attention.ts";
 import { gpt, type Trace } from "../06_gpt.ts";
 import { documentLoss, learningRateAt, train } from "../07_training.ts";
 import { probabilitiesAt } from "../08_generation.ts";
+import { expectString } from "../../lib/arguments.ts";
 
 // -----------------------------------------------------------------------------------------
 // Training with a recorder: the loss of every step and the gradient of every matrix.
@@ -129,6 +130,7 @@ export interface AttentionMap {
  * ```
  */
 export function attentionMap(model: Model, tokenizer: Tokenizer, name: string): AttentionMap {
+  expectString("attentionMap", "name", name);
   const { nLayer, nHead, blockSize } = model.config;
   const tokens = [tokenizer.bos, ...encode(tokenizer, name)].slice(0, blockSize);
   const labels = tokens.map((t) => (t === tokenizer.bos ? "BOS" : tokenizer.chars[t]));

@@ -86,7 +86,19 @@ export const bold = (c: Context, text: string): string => style(c, "bold", text)
 const dim = (c: Context, text: string) => style(c, "dim", text);
 /** Prints a section's heading. */
 export const heading = (c: Context, text: string): void => c.print(`\n${bold(c, text)}`);
+/** The files chapter 09 writes, checked before it trains (`--out`). */
+export const pictureNames: readonly string[] = [
+  "loss_curve.svg",
+  "gradient_norms.svg",
+  "attention.svg",
+  "expression_graph.svg",
+  "expression_graph.dot",
+  "expression_graph.mmd",
+  "embeddings.svg",
+  "next_character.svg",
+];
 const keep = (c: Context, name: string, text: string) => {
+  assert.ok(pictureNames.includes(name), `${name} is missing from pictureNames`);
   if (name.endsWith(".svg")) validateSvg(text);
   c.pictures.set(name, text);
 };

@@ -10,6 +10,7 @@ import { chapterFlags, pictureTarget, savePictures } from "../../lib/chapter_cli
 import { CliError, readTextFile, run } from "../../lib/cli/common.ts";
 import { bundledNames, createTokenizer, encode, loadDocuments } from "../02_tokenizer.ts";
 import type { ExperimentOptions, ProgressReport } from "./sweep.ts";
+import { pictureNames } from "./report.ts";
 
 /** What `--data` and `--names` give the demonstration, checked before any training. */
 function experimentInputs(
@@ -79,7 +80,7 @@ export async function experimentsMain(
     );
     if (!flags) return;
     const inputs = experimentInputs(flags, script);
-    const target = pictureTarget(flags.out as string | undefined, script);
+    const target = pictureTarget(flags.out as string | undefined, script, pictureNames);
     const progress = (report: ProgressReport) => {
       const where = `[${report.run}/${report.runs}] ${report.label}`;
       const last = report.run === report.runs && report.done === report.total;

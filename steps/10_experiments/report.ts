@@ -46,7 +46,10 @@ export const style = (c: Context, format: Parameters<typeof styleText>[0], text:
   c.color ? styleText(format, text, { validateStream: false }) : text;
 /** Prints a section's heading. */
 export const heading = (c: Context, text: string): void => c.print(`\n${style(c, "bold", text)}`);
+/** The files chapter 10 writes, checked before it trains (`--out`). */
+export const pictureNames: readonly string[] = ["experiments.svg", "temperature.svg"];
 const keep = (c: Context, name: string, svg: string) => {
+  assert.ok(pictureNames.includes(name), `${name} is missing from pictureNames`);
   validateSvg(svg);
   c.pictures.set(name, svg);
 };

@@ -13,6 +13,7 @@ import { generate } from "../08_generation.ts";
 import type { Dataset } from "./experiment.ts";
 import { Random } from "../../lib/random.ts";
 import { entropy } from "../../lib/statistics.ts";
+import { expectStrings } from "../../lib/arguments.ts";
 
 // -----------------------------------------------------------------------------------------
 // Temperature: how sure the model is, and how original.
@@ -129,6 +130,7 @@ export function scoreNames(
   tokenizer: Tokenizer,
   names: readonly string[],
 ): NameScore[] {
+  expectStrings("scoreNames", "names", names);
   return names.map((name) => {
     const tokens = withBos(tokenizer, name);
     const predictions = Math.min(model.config.blockSize, tokens.length - 1);

@@ -11,7 +11,8 @@
  * @module
  */
 
-import type { GPTConfig } from "../04_parameters.ts";
+import { type GPTConfig, validateConfig } from "../04_parameters.ts";
+import { expectList } from "../../lib/arguments.ts";
 
 /** The config the tensor engine runs: step 04's, whose `norm` and `activation` it follows. */
 export type TensorConfig = GPTConfig;
@@ -114,6 +115,7 @@ export function createWorkspace(
   batchSize = 1,
   rows = batchSize * config.blockSize,
 ): Workspace {
+  validateConfig(config);
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
@@ -184,6 +186,10 @@ export function loadBatch(
   workspace: Workspace,
   documents: readonly (readonly number[])[],
 ): void {
+  expectList("loadBatch", "documents", documents, "a list of token lists");
+  if (documents.some((tokens) => !Array.isArray(tokens))) {
+    throw new TypeError("loadBatch: documents must be a list of token lists");
+  }
   const { blockSize, vocabSize } = model.config;
   if (documents.length < 1 || documents.length > workspace.batchSize) {
     throw new RangeError(
@@ -225,6 +231,7 @@ export interface TensorKVCache {
 
 /** An empty cache (its contents are overwritten position by position). */
 export function createTensorKVCache(config: GPTConfig): TensorKVCache {
+  validateConfig(config);
   const size = config.blockSize * config.nEmbd;
   const make = () => Array.from({ length: config.nLayer }, () => new Float64Array(size));
   return { keys: make(), values: make() };
