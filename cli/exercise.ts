@@ -250,7 +250,7 @@ function ensureFiles(dir: string, io: Io): void {
  * checks (FNV-1a of its text, a number below 1,000,000), and answers written for one set of
  * drawn configurations meet another once the file changes.
  */
-export function seedOf(text: string): number {
+function seedOf(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % 1_000_000;
