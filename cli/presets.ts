@@ -81,7 +81,7 @@ export const textPreset: Preset = bookPreset;
  *
  * @param name the preset's name
  * @param preset its defaults
- * @returns for example `moby-dick: 1,500 steps of 8 windows, ...`
+ * @returns for example `moby-dick: tensor engine, 4,500 steps of 16 windows, ...`
  */
 export function describePreset(name: string, preset: Preset): string {
   const { nLayer, nEmbd, nHead, blockSize } = preset.shape;

@@ -79,7 +79,27 @@ function configHelp(): string {
   }).join("\n");
 }
 
-const help = `Train microgpt on a list of names and sample new ones.
+/**
+ * The help's paragraph on text runs: which defaults differ from the names run's above it,
+ * from the text preset itself, so the help cannot drift from what a run prints at its start.
+ */
+function textRunHelp(): string {
+  const { steps, learningRate, shape, temperature, engine } = textPreset;
+  return `Text runs (--dataset moby-dick, or --data PATH --text) have the book's defaults instead
+of the ones above: ${formatNumber(steps)} steps of a batch of windows, lr ${learningRate}, \
+${shape.nLayer} layers, n_embd ${shape.nEmbd},
+${shape.nHead} heads, block size ${shape.blockSize}, temperature ${temperature}, ${engine} engine \
+(docs/book.md says why); any
+flag overrides them.
+  --batch N          windows of block size + 1 characters per step (default ${textPreset.batchSize})
+  --eval-every N     measure the held-out loss (the last 10% of the text) every N steps
+                     (default ${textPreset.evalEvery})
+  --eval-windows N   on N fixed held-out windows (the last evaluation uses them all)
+                     (default ${textPreset.evalWindows})
+  --length N         characters of the sample printed at the end (default ${textPreset.length})`;
+}
+
+const help = `Train microgpt on a list of names, or on a book as one text, and sample from it.
 
 Usage: deno task train [flags]
 
@@ -95,11 +115,7 @@ Usage: deno task train [flags]
 ${configHelp()}
 ${engineHelp(21)}
 
-Text runs (--dataset moby-dick, or --data PATH --text):
-  --batch N          windows of block size + 1 characters per step
-  --eval-every N     measure the held-out loss (the last 10% of the text) every N steps
-  --eval-windows N   on N fixed held-out windows (the last evaluation uses them all)
-  --length N         characters of the sample printed at the end
+${textRunHelp()}
 
 Keeping what you trained:
   --out PATH         save the model at the end: a JSON checkpoint, or weights only
@@ -534,7 +550,8 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
     lastSaved = step;
   };
 
-  const progress = new Progress(io, Math.max(1, stopStep - startStep));
+  // Counted in the schedule's steps, so a resumed run's line goes on from where it stopped.
+  const progress = new Progress(io, stopStep, undefined, "step", startStep);
   const recent: number[] = []; // the last 100 steps' losses, for the progress line
   const trainStarted = performance.now();
   let losses: number[];
@@ -549,7 +566,7 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
         const done = step + 1;
         recent.push(loss);
         if (recent.length > 100) recent.shift();
-        progress.update(done - startStep, loss, progressDetail(doc, loss, recent, learningRate));
+        progress.update(done, loss, progressDetail(doc, loss, recent, learningRate));
         if (options.saveEvery !== undefined && done % options.saveEvery === 0 && done < stopStep) {
           save(done);
           if (io.statusTty) io.status("");

@@ -227,7 +227,9 @@ export function trainTextRun(
   };
 
   const tokensPerStep = record.batchSize * config.blockSize;
-  const progress = new Progress(io, Math.max(1, stopStep - startStep), record.evalEvery);
+  // Counted in the schedule's steps, so that a resumed run's line and its held-out losses say
+  // the same step, and a piped line falls on each evaluation.
+  const progress = new Progress(io, stopStep, record.evalEvery, "step", startStep);
   const recent: number[] = [];
   let heldOutText = "held-out not yet measured";
   const trainStarted = performance.now();
@@ -254,7 +256,7 @@ export function trainTextRun(
         const seconds = (performance.now() - trainStarted) / 1000;
         const tokens = formatNumber(((done - startStep) * tokensPerStep) / Math.max(seconds, 1e-9));
         progress.update(
-          done - startStep,
+          done,
           loss,
           `loss ${mean.toFixed(4)} | ${heldOutText} | ${tokens} tokens/s`,
         );

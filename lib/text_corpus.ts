@@ -32,6 +32,9 @@ export const maxTextVocabulary = 1000;
 /** The share of a text that is trained on; the rest, at its end, is held out. */
 export const trainingShare = 0.9;
 
+/** Counts in messages, with thousands separators as the CLI prints them: `1,200`. */
+const count = new Intl.NumberFormat("en-US");
+
 /** A text that cannot be trained on: too short, or too many distinct characters. */
 export class TextCorpusError extends RangeError {
   override name = "TextCorpusError";
@@ -82,9 +85,9 @@ export function textVocabulary(text: string): string[] {
 export function heldOutStart(length: number, windowLength: number): number {
   if (length < 2 * windowLength) {
     throw new TextCorpusError(
-      `the text has ${length} characters, fewer than two windows of ${windowLength} ` +
-        `(block size + 1: one to train on, one to hold out); give a longer text or a smaller ` +
-        `--block-size`,
+      `the text has ${count.format(length)} characters, fewer than two windows of ` +
+        `${windowLength} (block size + 1: one to train on, one to hold out); give a longer ` +
+        `text or a smaller --block-size`,
     );
   }
   return Math.min(Math.floor(length * trainingShare), length - windowLength);
@@ -118,8 +121,9 @@ export function prepareText(
   const chars = vocabulary ?? textVocabulary(text);
   if (chars.length > maxTextVocabulary) {
     throw new TextCorpusError(
-      `the text has ${chars.length} distinct characters, more than the ${maxTextVocabulary} a ` +
-        `character model here takes; is it a text in one language, saved as UTF-8?`,
+      `the text has ${count.format(chars.length)} distinct characters, more than the ` +
+        `${count.format(maxTextVocabulary)} a character model here takes; is it a text in one ` +
+        `language, saved as UTF-8?`,
     );
   }
   const idOf = new Map(chars.map((ch, id) => [ch, id]));

@@ -8,7 +8,8 @@ import { loadCheckpoint } from "../cli/checkpoint_io.ts";
 import { main as evalMain } from "../cli/eval.ts";
 import { main as sampleMain, parseSampleArgs } from "../cli/sample.ts";
 import { main as trainMain, parseTrainArgs } from "../cli/train.ts";
-import { filesAllowed, inTempDir, rejects, runCommand } from "./cli_helpers.ts";
+import { fitLine, Progress } from "../lib/cli/common.ts";
+import { capture, filesAllowed, inTempDir, rejects, runCommand } from "./cli_helpers.ts";
 
 Deno.test("sample: unknown flags, a missing --model and bad numbers are one-line errors", () => {
   rejects(sampleMain, ["--model", "m.json", "--bogus"], /Unknown option '--bogus'.*--help/);
@@ -453,4 +454,23 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("a status line fits the terminal, and a terminal of no width gets it whole", () => {
+  const line = "███ step 10/100 | loss 2.5000 | 9 steps/s | ETA 10 s";
+  assert.equal(fitLine(line, 200), line);
+  assert.equal(fitLine(line, 12), "███ step 1…", "11 columns: the last stays free for the cursor");
+  // `script` and some CI runners give a pseudo-terminal of 0 columns: it used to draw "…" alone.
+  assert.equal(fitLine(line, 0), line);
+  assert.equal(fitLine(line, Infinity), line);
+});
+
+Deno.test("progress of a resumed loop counts on from where it stopped", () => {
+  const io = capture();
+  const progress = new Progress(io, 12, 4, "step", 5);
+  for (let done = 6; done <= 12; done++) progress.update(done, 1);
+  assert.deepEqual(io.errors.map((l) => l.split(" ").slice(0, 2).join(" ")), [
+    "step 8/12",
+    "step 12/12",
+  ]);
 });

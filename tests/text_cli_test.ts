@@ -46,6 +46,18 @@ Deno.test("bad input for a text run: one line with the fix, before any training"
   rejects(trainMain, ["--dataset", "moby-dick", "--length", "-3"], /ambiguous|--length/);
 });
 
+Deno.test("train --help gives the defaults of a text run, from the preset", () => {
+  const help = runCommand(trainMain, ["--help"]).lines.join("\n");
+  const preset = presets["moby-dick"];
+  assert.match(
+    help,
+    /Text runs .* have the book's defaults instead\nof the ones above: 4,500 steps/,
+  );
+  assert.match(help, new RegExp(`n_embd ${preset.shape.nEmbd},\n${preset.shape.nHead} heads`));
+  assert.match(help, new RegExp(`--batch N .*\\(default ${preset.batchSize}\\)`));
+  assert.match(help, new RegExp(`--length N .*\\(default ${preset.length}\\)`));
+});
+
 Deno.test("--dataset names is today's default; moby-dick carries its own defaults", () => {
   const plain = parseTrainArgs([]);
   const named = parseTrainArgs(["--dataset", "names"]);
@@ -101,7 +113,7 @@ Deno.test({
       rejects(
         trainMain,
         ["--data", `${dir}/many.txt`, "--text"],
-        /many\.txt: the text has 1500 distinct characters, more than the 1000/,
+        /many\.txt: the text has 1,500 distinct characters, more than the 1,000/,
       );
     }),
 });
@@ -158,6 +170,12 @@ Deno.test({
         "40",
       ]);
       assert.ok(resumed.lines.some((l) => /this run +steps 6 to 12, resumed from/.test(l)));
+      // Its progress counts the schedule's steps, as its held-out losses do: piped, one line
+      // at each evaluation (steps 8 and 12), not at the 4th and 7th step of this session.
+      assert.deepEqual(
+        resumed.errors.filter((l) => l.startsWith("step ")).map((l) => l.split(" ")[1]),
+        ["8/12", "12/12"],
+      );
       assert.equal(
         Deno.readTextFileSync(`${dir}/split.json`),
         Deno.readTextFileSync(`${dir}/straight.json`),

@@ -61,7 +61,10 @@ Deno.test("the split: first 90% trained on, last 10% held out, each at least one
 Deno.test("the vocabulary: the text's characters by code point; more than 1,000 is refused", () => {
   assert.deepEqual(textVocabulary("bа\nb a"), ["\n", " ", "a", "b", "а"]);
   const many = Array.from({ length: 1200 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join("");
-  assert.throws(() => prepareText(many.repeat(2), 16), /has 1200 distinct characters, more than/);
+  assert.throws(
+    () => prepareText(many.repeat(2), 16),
+    /has 1,200 distinct characters, more than the 1,000 /,
+  );
   assert.equal(maxTextVocabulary, 1000);
   // Characters beyond the BMP are one character, one id.
   const emoji = prepareText("🐋 and 🌊\n".repeat(10), 8);

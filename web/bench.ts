@@ -3,14 +3,15 @@
  * `deno task web:bench`: training speed in Chromium against the CLI's, as a ratio.
  *
  * Both train the same run (the bundled names, seed 42, `--steps` steps, default 1000) in a
- * fresh process: the CLI as `deno task train` and the page as `?steps=N&autostart=1`, in its
- * Web Worker. Each reports steps per second over its training alone (the CLI's "time" line, the
+ * fresh process, on the same engine (`--engine`, tensor by default): the CLI as
+ * `deno task train --engine E` and the page as `?steps=N&engine=E&autostart=1`, in its Web Worker. Each reports steps per second over its training alone (the CLI's "time" line, the
  * page's `#speed`). Three rounds, alternating; the median of each side is compared.
  *
  * @module
  */
 
 import { CliError, type Io, parseFlags, parseNumber, run } from "../lib/cli/common.ts";
+import { type Engine, parseEngine } from "../cli/engine.ts";
 import { findChromium, openPlayground } from "./chromium.ts";
 
 const help = `Compare training speed in Chromium with the CLI's.
@@ -18,10 +19,11 @@ const help = `Compare training speed in Chromium with the CLI's.
 Usage: deno task web:bench [--steps N]
 
   --steps N    steps per run (default 1000)
+  --engine E   tensor (the default) or scalar: both sides train on it
   -h, --help   show this help`;
 
 /** Steps per second of `deno task train` in a new process. */
-async function cliStepsPerSecond(steps: number): Promise<number> {
+async function cliStepsPerSecond(steps: number, engine: Engine): Promise<number> {
   const { stdout, success } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -31,6 +33,8 @@ async function cliStepsPerSecond(steps: number): Promise<number> {
       String(steps),
       "--samples",
       "0",
+      "--engine",
+      engine,
     ],
     stdout: "piped",
     stderr: "null",
@@ -45,8 +49,10 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 async function main(args: string[], io: Io): Promise<void> {
   const flags = parseFlags(args, {
     steps: { type: "string" },
+    engine: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
+  const engine = parseEngine(flags.engine as string | undefined);
   if (flags.help) return io.out(help);
   const steps = flags.steps === undefined
     ? 1000
@@ -58,9 +64,9 @@ async function main(args: string[], io: Io): Promise<void> {
   const page: number[] = [];
   try {
     for (let round = 1; round <= 3; round++) {
-      cli.push(await cliStepsPerSecond(steps));
+      cli.push(await cliStepsPerSecond(steps, engine));
       const tab = await playground.browser.newPage();
-      await tab.goto(`${playground.base}?steps=${steps}&autostart=1`);
+      await tab.goto(`${playground.base}?steps=${steps}&engine=${engine}&autostart=1`);
       await tab.waitForFunction(
         () => document.querySelector("#status")?.textContent?.includes("done"),
         { timeout: 600_000 },
@@ -80,8 +86,9 @@ async function main(args: string[], io: Io): Promise<void> {
   }
   const [c, p] = [median(cli), median(page)];
   io.out(
-    `${steps} steps, median of 3: CLI ${c.toFixed(0)} steps/s, Chromium ${p.toFixed(0)} ` +
-      `steps/s; the page runs at ${(p / c).toFixed(2)} of the CLI's speed (target: at least 0.67)`,
+    `${steps} steps on the ${engine} engine, median of 3: CLI ${c.toFixed(0)} steps/s, ` +
+      `Chromium ${p.toFixed(0)} steps/s; ` +
+      `the page runs at ${(p / c).toFixed(2)} of the CLI's speed (target: at least 0.67)`,
   );
 }
 

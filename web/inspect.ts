@@ -72,7 +72,8 @@ export function nextLetterProbabilities(
  * @param model the model
  * @param tokenizer its vocabulary
  * @param name the name to read (BOS is put in front)
- * @returns one panel per layer and head, titled `layer L head H`
+ * @returns one panel per layer and head, titled `layer L head H`, both counted from 0 as in
+ *   step 09 and the CLI
  * @throws {RangeError} for a character outside the vocabulary, or a name too long for the block
  * @example
  * ```ts
@@ -80,7 +81,7 @@ export function nextLetterProbabilities(
  * import { setup } from "../steps/07_training.ts";
  * const { model, tokenizer } = setup("anna\nbob", 42);
  * const panels = attentionPanels(model, tokenizer, "ann");
- * console.log(panels.length, panels[0].title, panels[0].cells[1].length); // 4 layer 1 head 1 4
+ * console.log(panels.length, panels[0].title, panels[0].cells[1].length); // 4 layer 0 head 0 4
  * ```
  */
 export function attentionPanels(model: Model, tokenizer: Tokenizer, name: string): HeatmapPanel[] {
@@ -88,7 +89,7 @@ export function attentionPanels(model: Model, tokenizer: Tokenizer, name: string
   const { labels, weights } = attentionMap(model, tokenizer, name);
   return weights.flatMap((heads, layer) =>
     heads.map((cells, head) => ({
-      title: `layer ${layer + 1} head ${head + 1}`,
+      title: `layer ${layer} head ${head}`,
       cells,
       rowLabels: labels,
       columnLabels: labels,

@@ -43,16 +43,31 @@ const encoder = new TextEncoder();
 /**
  * A status line cut to the terminal's width: a line that wraps cannot be redrawn in place
  * (`\r` returns only to the start of its last row), so each redraw would leave a row behind.
+ * A terminal that reports no width (0 columns: a pseudo-terminal nobody sized, as under
+ * `script` or some CI runners) gets the whole line, not an ellipsis.
+ *
+ * @param line the status line
+ * @param columns the terminal's width; default `Deno.consoleSize()`'s, if it has one
+ * @returns the line, or its start and `…` when it is too wide
+ * @example
+ * ```ts
+ * import { fitLine } from "./common.ts";
+ * console.log(fitLine("step 10/100 | loss 2.5", 12)); // "step 10/10…"
+ * ```
  */
-function fitLine(line: string): string {
-  let columns = Infinity;
-  try {
-    columns = Deno.consoleSize().columns;
-  } catch {
-    // not a terminal after all: nothing to fit
-  }
+export function fitLine(line: string, columns = terminalColumns()): string {
+  if (!(columns > 0)) return line;
   const chars = [...line];
   return chars.length < columns ? line : `${chars.slice(0, Math.max(0, columns - 2)).join("")}…`;
+}
+
+/** The terminal's width in columns, or `Infinity` when stderr has no console size. */
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return Infinity; // not a terminal after all: nothing to fit
+  }
 }
 
 /**
@@ -319,12 +334,15 @@ export class Progress {
    * @param total how many steps the loop will run
    * @param every when piped, print a line every this many steps
    * @param label what is counted, for the line
+   * @param first the count the loop starts from: a resumed run counts on from the step it
+   *   saved (`update(601)` is its first), and its speed and ETA are of this run's steps alone
    */
   constructor(
     private readonly io: Io,
     private readonly total: number,
     private readonly every = Math.max(1, Math.ceil(total / 10)),
     private readonly label = "step",
+    private readonly first = 0,
   ) {}
 
   /**
@@ -335,7 +353,7 @@ export class Progress {
   update(done: number, loss: number, detail = `loss ${loss.toFixed(4)}`): void {
     const now = performance.now();
     const elapsed = (now - this.started) / 1000;
-    const rate = done / Math.max(elapsed, 1e-9);
+    const rate = (done - this.first) / Math.max(elapsed, 1e-9);
     const eta = (this.total - done) / Math.max(rate, 1e-9);
     if (this.io.statusTty) {
       if (now - this.lastDraw < 100 && done < this.total) return;
@@ -348,7 +366,7 @@ export class Progress {
           `${formatNumber(rate, 0)} ${this.label}s/s | ETA ${formatSeconds(eta)}`,
       );
       if (done === this.total) this.io.status("");
-    } else if (done % this.every === 0 || done === this.total) {
+    } else if ((done > this.first && done % this.every === 0) || done === this.total) {
       this.io.err(
         `${this.label} ${done}/${this.total} ${detail} ${formatNumber(rate, 0)} ${this.label}s/s`,
       );

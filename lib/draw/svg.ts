@@ -541,6 +541,11 @@ export interface HeatmapOptions {
   cellSize?: number;
   /** Text under the picture explaining the axes. */
   caption?: string;
+  /**
+   * The picture's least width in pixels; default 480, room for a caption. A narrow screen asks
+   * for less (and no caption), so that one column of panels is drawn large enough to read.
+   */
+  minWidth?: number;
 }
 
 /**
@@ -595,7 +600,7 @@ export function heatColor(value: number): string {
  * ```
  */
 export function heatmapSvg(options: HeatmapOptions): string {
-  const { title, panels, columns = 4, cellSize = 22, caption = "" } = options;
+  const { title, panels, columns = 4, cellSize = 22, caption = "", minWidth = 480 } = options;
   const labelWidth = 34;
   const across = Math.min(columns, Math.max(1, panels.length));
   // Small matrices leave no large gaps: see `gridLayout`.
@@ -608,7 +613,7 @@ export function heatmapSvg(options: HeatmapOptions): string {
   );
   const columnX = grid.columnX.map((x) => 10 + x);
   const rowY = grid.rowY.map((y) => 44 + y);
-  const width = Math.max(480, 20 + grid.width);
+  const width = Math.max(minWidth, 200, 20 + grid.width);
   const height = 44 + grid.height + 46;
   const body: string[] = [
     `<text x="${n(width / 2)}" y="24" text-anchor="middle" font-size="15" font-weight="600">` +
