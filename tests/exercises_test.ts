@@ -7,6 +7,7 @@ import { main } from "../cli/exercise.ts";
 import { exercises } from "../cli/exercise_catalog.ts";
 import { CliError } from "../lib/cli/common.ts";
 import { capture, filesAllowed } from "./cli_helpers.ts";
+import gitignore from "../.gitignore" with { type: "text" };
 
 const allowed = filesAllowed("tests/exercises_test.ts", "the exercise runner tests") &&
   Deno.permissions.querySync({ name: "run" }).state === "granted";
@@ -535,7 +536,7 @@ test("paper: the same file gets the same configurations, --seed picks others and
 });
 
 Deno.test("the learner's exercise files and --reset's copies are ignored by git", () => {
-  const ignored = Deno.readTextFileSync(new URL("../.gitignore", import.meta.url)).split("\n");
+  const ignored = gitignore.split("\n");
   assert.ok(ignored.includes("/exercises/*.ts"), ".gitignore should list /exercises/*.ts");
   for (const { file } of exercises) {
     assert.ok(
