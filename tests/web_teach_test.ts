@@ -413,6 +413,26 @@ Deno.test({
         await shared.close();
       });
 
+      await t.step(
+        "an address that leaves a setting out means the tutorial's, as the CLI's flags do",
+        async () => {
+          // `?steps=3000` once picked the larger card (it also takes 3,000 steps) and trained
+          // 54,656 parameters where `deno task train --steps 3000` trains 4,192.
+          const short = await open("?steps=3000");
+          assert.equal(await value(short, "#n-embd"), "16");
+          assert.equal(await value(short, "#block-size"), "16");
+          assert.ok(await short.$eval("#preset-names", (e) => (e as HTMLInputElement).checked));
+          await short.close();
+          // An address that gives the larger card's settings (as its share link does) finds it.
+          const larger = await open("?steps=3000&n-embd=64&block-size=32");
+          assert.equal(await value(larger, "#n-embd"), "64");
+          assert.ok(
+            await larger.$eval("#preset-names-larger", (e) => (e as HTMLInputElement).checked),
+          );
+          await larger.close();
+        },
+      );
+
       await t.step("two runs side by side: a kept curve and the settings that differ", async () => {
         const runs = await open("?seed=7&steps=200&autostart=1");
         await done(runs);
