@@ -129,10 +129,10 @@ export function layerNorm(x: readonly Value[]): Vector {
   return centred.map((ci) => ci.mul(scale));
 }
 
-// ReLU (`Value.relu`, step 01, the default) is zero for every negative input, so a unit that goes negative for all
-// inputs gets no gradient and stops learning. GeLU, GPT-2's activation, is a smooth curve that
-// lets a little negative signal and gradient through. We build its tanh form out of the
-// operations `Value` already has, using tanh(z) = 1 - 2 / (exp(2z) + 1).
+// ReLU (`Value.relu`, step 01, the default) is zero for every negative input, so a unit that
+// goes negative for all inputs gets no gradient and stops learning. GeLU, GPT-2's activation,
+// is a smooth curve that lets a little negative signal and gradient through. We build its tanh
+// form out of the operations `Value` already has, using tanh(z) = 1 - 2 / (exp(2z) + 1).
 
 /**
  * The GeLU activation, in GPT-2's tanh approximation:

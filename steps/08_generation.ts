@@ -104,6 +104,40 @@ export function keepTopK(probabilities: number[], k: number): number[] {
 }
 
 /**
+ * Checks `generate`'s options and returns the prefix as token ids: `topK` must be a whole
+ * number of at least 0, and the prefix must leave the model room for at least one draw.
+ * Both engines' sampling (this step's and step 12's) start here, so they refuse alike.
+ *
+ * @param tokenizer the model's vocabulary (a prefix character outside it is an error)
+ * @param options the sampling options; only `topK` and `prefix` are read
+ * @param blockSize the model's context length
+ * @returns the prefix's token ids
+ * @example
+ * ```ts
+ * import { prefixTokens } from "./08_generation.ts";
+ * import { createTokenizer } from "./02_tokenizer.ts";
+ * console.log(prefixTokens(createTokenizer(["ab"]), { prefix: "ba" }, 16)); // [ 1, 0 ]
+ * ```
+ */
+export function prefixTokens(
+  tokenizer: Tokenizer,
+  options: Pick<GenerateOptions, "topK" | "prefix">,
+  blockSize: number,
+): number[] {
+  const { topK = 0, prefix = "" } = options;
+  if (!(Number.isInteger(topK) && topK >= 0)) {
+    throw new RangeError(`topK must be a non-negative integer, got ${topK}`);
+  }
+  const prefixIds = encode(tokenizer, prefix, "the prefix");
+  if (prefixIds.length >= blockSize) {
+    throw new RangeError(
+      `the prefix has ${prefixIds.length} characters; it must be shorter than the block size ${blockSize}`,
+    );
+  }
+  return prefixIds;
+}
+
+/**
  * Samples one document from the model.
  *
  * @param model the trained model
@@ -129,15 +163,7 @@ export function generate(
   if (!(rng instanceof Random)) throw new TypeError("generate: rng must be a Random");
   expectString("generate", "prefix", prefix);
   const { blockSize, nLayer } = model.config;
-  if (!(Number.isInteger(topK) && topK >= 0)) {
-    throw new RangeError(`topK must be a non-negative integer, got ${topK}`);
-  }
-  const prefixIds = encode(tokenizer, prefix, "the prefix");
-  if (prefixIds.length >= blockSize) {
-    throw new RangeError(
-      `the prefix has ${prefixIds.length} characters; it must be shorter than the block size ${blockSize}`,
-    );
-  }
+  const prefixIds = prefixTokens(tokenizer, options, blockSize);
   const cache = createKVCache(nLayer);
   const out = [...prefixIds];
   let tokenId = tokenizer.bos;

@@ -2,7 +2,7 @@
  * # Step 11: tensors, the same mathematics as a few loops over flat arrays
  *
  * What you will learn: why the scalar engine of steps 01-10 is slow, and how every fast
- * framework avoids it. A training step there builds a graph of about 9,500 `Value` objects, each
+ * framework avoids it. A training step there builds a graph of about 7,300 `Value` objects, each
  * holding one number, and `backward()` walks them one by one. Yet the graph always has the same
  * shape: a linear layer is the same dot product repeated, attention the same softmax per head.
  * So we can write each operation once as a loop over a whole array of numbers (a kernel), and
@@ -171,7 +171,7 @@ export function embeddingBackward(
   }
 }
 
-/** The norms' small constant, as in step 03's `rmsnorm` and step 10's `layerNorm`. */
+/** The norms' small constant, as in step 03's `rmsnorm` and `layerNorm`. */
 export const normEpsilon = 1e-5;
 
 /**
@@ -211,7 +211,7 @@ export function rmsnormBackward(
 }
 
 /**
- * LayerNorm per row (step 10's, without gain): centre, then scale by
+ * LayerNorm per row (step 03's `layerNorm`, without gain): centre, then scale by
  * `s = (variance + 1e-5)^-0.5`. A real GPT-2 adds a gain and a bias (`(C)` each, or null).
  * out and inp are (N, C); scale is (N).
  */
@@ -333,7 +333,7 @@ export function reluBackward(dinp: Floats, dout: Floats, inp: Floats, size: numb
 const geluScale = Math.sqrt(2 / Math.PI);
 
 /**
- * GeLU in GPT-2's tanh form, step 10's `gelu` operation for operation (tanh written with exp,
+ * GeLU in GPT-2's tanh form, step 03's `gelu` operation for operation (tanh written with exp,
  * and `x` itself beyond z = 20), so the forward gives the same bits.
  */
 export function geluForward(out: Floats, inp: Floats, size: number): void {
@@ -607,7 +607,9 @@ export function demo(print: (line: string) => void = console.log): void {
     `\nlinear, 7 positions through a [512][128] matrix: the plain loops ${
       plainMs.toFixed(3)
     } ms, ` +
-      `the blocked ones ${blockedMs.toFixed(3)} ms;\nthe same ${N * O} sums, bit for bit: ` +
+      `the blocked ones ${blockedMs.toFixed(3)} ms;\nthe same ${
+        (N * O).toLocaleString("en-US")
+      } sums, bit for bit: ` +
       `${plain.every((y, i) => Object.is(y, blocked[i])) ? "yes" : "NO"}.`,
   );
   assert.deepEqual(blocked, plain, "blocking the loops changes no bit");

@@ -9,7 +9,7 @@
  *
  * Three things make it fast, and the demonstration measures each:
  *
- * - no graph: a step is a few dozen kernel calls instead of ~9,500 `Value` nodes, each an
+ * - no graph: a step is a few dozen kernel calls instead of ~7,300 `Value` nodes, each an
  *   object that must be allocated, linked, sorted and collected;
  * - no allocation: every activation has a buffer sized once from the shape and the batch
  *   (a `Workspace`), reused by every step, so the garbage collector has nothing to do;
@@ -29,7 +29,6 @@ import { Value } from "./01_autograd.ts";
 import {
   bundledNames,
   createTokenizer,
-  encode,
   loadDocuments,
   type Tokenizer,
   withBos,
@@ -52,11 +51,17 @@ import {
   documentLoss,
   learningRateAt,
   setup,
-  type StepReport,
   train,
   TrainingDivergedError,
+  type TrainOptions,
 } from "./07_training.ts";
-import { generate, type GenerateOptions, keepTopK, probabilitiesAt } from "./08_generation.ts";
+import {
+  generate,
+  type GenerateOptions,
+  keepTopK,
+  prefixTokens,
+  probabilitiesAt,
+} from "./08_generation.ts";
 import {
   attentionRowBackward,
   attentionRowForward,
@@ -484,13 +489,13 @@ export function adamUpdate(
   const { params, grads } = model;
   const correction1 = 1 - beta1 ** (step + 1);
   const correction2 = 1 - beta2 ** (step + 1);
-  // Step 07's expressions, with 1 - beta and the new m and v held in locals, which is faster
-  // and changes no bit.
-  const keep1 = 1 - beta1, keep2 = 1 - beta2;
+  // Step 07's expressions, with 1 - beta (the new gradient's share) and the new m and v held
+  // in locals, which is faster and changes no bit.
+  const oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2;
   for (let i = 0; i < params.length; i++) {
     const g = grads[i];
-    const mi = beta1 * m[i] + keep1 * g;
-    const vi = beta2 * v[i] + keep2 * g * g;
+    const mi = beta1 * m[i] + oneMinusBeta1 * g;
+    const vi = beta2 * v[i] + oneMinusBeta2 * g * g;
     m[i] = mi;
     v[i] = vi;
     const mHat = mi / correction1;
@@ -500,24 +505,15 @@ export function adamUpdate(
   }
 }
 
-/** Options of `trainTensor`: step 07's, plus the batch size. */
-export interface TensorTrainOptions {
-  /** Length of the schedule: the learning rate decays linearly to zero over it. */
-  steps: number;
-  /** Adam's settings; defaults to the reference's. */
-  adam?: AdamOptions;
-  /** Where to start in the schedule (to resume); default 0. */
-  startStep?: number;
-  /** Where to stop (exclusive); default `steps`. */
-  stopStep?: number;
-  /** Optimizer state to continue from (to resume); default fresh. Step 07's, so either engine's. */
-  adamState?: AdamState;
+/**
+ * Options of `trainTensor`: step 07's (`steps`, `adam`, `startStep`, `stopStep`, `adamState`,
+ * which is step 07's too, so either engine's, and `onStep`), plus the batch size.
+ */
+export interface TensorTrainOptions extends Omit<TrainOptions, "beforeUpdate" | "parts"> {
   /** Documents per step (default 1, the reference); step s trains on `docs[s*B .. s*B+B)`. */
   batchSize?: number;
   /** Called after the backward pass, while `model.grads` holds this step's gradients. */
   beforeUpdate?: (step: number, model: TensorModel) => void;
-  /** Called after each step, for progress and curves. */
-  onStep?: (report: StepReport) => void;
 }
 
 /**
@@ -607,15 +603,7 @@ export function generateTensor(
   if (!(rng instanceof Random)) throw new TypeError("generateTensor: rng must be a Random");
   expectString("generateTensor", "prefix", prefix);
   const { blockSize, vocabSize } = model.config;
-  if (!(Number.isInteger(topK) && topK >= 0)) {
-    throw new RangeError(`topK must be a non-negative integer, got ${topK}`);
-  }
-  const prefixIds = encode(tokenizer, prefix, "the prefix");
-  if (prefixIds.length >= blockSize) {
-    throw new RangeError(
-      `the prefix has ${prefixIds.length} characters; it must be shorter than the block size ${blockSize}`,
-    );
-  }
+  const prefixIds = prefixTokens(tokenizer, options, blockSize);
   const cache = createTensorKVCache(model.config);
   const out = [...prefixIds];
   let tokenId = tokenizer.bos;
@@ -706,8 +694,8 @@ export function demo(print: (line: string) => void = console.log): void {
       } of activations, allocated once: no buffer is new in a step`,
   );
   print(
-    `  memory traffic: each parameter is read in the forward, read with its gradient in the\n` +
-      `  backward, and Adam reads and writes it with its gradient, m and v: 12 doubles,\n` +
+    `  memory traffic: each parameter is read in the forward; in the backward it is read and\n` +
+      `  its gradient read and written; Adam reads and writes it, its gradient, m and v: 12 doubles,\n` +
       `  ${format(96 * tensor.params.length)} bytes a step`,
   );
 
@@ -727,7 +715,7 @@ export function demo(print: (line: string) => void = console.log): void {
   loadBatch(tensor, batchSpace, batch);
   const batchLoss = gptForward(tensor, batchSpace);
   const [a, b] = batch.map((tokens) => tensorDocumentLoss(tensor, workspace, tokens));
-  const [na, nb] = batch.map((tokens) => Math.min(16, tokens.length - 1));
+  const [na, nb] = batch.map((tokens) => Math.min(tensor.config.blockSize, tokens.length - 1));
   print(`\nA batch of "${docs[1]}" and "${docs[2]}": loss ${batchLoss.toFixed(6)}, the mean of`);
   print(
     `their ${na} and ${nb} predictions: (${na} * ${a.toFixed(6)} + ${nb} * ${b.toFixed(6)}) / ${

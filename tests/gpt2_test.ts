@@ -222,6 +222,7 @@ Deno.test({
       () => {},
     );
     assert.equal(probs.lines.length, 3, "one line per step, then the text");
+    assert.match(probs.errors.join("\n"), /; prompt 1 token\n2 tokens in /, "1 token, 2 tokens");
     assert.match(probs.lines[0], /^ {3}1 {2}".*" +<- (".*" \d+\.\d%\s*){5}$/);
   },
 });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import notebookText from "../notebooks/microgpt.ipynb" with { type: "text" };
 import { cellImports, type Notebook, text } from "../scripts/notebook.ts";
+import { pages } from "./pages.ts";
 import * as mod from "../mod.ts";
 import * as autograd from "../steps/01_autograd.ts";
 import * as tokenizer from "../steps/02_tokenizer.ts";
@@ -120,6 +121,20 @@ Deno.test("every import of the notebook names a real export of this repository",
   }
   assert.ok(count >= 10, `the code cells import the steps (found ${count} imports)`);
   assert.ok(codeCells.length > 0);
+});
+
+Deno.test("the README counts the notebook's sections right", () => {
+  const count =
+    notebook.cells.filter((cell) =>
+      cell.cell_type === "markdown" && /^## \d+\. \S/.test(text(cell.source))
+    ).length;
+  const words = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen"];
+  const said = pages["README.md"].match(/Its (\w+) sections follow/)?.[1];
+  assert.equal(
+    said,
+    words[count - 10],
+    `README.md: "Its ${said} sections"; the notebook has ${count}`,
+  );
 });
 
 Deno.test("each section imports what it uses, so it runs without the sections before it", () => {

@@ -12,6 +12,7 @@ import layout from "../docs/layout.md" with { type: "text" };
 import parity from "../docs/parity.md" with { type: "text" };
 import playground from "../docs/playground.md" with { type: "text" };
 import speed from "../docs/speed.md" with { type: "text" };
+import tensors from "../docs/tensors.md" with { type: "text" };
 import troubleshooting from "../docs/troubleshooting.md" with { type: "text" };
 
 /** Each page's text, by its path from the repository's root. */
@@ -25,6 +26,7 @@ export const pages = {
   "docs/parity.md": parity,
   "docs/playground.md": playground,
   "docs/speed.md": speed,
+  "docs/tensors.md": tensors,
   "docs/troubleshooting.md": troubleshooting,
 } as const;
 

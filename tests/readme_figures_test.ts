@@ -15,6 +15,7 @@ import { generate } from "../steps/08_generation.ts";
 import { Random } from "../lib/random.ts";
 import { lossTable } from "../cli/train.ts";
 import { evaluate } from "../cli/eval.ts";
+import { defaultEngine, describeEngine } from "../cli/engine.ts";
 import { referenceFigures, referenceTable } from "../scripts/reference_figures.ts";
 // Step 09 and 10's analysis functions (the chapters may move; keep these imports together).
 import {
@@ -73,6 +74,7 @@ Deno.test("README: the figures of train, sample and eval are what those commands
   const { losses } = train(model, tokenizer, docs, { steps: 1000 });
   const table = lossTable(losses, 0, Math.log(tokenizer.vocabSize));
   for (const line of [table[0], ...table.slice(-4)]) quoted(`            ${line}\n`);
+  quoted(`seed 42\nengine      ${describeEngine(defaultEngine)}\n`);
   const samples = [0, 1].map(() => generate(model, tokenizer, rng, { temperature: 0.5 }));
   quoted(`    1  ${samples[0]}\n    2  ${samples[1]}\n`);
   check();
@@ -104,6 +106,9 @@ Deno.test("README: the figures of train, sample and eval are what those commands
     model.config.blockSize,
   );
   const count = (n: number) => n.toLocaleString("en-US");
+  readBack.quoted(
+    `engine ${describeEngine(defaultEngine)}\nmean loss ${scores.meanLoss.toFixed(4)}`,
+  );
   readBack.quoted(
     `mean loss ${scores.meanLoss.toFixed(4)} nats per predicted character ` +
       `(${count(scores.predictions)} predictions)`,
@@ -224,6 +229,18 @@ Deno.test("docs: the figures of 'See inside the model' are what step 09 computes
     .slice(0, 4)
     .map((d) => d.label);
   quoted(`Its top guesses are ${afterJo.slice(0, 3).join(", ")} and ${afterJo[3]}`);
+  check();
+});
+
+Deno.test("docs: the scalar graph's size per name, in tensors.md, is what step 01 builds", () => {
+  const { quoted, check } = pageQuotes("docs/tensors.md", "graphCounts of documentLoss");
+  const { docs, tokenizer, model } = setup(bundledNames, 42);
+  const nodes = docs.slice(0, 1000)
+    .map((doc) => graphCounts(documentLoss(model, withBos(tokenizer, doc))).nodes);
+  const hundreds = (Math.round(meanOf(nodes) / 100) * 100).toLocaleString("en-US");
+  quoted(
+    `about ${hundreds} nodes for one name at the reference shape (the mean over the reference run's 1,000 names)`,
+  );
   check();
 });
 

@@ -514,6 +514,27 @@ Deno.test("trainTensor refuses what train refuses, and stops a diverging run the
   );
 });
 
+Deno.test("generateTensor refuses the options generate refuses, with the same message", () => {
+  const { tokenizer, model } = setup(bundledNames, 42);
+  const tensor = toTensorModel(model);
+  const bad = [{ topK: -1 }, { topK: 1.5 }, { prefix: "a".repeat(16) }, { prefix: "A" }];
+  for (const options of bad) {
+    const message = (sample: () => string) => {
+      try {
+        sample();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      assert.fail(`${JSON.stringify(options)} was accepted`);
+    };
+    assert.equal(
+      message(() => generateTensor(tensor, tokenizer, new Random(1), options)),
+      message(() => generate(model, tokenizer, new Random(1), options)),
+      `both engines refuse ${JSON.stringify(options)} alike`,
+    );
+  }
+});
+
 const canBundle = Deno.permissions.querySync({ name: "run" }).state === "granted" &&
   filesAllowed("tensor_test.ts", "the browser bundle test");
 

@@ -186,6 +186,17 @@ export function parseFlags(
     // Node's messages can run over three lines; keep the first, and for a value that starts
     // with a dash keep its hint too (`--seed=-3`), so the error stays on one line.
     const lines = (error instanceof Error ? error.message : String(error)).split("\n");
+    // `--engine --steps 5`: Node calls this "ambiguous"; most often the value was forgotten.
+    const ambiguous =
+      lines[0].match(/^Option '(?:-\w, )?(--[\w-]+) <value>' argument is ambiguous/) ??
+        lines[0].match(/^Option '(?:-\w, )?(--[\w-]+)' argument is ambiguous/);
+    if (ambiguous) {
+      const next = args[args.indexOf(ambiguous[1]) + 1];
+      throw new CliError(
+        `${ambiguous[1]} needs a value, but the next argument is ${next ?? "missing"}; ` +
+          `give one (a value that starts with a dash is written ${ambiguous[1]}=-3) (see --help)`,
+      );
+    }
     const hint = lines.find((line) => line.startsWith("To specify an option argument"));
     const message = [lines[0], hint].filter(Boolean).map((l) => l!.replace(/\.$/, ""));
     throw new CliError(`${message.join("; ")} (see --help)`);

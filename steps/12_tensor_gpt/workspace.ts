@@ -25,11 +25,11 @@ export interface LayerActivations {
   norm1: Float64Array;
   /** `(rows)`: the first norm's scale per row, for its backward. */
   scale1: Float64Array;
-  /** Queries, keys and values. */
+  /** Queries: what each row looks for. */
   q: Float64Array;
-  /** Keys (see `q`). */
+  /** Keys: what each row offers to be found by. */
   k: Float64Array;
-  /** Values (see `q`). */
+  /** Values: what each row hands on when it is attended to. */
   v: Float64Array;
   /** `(rows, nHead, blockSize)`: the attention weights. */
   att: Float64Array;
@@ -85,11 +85,11 @@ export interface Workspace {
   readonly dNorm: Float64Array;
   /** The gradient of `mixed`. */
   readonly dMixed: Float64Array;
-  /** The gradients of the queries, keys and values. */
+  /** The gradient of the queries. */
   readonly dq: Float64Array;
-  /** See `dq`. */
+  /** The gradient of the keys. */
   readonly dk: Float64Array;
-  /** See `dq`. */
+  /** The gradient of the values. */
   readonly dv: Float64Array;
   /** `(rows, 4C)`: the gradient of `hidden`. */
   readonly dHidden: Float64Array;
