@@ -36,6 +36,7 @@ import {
   CliError,
   formatNumber,
   type Io,
+  opensJsonObject,
   paint,
   parseFlags,
   parseNumber,
@@ -264,7 +265,13 @@ export function main(args: string[], io: Io): BenchReport | undefined {
   }
   // Fail now, not after a minute of measuring, if the figures cannot be written. A missing
   // folder is created, as `out/` is on a first run.
-  checkOutputFile(options.jsonPath, "--json", { createFolder: true });
+  checkOutputFile(options.jsonPath, "--json", {
+    createFolder: true,
+    replaces: {
+      what: "a JSON report",
+      test: opensJsonObject,
+    },
+  });
   const { steps, repeat, baselineRuns } = options;
   const memory = new MemoryPeak();
   memory.sample();

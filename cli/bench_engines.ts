@@ -22,6 +22,7 @@ import {
   CliError,
   formatNumber,
   type Io,
+  opensJsonObject,
   paint,
   parseFlags,
   parseNumber,
@@ -256,7 +257,13 @@ export function enginesMain(args: string[], io: Io): EnginesReport | undefined {
     io.out(enginesHelp);
     return undefined;
   }
-  checkOutputFile(options.jsonPath, "--json", { createFolder: true });
+  checkOutputFile(options.jsonPath, "--json", {
+    createFolder: true,
+    replaces: {
+      what: "a JSON report",
+      test: opensJsonObject,
+    },
+  });
   const bold = (text: string) => paint("bold", text, io.tty);
   const describe = ({ nEmbd, nLayer, blockSize }: Omit<GPTConfig, "vocabSize">) =>
     `${nEmbd}, ${nLayer}, ${blockSize}`;

@@ -46,6 +46,8 @@ Usage: deno task exercise [NN] [flags]
   --timeout S      seconds the checks of one exercise may take (default 60)
   --memory MB      memory the checks of one exercise may use, the whole process
                    (default 1536)
+  --seed S         what the checks draw (paper's configurations); default: derived
+                   from your file, so the same file gets the same checks
   -h, --help       show this help`;
 
 /** Where the project lives: the skeletons, the chapters and the default exercise folder. */
@@ -68,6 +70,8 @@ interface Command {
   dir: string;
   timeoutSeconds: number;
   memoryMb: number;
+  /** `--seed`: what the checks draw; undefined derives it from the learner's file. */
+  seed?: number;
 }
 
 /** `path` made absolute against the working directory, with `.` and `..` resolved. */
@@ -105,7 +109,7 @@ function refuseProjectFolder(dir: string): void {
 }
 
 /** Flags that take a value, so that the word after them is not taken for NN. */
-const valueFlags = new Set(["--dir", "--timeout", "--memory"]);
+const valueFlags = new Set(["--dir", "--timeout", "--memory", "--seed"]);
 
 /**
  * Parses the arguments: one optional exercise number anywhere, and the flags.
@@ -137,6 +141,7 @@ export function parseCommand(args: string[]): Command | "help" {
     dir: { type: "string" },
     timeout: { type: "string" },
     memory: { type: "string" },
+    seed: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return "help";
@@ -179,6 +184,9 @@ export function parseCommand(args: string[]): Command | "help" {
       min: 128,
       max: 65536,
     }),
+    seed: typeof flags.seed === "string"
+      ? parseNumber("seed", flags.seed, { min: 0, max: 2 ** 31 - 1, integer: true })
+      : undefined,
   };
 }
 
@@ -235,6 +243,17 @@ function ensureFiles(dir: string, io: Io): void {
     }
     io.err(`created ${shown(path)} from its skeleton`);
   }
+}
+
+/**
+ * The seed of the checks when `--seed` is not given: the same file always gets the same
+ * checks (FNV-1a of its text, a number below 1,000,000), and answers written for one set of
+ * drawn configurations meet another once the file changes.
+ */
+function seedOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % 1_000_000;
 }
 
 async function sha256(text: string): Promise<string> {
@@ -528,6 +547,7 @@ async function runChecks(
   timeoutSeconds: number,
   memoryLimitMb: number,
   practising: boolean,
+  seed: number,
 ): Promise<Report> {
   // The verdict's secret: it goes to the checks' stdin, and nowhere else.
   const secret = randomHex(24);
@@ -547,6 +567,7 @@ async function runChecks(
         `${root}/cli/exercise_check.ts`,
         exercise.id,
         toFileUrl(path),
+        String(seed),
       ],
       stdin: "piped",
       stdout: "piped",
@@ -655,6 +676,7 @@ async function nextAfter(
 async function check(exercise: Exercise, command: Command, io: Io): Promise<number> {
   const solution = command.mode === "solution";
   const path = solution ? `${root}/${exercise.chapter}` : `${command.dir}/${exercise.file}`;
+  const seed = command.seed ?? seedOf(readText(path) ?? "");
   const { outcome, printed, extra } = await runChecks(
     exercise,
     path,
@@ -662,6 +684,7 @@ async function check(exercise: Exercise, command: Command, io: Io): Promise<numb
     command.timeoutSeconds,
     command.memoryMb,
     !solution,
+    seed,
   );
   // What the learner's code printed, but not a flood of it (a print inside a training loop).
   for (const line of printed) {

@@ -61,7 +61,17 @@ export interface ExerciseCheck {
   /** The hint shown when it fails. */
   hint: string;
   /** Throws on failure, with expected and got in the message. */
-  run: (exports: Exports) => void;
+  run: (exports: Exports, context: CheckContext) => void;
+}
+
+/** What a check may depend on besides the learner's exports. */
+export interface CheckContext {
+  /**
+   * Picks what a check draws (the configurations of "paper"): `--seed S`, or else one derived
+   * from the learner's file, so the same file always gets the same checks and an edited file
+   * new ones.
+   */
+  seed: number;
 }
 
 /**
@@ -504,7 +514,7 @@ export const exercises: Exercise[] = [
     built:
       "You wrote the whole training loop: tokens, forward pass, mean loss, backward, Adam, zeroed gradients and a decaying learning rate, step for step the chapter's.",
     hints: [
-      "One step: tokens = withBos(tokenizer, docs[step % docs.length]); cache = createKVCache(model.config.nLayer); for p < n push softmax(gpt(model, tokens[p], p, cache))[tokens[p + 1]].log().neg(); loss = Value.sum(losses).mul(1 / n); loss.backward().",
+      "One step: tokens = withBos(tokenizer, docs[step % docs.length]); cache = createKVCache(model.config.nLayer); for p < n push softmax(gpt(model, tokens[p], p, cache))[tokens[p + 1]].log().neg() onto positionLosses; loss = Value.sum(positionLosses).mul(1 / n); loss.backward(); losses.push(loss.data), the list train returns.",
       "Adam's m and v live outside the loop, one Float64Array each of model.params.length; inside, for each parameter i: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, p.data -= lr (m / (1 - b1 ** (step + 1))) / (Math.sqrt(v / (1 - b2 ** (step + 1))) + eps).",
       "lr = 0.01 * (1 - step / steps) with the 0-based step, and set p.grad = 0 after updating p: backward() adds to grad.",
     ],
@@ -657,7 +667,7 @@ export const exercises: Exercise[] = [
         name: "three configurations against the model",
         hint:
           "Compare with steps/04_parameters.ts (matrixShapes) for the counts, and follow gpt() in steps/06_gpt.ts tensor by tensor for the shapes.",
-        run: (m) => checkArchitecture(m as ArchitectureAnswers),
+        run: (m, { seed }) => checkArchitecture(m as ArchitectureAnswers, seed),
       },
     ],
     mistakes: [

@@ -284,6 +284,7 @@ async function checkModule(
   moduleUrl: string,
   chapterFile: string | undefined,
   projectFunctions: ReadonlySet<unknown>,
+  seed: number,
   onCheck: (name: string) => void,
 ): Promise<Outcome> {
   let exports: Record<string, unknown>;
@@ -325,7 +326,7 @@ async function checkModule(
   for (const check of exercise.checks) {
     onCheck(check.name);
     try {
-      check.run(exports);
+      check.run(exports, { seed });
     } catch (error) {
       const status = error instanceof AssertionError ? "fail" : "error";
       return {
@@ -366,10 +367,11 @@ if (import.meta.main) {
     for (let written = 0; written < bytes.length;) written += write(bytes.subarray(written));
   };
 
-  const [id, moduleUrl] = Deno.args;
+  const [id, moduleUrl, seedText] = Deno.args;
+  const seed = Number(seedText);
   const exercise = exercises.find((e) => e.id === id);
-  if (exercise === undefined || secret === undefined) {
-    throw new RangeError(`no exercise ${id}, or no secret on stdin`);
+  if (exercise === undefined || secret === undefined || !Number.isSafeInteger(seed)) {
+    throw new RangeError(`no exercise ${id}, no seed, or no secret on stdin`);
   }
   // The project's modules the checks use, as already loaded (from here, the import map leads
   // the chapter's address to its private copy): their exports are frozen, and their
@@ -391,6 +393,7 @@ if (import.meta.main) {
     moduleUrl,
     chapterFile,
     projectFunctions,
+    seed,
     (name) => send("check", name),
   );
   send("result", outcome);

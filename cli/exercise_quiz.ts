@@ -183,12 +183,18 @@ function round(x: number, digits = 3): number {
   return Number(x.toFixed(digits));
 }
 
+/** A prediction as a number (`4,192` and `4_192` allowed); NaN when it is not one. */
+function toNumber(prediction: string): number {
+  const text = prediction.replace(/[,_\s]/g, "");
+  return text === "" ? NaN : Number(text);
+}
+
 /** Whether a prediction is close enough to count: within 5% (or 0.01), or the same text. */
 export function closeEnough(prediction: string, answer: number | string): boolean {
   if (typeof answer === "string") {
     return prediction.replace(/\s/g, "") === answer.replace(/\s/g, "");
   }
-  const guess = Number(prediction.replace(/[,_\s]/g, ""));
+  const guess = toNumber(prediction);
   return Number.isFinite(guess) &&
     Math.abs(guess - answer) <= Math.max(0.01, 0.05 * Math.abs(answer));
 }
@@ -224,6 +230,8 @@ export async function runQuiz(
     } else if ((given++, closeEnough(prediction, answer))) {
       right++;
       out(`  ✓ the engine says ${shown}: ${why}`);
+    } else if (typeof answer === "number" && !Number.isFinite(toNumber(prediction))) {
+      out(`  ✗ "${prediction.trim()}" is not a number; the engine says ${shown}: ${why}`);
     } else {
       out(`  ✗ you said ${prediction.trim()}, the engine says ${shown}: ${why}`);
     }

@@ -122,6 +122,11 @@ export function parseGpt2Args(args: string[]): Gpt2Options | "help" {
 }
 
 /** Writes text to stdout without a newline; a closed pipe ends the command quietly. */
+/** "1 token", "2 tokens". */
+function tokenCount(count: number): string {
+  return `${formatNumber(count)} token${count === 1 ? "" : "s"}`;
+}
+
 function writeStdout(text: string): void {
   const bytes = new TextEncoder().encode(text);
   try {
@@ -210,7 +215,7 @@ export function main(args: string[], io: Io, write: (text: string) => void = wri
     io.err(
       `GPT-2: ${formatNumber(gpt2ParameterCount(shape))} parameters (${shape.nLayer} layers, ` +
         `n_embd ${shape.nEmbd}, ${shape.nHead} heads, ${shape.nPositions} positions), ` +
-        `loaded in ${formatSeconds(loadSeconds)}; prompt ${prompt.length} tokens`,
+        `loaded in ${formatSeconds(loadSeconds)}; prompt ${tokenCount(prompt.length)}`,
     );
 
     // Chapter 14's generateTokens, the same loop that samples our names model; each token is
@@ -246,7 +251,7 @@ export function main(args: string[], io: Io, write: (text: string) => void = wri
     else write(rest + "\n");
     const seconds = (performance.now() - startGenerate) / 1000;
     io.err(
-      `${generated.length} tokens in ${formatSeconds(seconds)} ` +
+      `${tokenCount(generated.length)} in ${formatSeconds(seconds)} ` +
         `(${formatNumber((prompt.length + generated.length - 1) / seconds, 2)} tokens/s ` +
         `with the KV cache, prompt included)`,
     );

@@ -77,6 +77,11 @@ function readExactly(file: Deno.FsFile, into: Uint8Array, position: number, what
   }
 }
 
+/** Why a path that is not a regular file is refused, and what to give instead. */
+function notRegular(expected: string): string {
+  return `it is not a regular file (a device, FIFO or socket, which may never end); give ${expected}`;
+}
+
 /**
  * Opens a GPT-2 `model.safetensors` and checks it against its config.json (or, without one,
  * against the shape its own tensors imply). Throws a `CliError` of one line for every problem.
@@ -97,6 +102,8 @@ export function openGpt2Checkpoint(path: string, options: OpenOptions = {}): Gpt
     if (info.isDirectory) {
       fail("it is a directory; give the model.safetensors file inside it");
     }
+    // Opening a FIFO waits for a writer, and a device may never end: refuse both unopened.
+    if (!info.isFile) fail(notRegular("the model.safetensors file"));
     size = info.size;
     file = Deno.openSync(path, { read: true });
   } catch (error) {
@@ -130,8 +137,12 @@ export function openGpt2Checkpoint(path: string, options: OpenOptions = {}): Gpt
     const configPath = options.configPath ?? `${folder(path)}config.json`;
     let configText: string | undefined;
     try {
+      if (!Deno.statSync(configPath).isFile) {
+        fail(`cannot read ${configPath}: ${notRegular("GPT-2's config.json")}`);
+      }
       configText = Deno.readTextFileSync(configPath);
     } catch (error) {
+      if (error instanceof CliError) throw error;
       if (!(error instanceof Deno.errors.NotFound) || options.configPath !== undefined) {
         fail(`cannot read ${configPath}: ${explainFileError(error, configPath)}`);
       }

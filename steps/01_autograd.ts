@@ -562,7 +562,7 @@ export function demo(print: (line: string) => void = console.log): void {
   const fused = Value.dot(w, v);
   fused.backward();
   const fusedGrads = [...w, ...v].map((p) => p.grad);
-  print("\nA 4-wide dot product, two ways:");
+  print("\nA 4-wide dot product, two ways (node counts include the 8 leaves):");
   print(
     `  chain of binary nodes: value ${chain.data}, ${chain.topologicalOrder().length} nodes`,
   );
@@ -571,6 +571,7 @@ export function demo(print: (line: string) => void = console.log): void {
   );
   assert.equal(fused.data, chain.data, "n-ary and chained dot products must agree exactly");
   assert.deepEqual(fusedGrads, chainGrads, "and so must their gradients");
+  print("  and the same gradient for each of the 8 leaves");
 
   // Deep graphs: backward() is iterative, so 100,000 chained nodes do not overflow the stack.
   const start = new Value(1);
@@ -578,7 +579,9 @@ export function demo(print: (line: string) => void = console.log): void {
   for (let i = 0; i < 100_000; i++) deep = deep.mul(1.00001);
   deep.backward();
   print(
-    `\nA 100,000-node chain: d(out)/d(in) = ${start.grad.toFixed(6)} (no stack overflow)`,
+    `\nA 100,000-node chain, out = in * 1.00001 * 1.00001 * ...: d(out)/d(in) = ${
+      start.grad.toFixed(6)
+    } = 1.00001^100000 (no stack overflow)`,
   );
   assert.ok(Math.abs(start.grad - 1.00001 ** 100_000) < 1e-9);
 

@@ -197,6 +197,18 @@ Deno.test({
         ["--resume", path, "--stop-at", "40", "--out", path],
         /--stop-at 40 is past the end of the 30-step schedule/,
       );
+      // A run on names cannot be continued on a book: the book would be silently ignored.
+      rejects(
+        trainMain,
+        ["--resume", path, "--dataset", "moby-dick"],
+        /--dataset moby-dick conflicts with .*model.json, which was trained on names/,
+      );
+      rejects(
+        trainMain,
+        ["--resume", path, "--data", "data/names.txt", "--text"],
+        /--text conflicts with .*model.json, which was trained on names/,
+      );
+      runCommand(trainMain, ["--resume", path, "--dataset", "names", "--samples", "0"]); // agrees
       runCommand(trainMain, ["--resume", path, "--steps", "30", "--samples", "0"]); // agrees: fine
       Deno.writeTextFileSync(`${dir}/other.txt`, "anna\nbob\n");
       rejects(

@@ -316,6 +316,11 @@ Deno.test("quiz: each question is asked before its answer, and predictions are m
   assert.match(lines[1], /^ {2}✓ the engine says 12: /);
   assert.match(lines[3], /^ {2}✗ you said 40, the engine says 63: /);
   assert.match(lines.at(-1)!, /^1 of 2 predictions close\. Run the chapter: deno run steps\/01/);
+  const words: string[] = [];
+  await runQuiz("03", "steps/03_components.ts", (line) => words.push(line), () => {
+    return Promise.resolve("about half");
+  });
+  assert.match(words[1], /^ {2}✗ "about half" is not a number; the engine says 0\.665: /);
   const quiet: string[] = [];
   await runQuiz(
     "07",

@@ -7,6 +7,7 @@ import { main } from "../cli/exercise.ts";
 import { exercises } from "../cli/exercise_catalog.ts";
 import { CliError } from "../lib/cli/common.ts";
 import { capture, filesAllowed } from "./cli_helpers.ts";
+import gitignore from "../.gitignore" with { type: "text" };
 
 const allowed = filesAllowed("tests/exercises_test.ts", "the exercise runner tests") &&
   Deno.permissions.querySync({ name: "run" }).state === "granted";
@@ -491,4 +492,56 @@ test("usage mistakes are one line and exit status 2; a failing check is exit sta
   }).output();
   assert.equal(relative.code, 0);
   assert.match(new TextDecoder().decode(relative.stdout), /^01 +todo .* 01_autograd\.ts$/m);
+});
+
+// -----------------------------------------------------------------------------------------
+// "paper" draws its configurations from a seed: the same file and seed, the same checks.
+// -----------------------------------------------------------------------------------------
+
+/** Answers to "paper" (the solution's two functions) whose caches lack this position's key. */
+function paperWithMistake(): string {
+  const solution = Deno.readTextFileSync(
+    new URL("../exercises/solutions/architecture.ts", import.meta.url),
+  );
+  const functionText = (name: string) => {
+    const start = solution.indexOf(`export function ${name}`);
+    return solution.slice(start, solution.indexOf("\n}\n", start) + 3);
+  };
+  return [
+    `import type { GPTConfig } from "microgpt/steps/04_parameters.ts";`,
+    functionText("parameterCounts"),
+    functionText("activationShapes").replace(
+      "const seen = position + 1;",
+      "const seen = position;",
+    ),
+  ].join("\n");
+}
+
+test("paper: the same file gets the same configurations, --seed picks others and says so", async () => {
+  const dir = folder({ "architecture.ts": paperWithMistake() });
+  const first = await exercise(dir, "paper");
+  const again = await exercise(dir, "paper");
+  assert.equal(first.status, 1);
+  assert.equal(
+    again.out,
+    first.out,
+    "the same file and no --seed: the same failure, word for word",
+  );
+  const seed = first.out.match(/--seed (\d+) draws these configurations again/)?.[1];
+  assert.ok(seed !== undefined, `the failure names its seed: ${first.out}`);
+  assert.equal((await exercise(dir, "paper", "--seed", seed)).out, first.out);
+  const other = await exercise(dir, "paper", "--seed", String((Number(seed) + 1) % 1_000_000));
+  assert.notEqual(other.out, first.out, "another seed draws other configurations");
+  await assert.rejects(() => exercise(dir, "paper", "--seed", "1.5"), CliError);
+});
+
+Deno.test("the learner's exercise files and --reset's copies are ignored by git", () => {
+  const ignored = gitignore.split("\n");
+  assert.ok(ignored.includes("/exercises/*.ts"), ".gitignore should list /exercises/*.ts");
+  for (const { file } of exercises) {
+    assert.ok(
+      !file.includes("/"),
+      `${file} sits in exercises/ itself, where /exercises/*.ts applies`,
+    );
+  }
 });

@@ -194,6 +194,33 @@ function makeFifo(path: string): boolean {
 
 Deno.test({
   name:
+    "--out and bench --json never replace a file that is not what they write (a typo for --data)",
+  ignore: !canUseFiles,
+  fn: () =>
+    inTempDir((dir) => {
+      const mine = `${dir}/my_names.txt`;
+      Deno.writeTextFileSync(mine, "emma\nava\n");
+      refusedBeforeWork(
+        trainMain,
+        [...longRun, "--out", mine],
+        /my_names\.txt \(--out\): it holds something other than a microgpt checkpoint or safetensors export/,
+      );
+      refusedBeforeWork(benchMain, ["--json", mine], /it holds something other than a JSON report/);
+      assert.equal(Deno.readTextFileSync(mine), "emma\nava\n", "the file is kept as it was");
+      // What the commands write themselves, or an empty file, may be replaced.
+      const model = `${dir}/model.json`;
+      runCommand(trainMain, ["--steps", "2", "--samples", "0", "--out", model]);
+      runCommand(trainMain, ["--steps", "2", "--samples", "0", "--out", model]);
+      const weights = `${dir}/model.safetensors`;
+      runCommand(trainMain, ["--steps", "2", "--samples", "0", "--out", weights]);
+      runCommand(trainMain, ["--steps", "2", "--samples", "0", "--out", weights]);
+      Deno.writeTextFileSync(`${dir}/empty.json`, "");
+      runCommand(trainMain, ["--steps", "2", "--samples", "0", "--out", `${dir}/empty.json`]);
+    }),
+});
+
+Deno.test({
+  name:
     "a save keeps the file's mode; a read-only file is refused; a new file is not writable by others",
   ignore: !canUseFiles || Deno.build.os === "windows",
   fn: () =>

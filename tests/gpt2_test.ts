@@ -222,6 +222,7 @@ Deno.test({
       () => {},
     );
     assert.equal(probs.lines.length, 3, "one line per step, then the text");
+    assert.match(probs.errors.join("\n"), /; prompt 1 token\n2 tokens in /, "1 token, 2 tokens");
     assert.match(probs.lines[0], /^ {3}1 {2}".*" +<- (".*" \d+\.\d%\s*){5}$/);
   },
 });
@@ -390,6 +391,29 @@ Deno.test({
       rejects(main, ["--weights", weights], /--prompt TEXT is required/);
     } finally {
       for (const copy of made) Deno.removeSync(copy, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "deno task gpt2: a device or FIFO as the weights or config.json is refused, never read",
+  ignore: !canWrite || Deno.build.os === "windows",
+  fn() {
+    // A FIFO would block the open until a writer comes, and /dev/zero never ends: both are
+    // refused from their file type, before anything is opened (/dev/null stands in for them).
+    const args = (weights: string) => ["--prompt", "Hi", "--weights", weights];
+    rejects(main, args("/dev/null"), /\/dev\/null: it is not a regular file \(a device, FIFO/);
+    const dir = Deno.makeTempDirSync({ prefix: "microgpt-gpt2-device-" });
+    try {
+      Deno.copyFileSync(`${checkpointFolder()}/model.safetensors`, `${dir}/model.safetensors`);
+      Deno.symlinkSync("/dev/null", `${dir}/config.json`);
+      rejects(
+        main,
+        args(`${dir}/model.safetensors`),
+        /cannot read .*config\.json: it is not a regular file \(a device, FIFO/,
+      );
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
     }
   },
 });

@@ -413,6 +413,26 @@ Deno.test({
         await shared.close();
       });
 
+      await t.step(
+        "an address that leaves a setting out means the tutorial's, as the CLI's flags do",
+        async () => {
+          // `?steps=3000` once picked the larger card (it also takes 3,000 steps) and trained
+          // 54,656 parameters where `deno task train --steps 3000` trains 4,192.
+          const short = await open("?steps=3000");
+          assert.equal(await value(short, "#n-embd"), "16");
+          assert.equal(await value(short, "#block-size"), "16");
+          assert.ok(await short.$eval("#preset-names", (e) => (e as HTMLInputElement).checked));
+          await short.close();
+          // An address that gives the larger card's settings (as its share link does) finds it.
+          const larger = await open("?steps=3000&n-embd=64&block-size=32");
+          assert.equal(await value(larger, "#n-embd"), "64");
+          assert.ok(
+            await larger.$eval("#preset-names-larger", (e) => (e as HTMLInputElement).checked),
+          );
+          await larger.close();
+        },
+      );
+
       await t.step("two runs side by side: a kept curve and the settings that differ", async () => {
         const runs = await open("?seed=7&steps=200&autostart=1");
         await done(runs);
@@ -422,10 +442,14 @@ Deno.test({
         );
         await setValue(runs, "#lr", "0.02");
         await runs.click("#train");
-        await runs.waitForFunction(() =>
-          document.querySelector("#status")?.textContent?.startsWith("training")
+        // Wait for the second run's end by what it leaves (its lr in the model line), not for
+        // the passing "training" status, which a 200-step run can leave between two polls.
+        await runs.waitForFunction(
+          () =>
+            document.querySelector("#status")?.textContent?.startsWith("done") &&
+            / lr 0\.02\b/.test(document.querySelector("#model-info")?.textContent ?? ""),
+          { timeout: 60_000 },
         );
-        await done(runs);
         assert.match(await text(runs, "#compare-diff"), /lr 0\.01 → 0\.02/);
         const legend = await runs.$$eval(
           "#loss-chart svg text",

@@ -648,6 +648,7 @@ worker.addEventListener("message", (event: MessageEvent<Reply>) => {
         Math.round(reply.stepsPerSecond).toLocaleString("en-US")
       } steps/s on the ${reply.engine} engine`;
       $("speed").dataset.stepsPerSecond = String(reply.stepsPerSecond); // unrounded, for web/bench.ts
+      $("speed").dataset.wallStepsPerSecond = String(reply.wallStepsPerSecond);
       $("held-out-loss").textContent = reply.heldOut
         ? `${reply.heldOut.loss.toFixed(4)} at step ${reply.heldOut.step}`
         : reply.heldOutCount === 0
@@ -834,13 +835,17 @@ function updateShareLink(): void {
 
 const params = new URLSearchParams(location.search);
 const view = readView(params);
-// The card: the first of the dataset's cards that agrees with every setting the address gives;
-// a setting the address leaves out is the card's.
-const given = fields.filter((f) => params.has(f.param));
-const matching = presets.find((p) =>
-  p.dataset === view.dataset &&
-  given.every((f) => params.get(f.param) === String(p.settings[f.key]))
-) ?? presets.find((p) => p.dataset === view.dataset)!;
+// The card: a setting the address leaves out is the dataset's first card's (the tutorial's, for
+// names), as a flag left out of `deno task train` is its default. So `?steps=3000` is the
+// tutorial's model for 3,000 steps, not the larger card that also happens to take 3,000; a
+// share link, which gives every setting, finds whichever card it was made on.
+const firstCard = presets.find((p) => p.dataset === view.dataset)!;
+const addressValue = (f: (typeof fields)[number]) =>
+  params.get(f.param) ?? String(firstCard.settings[f.key]);
+const matching =
+  presets.find((p) =>
+    p.dataset === view.dataset && fields.every((f) => addressValue(f) === String(p.settings[f.key]))
+  ) ?? firstCard;
 choosePreset(matching, false);
 engineSelect.value = params.has("engine") ? view.engine : matching.engine;
 for (const f of fields) {

@@ -104,7 +104,10 @@ export type Reply =
     /** The letter embeddings as they are now: they move as the model learns. */
     embeddingSvg: string;
     liveSamples: string[];
+    /** Steps per second inside the training calls, as the CLI's "time" line counts them. */
     stepsPerSecond: number;
+    /** Steps per second from the first slice to now: also the gaps, checks and drawing between. */
+    wallStepsPerSecond: number;
     engine: Engine;
     /** The last held-out loss, when there are held-out names, and how many there are. */
     heldOut?: { step: number; loss: number };
@@ -151,6 +154,12 @@ interface Run extends Checkpoint {
   losses: number[];
   /** Milliseconds spent in `train` for the steps in `losses`, for steps per second. */
   trainingMs: number;
+  /**
+   * Milliseconds from the start of its first slice to the end of the last, pauses left out:
+   * `trainingMs` plus what happens between slices (messages, held-out checks, progress, and any
+   * garbage collection V8 does there), which `trainingMs` alone would not charge to training.
+   */
+  wallMs: number;
   /** Names the schedule never trains on, to measure what was learned; empty when none are left. */
   heldOut: string[];
   /** The held-out loss at the steps it was measured. */
@@ -285,10 +294,11 @@ function measure(r: Run): void {
 }
 
 /** Trains slices until the run finishes or is paused, posting progress a few times a second. */
-function trainSlices(current: number, chunk = 1, lastPost = 0): void {
+function trainSlices(current: number, chunk = 1, lastPost = 0, lastEnded?: number): void {
   if (current !== generation || paused || run === undefined) return;
   if (run.docs === undefined && run.book === undefined) return;
   const r = run;
+  const sliceBegan = performance.now();
   measure(r);
   const started = performance.now();
   // A slice stops where the held-out loss is measured next, so it is measured at that step.
@@ -316,6 +326,8 @@ function trainSlices(current: number, chunk = 1, lastPost = 0): void {
   const spent = performance.now() - started;
   syncScalar(r);
   r.trainingMs += spent;
+  // From where the last slice ended (or, after a start or a pause, where this one began).
+  r.wallMs += performance.now() - (lastEnded ?? sliceBegan);
   r.losses.push(...losses);
   r.step = stopStep;
   measure(r);
@@ -332,7 +344,8 @@ function trainSlices(current: number, chunk = 1, lastPost = 0): void {
     postProgress(r);
     lastPost = now;
   }
-  afterMessages(() => trainSlices(current, nextChunk, lastPost));
+  const ended = performance.now();
+  afterMessages(() => trainSlices(current, nextChunk, lastPost, ended));
 }
 
 /** The loss curve so far, a few live samples (from their own generator), the speed. */
@@ -349,6 +362,7 @@ function postProgress(r: Run): void {
       ? [passage(r, live, 0.8, 0, r.model.config.blockSize)]
       : Array.from({ length: 5 }, () => sample(r, live, { temperature: 0.5 })),
     stepsPerSecond: r.losses.length / Math.max(r.trainingMs / 1000, 1e-9),
+    wallStepsPerSecond: r.losses.length / Math.max(r.wallMs / 1000, 1e-9),
     engine: r.tensor ? "tensor" : "scalar",
     heldOut: r.heldOutLosses.at(-1),
     heldOutCount: r.book ? bookHeldOutWindows : r.heldOut.length,
@@ -491,6 +505,7 @@ function startBook(settings: Settings, engine: Engine, batchSize: number): void 
     adamState: createAdamState(prepared.model.params.length),
     losses: [],
     trainingMs: 0,
+    wallMs: 0,
     heldOut: [],
     heldOutLosses: [],
     tensor,
@@ -537,6 +552,7 @@ function startRun(
     adamState: createAdamState(prepared.model.params.length),
     losses: [],
     trainingMs: 0,
+    wallMs: 0,
     heldOut: heldOutNames(prepared.docs, steps),
     heldOutLosses: [],
   };
@@ -596,7 +612,7 @@ function openCheckpoint(text: string, source: string): void {
   const checkpoint = checkpointFromJson(text, source);
   generation++;
   paused = true;
-  run = { ...checkpoint, losses: [], trainingMs: 0, heldOut: [], heldOutLosses: [] };
+  run = { ...checkpoint, losses: [], trainingMs: 0, wallMs: 0, heldOut: [], heldOutLosses: [] };
   // Sampling starts from the checkpoint's generator, as `deno task sample --model` does.
   finish(run);
 }

@@ -141,9 +141,10 @@ function pickConfigurations(seed: number): { config: GPTConfig; position: number
  * `createModel`'s matrices and a measured forward pass.
  *
  * @param answers the functions under test
- * @param seed picks the configurations
+ * @param seed picks the configurations: the same seed, the same three
  */
-export function checkArchitecture(answers: ArchitectureAnswers, seed = Date.now() % 1000): void {
+export function checkArchitecture(answers: ArchitectureAnswers, seed: number): void {
+  const again = ` (--seed ${seed} draws these configurations again)`;
   for (const { config, position } of pickConfigurations(seed)) {
     const shape =
       `{ vocabSize: ${config.vocabSize}, nLayer: ${config.nLayer}, nEmbd: ${config.nEmbd}, ` +
@@ -157,11 +158,15 @@ export function checkArchitecture(answers: ArchitectureAnswers, seed = Date.now(
         expected,
         `parameterCounts(${shape})["${name}"]: the matrix is [${matrix.length}][${
           matrix[0].length
-        }], ${expected} numbers, got ${counts[name]}`,
+        }], ${expected} numbers, got ${counts[name]}${again}`,
       );
     }
     const extra = Object.keys(counts).filter((name) => !(name in model.stateDict));
-    assert.deepEqual(extra, [], `parameterCounts(${shape}) names matrices the model does not have`);
+    assert.deepEqual(
+      extra,
+      [],
+      `parameterCounts(${shape}) names matrices the model does not have${again}`,
+    );
     const got = answers.activationShapes(config, position) ?? {};
     for (const [name, expected] of Object.entries(measuredShapes(config, position))) {
       assert.deepEqual(
@@ -169,7 +174,7 @@ export function checkArchitecture(answers: ArchitectureAnswers, seed = Date.now(
         expected,
         `activationShapes(${shape}, position ${position})["${name}"]: the forward pass makes [${
           expected.join(", ")
-        }], got ${JSON.stringify(got[name])}`,
+        }], got ${JSON.stringify(got[name])}${again}`,
       );
     }
   }

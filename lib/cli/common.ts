@@ -17,7 +17,7 @@ import { documentTextProblem } from "../text.ts";
 export type { NumberSpec };
 
 export { CliError } from "./errors.ts";
-export { checkOutputFile, checkOutputFolder, writeFileAtomic } from "./files.ts";
+export { checkOutputFile, checkOutputFolder, opensJsonObject, writeFileAtomic } from "./files.ts";
 
 /** Where a command writes. Tests pass their own to capture the output. */
 export interface Io {

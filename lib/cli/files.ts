@@ -372,6 +372,11 @@ export interface OutputOptions {
   createFolder?: boolean;
   /** Builds the error to throw (default: `CliError`). */
   makeError?: MakeError;
+  /**
+   * What the command writes, and a test of a file's first bytes for it: an existing non-empty
+   * file that fails the test is refused, not replaced (`--out names.txt`, a typo for `--data`).
+   */
+  replaces?: { what: string; test: (head: Uint8Array) => boolean };
 }
 
 /**
@@ -407,10 +412,42 @@ export function checkOutputFile(path: string, flag: string, options: OutputOptio
   if (path === "") throw makeError(`${flag} needs a file path`);
   const problem = outputProblem(path, flag, options.inputs ?? [], options.createFolder);
   if (problem !== undefined) throw makeError(`cannot write ${path} (${flag}): ${problem}`);
+  const foreign = options.replaces && foreignFile(path, options.replaces);
+  if (foreign) throw makeError(`cannot write ${path} (${flag}): ${foreign}`);
   // Not named like a temporary file (`.tmp-`): a save of the same file by another process
   // clears those away, and would remove this one under the check's feet.
   const refused = trialWrite(beside(path, `.${nameOf(path)}.check-${randomHex()}`), path);
   if (refused !== undefined) throw makeError(`cannot write ${path} (${flag}): ${refused}`);
+}
+
+/**
+ * Whether a file's first bytes open a JSON object: what a command that writes a JSON report
+ * may replace (`replaces` of {@link checkOutputFile}).
+ */
+export function opensJsonObject(head: Uint8Array): boolean {
+  return /^\s*\{/.test(new TextDecoder().decode(head));
+}
+
+/** Why the existing file at `path` is not one to replace, or `undefined` when it may be. */
+function foreignFile(
+  path: string,
+  kind: NonNullable<OutputOptions["replaces"]>,
+): string | undefined {
+  let head: Uint8Array;
+  try {
+    const file = Deno.openSync(path, { read: true });
+    try {
+      head = new Uint8Array(256);
+      head = head.subarray(0, file.readSync(head) ?? 0);
+    } finally {
+      file.close();
+    }
+  } catch {
+    return undefined; // Absent (or unreadable, which the save reports): nothing here to keep.
+  }
+  if (head.length === 0 || kind.test(head)) return undefined;
+  return `it holds something other than ${kind.what}, which the save would replace; ` +
+    `choose another path, or delete the file first if you mean to replace it`;
 }
 
 /**
