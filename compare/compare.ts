@@ -511,15 +511,6 @@ export async function main(args: string[], io: Io): Promise<boolean> {
     io.out(help);
     return true;
   }
-  requirePermissions("deno task compare", [
-    { descriptor: { name: "run" }, flag: "--allow-run", why: "to run PyTorch in python3" },
-    { descriptor: { name: "read" }, flag: "--allow-read", why: "to read the models it saves" },
-    {
-      descriptor: { name: "write" },
-      flag: "--allow-write",
-      why: "to save them in a temporary folder",
-    },
-  ]);
   const docCount = parseNumber("docs", (flags.docs as string) ?? "8", wholeNumber(1, 100));
   const timedSteps = parseNumber(
     "timed-steps",
@@ -540,6 +531,17 @@ export async function main(args: string[], io: Io): Promise<boolean> {
   if (format !== "safetensors" && format !== "json") {
     throw new CliError(`--format must be safetensors or json, got "${format}"`);
   }
+  // The flags first, so a typo is named as one even without permissions; then the permissions,
+  // before any work.
+  requirePermissions("deno task compare", [
+    { descriptor: { name: "run" }, flag: "--allow-run", why: "to run PyTorch in python3" },
+    { descriptor: { name: "read" }, flag: "--allow-read", why: "to read the models it saves" },
+    {
+      descriptor: { name: "write" },
+      flag: "--allow-write",
+      why: "to save them in a temporary folder",
+    },
+  ]);
   const candidates = flags.python === undefined
     ? ["python3", "/usr/bin/python3"]
     : [flags.python as string];
