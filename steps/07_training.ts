@@ -372,7 +372,28 @@ export function setup(
   seed = 42,
   shape: Omit<GPTConfig, "vocabSize"> = defaultConfig,
 ): Setup {
-  expectString("setup", "text", text);
+  const { docs, tokenizer, rng } = shuffledDocuments("setup", text, seed);
+  const model = createModel({ vocabSize: tokenizer.vocabSize, ...shape }, rng);
+  return { docs, tokenizer, model, rng };
+}
+
+/**
+ * The data half of `setup`: the documents of `text`, the tokenizer built from them, and the
+ * seeded generator after it has shuffled them, ready to draw a model's weights. Both engines'
+ * setups start here (step 12's `setupTensor` too), so they see the same documents in the same
+ * order and draw the same weights.
+ *
+ * @param caller the function named in an error
+ * @param text the dataset, one document per line
+ * @param seed the random seed
+ * @returns the shuffled documents, the tokenizer and the generator
+ */
+export function shuffledDocuments(
+  caller: string,
+  text: string,
+  seed: number,
+): { docs: string[]; tokenizer: Tokenizer; rng: Random } {
+  expectString(caller, "text", text);
   const problem = documentTextProblem(text);
   if (problem !== undefined) throw new RangeError(problem);
   const rng = new Random(seed);
@@ -382,8 +403,7 @@ export function setup(
   // lie one after another in memory, which on millions of them is three times as fast.
   const tokenizer = createTokenizer(docs);
   rng.shuffle(docs);
-  const model = createModel({ vocabSize: tokenizer.vocabSize, ...shape }, rng);
-  return { docs, tokenizer, model, rng };
+  return { docs, tokenizer, rng };
 }
 
 // -----------------------------------------------------------------------------------------

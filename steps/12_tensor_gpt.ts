@@ -26,13 +26,7 @@
 
 import assert from "node:assert/strict";
 import { Value } from "./01_autograd.ts";
-import {
-  bundledNames,
-  createTokenizer,
-  loadDocuments,
-  type Tokenizer,
-  withBos,
-} from "./02_tokenizer.ts";
+import { bundledNames, type Tokenizer, withBos } from "./02_tokenizer.ts";
 import {
   defaultConfig,
   type GPTConfig,
@@ -51,6 +45,7 @@ import {
   documentLoss,
   learningRateAt,
   setup,
+  shuffledDocuments,
   train,
   TrainingDivergedError,
   type TrainOptions,
@@ -88,7 +83,6 @@ import {
 import { Random } from "../lib/random.ts";
 import { checkTrainArguments } from "../lib/train_arguments.ts";
 import { expectList, expectNumber, expectString, expectWhole } from "../lib/arguments.ts";
-import { documentTextProblem } from "../lib/text.ts";
 import {
   createTensorKVCache,
   createWorkspace,
@@ -220,14 +214,7 @@ export function setupTensor(
   seed = 42,
   shape: Omit<TensorConfig, "vocabSize"> = defaultConfig,
 ): { docs: string[]; tokenizer: Tokenizer; model: TensorModel; rng: Random } {
-  expectString("setupTensor", "text", text);
-  const problem = documentTextProblem(text);
-  if (problem !== undefined) throw new RangeError(problem);
-  const rng = new Random(seed);
-  const docs = loadDocuments(text);
-  if (docs.length === 0) throw new RangeError("the dataset has no documents (no non-empty lines)");
-  const tokenizer = createTokenizer(docs);
-  rng.shuffle(docs);
+  const { docs, tokenizer, rng } = shuffledDocuments("setupTensor", text, seed);
   const model = createTensorModel({ vocabSize: tokenizer.vocabSize, ...shape }, rng);
   return { docs, tokenizer, model, rng };
 }
