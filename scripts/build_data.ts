@@ -668,6 +668,23 @@ export const OUTPUTS: { output: URL; sha256: string }[] = [
 ];
 
 /**
+ * The pinned sha256 of one bundled file, named by its path under `data/`.
+ *
+ * @param name e.g. `"names.txt"` or `"gpt2/vocab.bpe"`
+ * @returns its hex digest
+ * @example
+ * ```ts
+ * import { pinnedSha256 } from "./build_data.ts";
+ * console.log(pinnedSha256("names.txt").length); // 64
+ * ```
+ */
+export function pinnedSha256(name: string): string {
+  const found = OUTPUTS.find(({ output }) => output.pathname.endsWith(`/data/${name}`));
+  if (found === undefined) throw new RangeError(`no bundled file data/${name}`);
+  return found.sha256;
+}
+
+/**
  * The paths among `files` that exist with other bytes than the rebuild writes: edited by hand.
  *
  * @param files the outputs and the sha256 of their pinned bytes (default: this script's)

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { editedOutputs, OUTPUTS } from "../scripts/build_data.ts";
 import { filesAllowed } from "./cli_helpers.ts";
+import dataReadme from "../data/README.md" with { type: "text" };
 
 const canWrite = filesAllowed("tests/build_data_test.ts", "the edited-data-file tests");
 
@@ -34,5 +35,11 @@ Deno.test("deno task data: an edited data file is reported, a missing or pristin
     assert.match(edited, /names\.txt/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("data/README.md lists the sha256 that deno task data pins for every bundled file", () => {
+  for (const { output, sha256 } of OUTPUTS) {
+    assert.ok(dataReadme.includes(sha256), `data/README.md lacks ${output.pathname}'s ${sha256}`);
   }
 });
